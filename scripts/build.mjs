@@ -1,0 +1,25 @@
+// Builds ztc: precompiled schema validators, then one bundled ESM file per entry point.
+import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+execFileSync(process.execPath, [join(root, "scripts/build-validators.mjs")], { stdio: "inherit" });
+const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  minify: true,
+  sourcemap: "linked",
+  legalComments: "linked",
+  logLevel: "warning",
+  define: { __ZTC_VERSION__: JSON.stringify(version) },
+  // Bundled CommonJS dependencies (picomatch) may call require() for Node built-ins.
+  banner: { js: "import { createRequire as __ztcCreateRequire } from 'node:module'; const require = __ztcCreateRequire(import.meta.url);" },
+};
+await build({ ...common, entryPoints: { ztc: join(root, "compiler/cli/bin.ts") }, outdir: join(root, "dist") });
+console.log(`ztc ${version}: built dist/ztc.js`);
