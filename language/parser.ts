@@ -1,0 +1,508 @@
+/**
+ * The grammar, as a Chevrotain CstParser with error recovery. One module-level instance is reused
+ * for every parse (Chevrotain's self-analysis is the expensive part of start-up).
+ *
+ * Syntax only lives here; to-ast.ts turns the CST into the typed AST and reports the problems the
+ * grammar deliberately accepts (a rule outside a tenant, a clause given twice) with better messages
+ * than a parse error could give.
+ */
+import {
+  CstParser,
+  EOF,
+  tokenMatcher,
+  type CstNode,
+  type IParserErrorMessageProvider,
+  type IToken,
+  type TokenType,
+} from "chevrotain";
+import { closest } from "./suggest.js";
+import * as T from "./tokens.js";
+
+/** Human descriptions of what a rule expects, used when no single token was expected. */
+const RULE_EXPECTATIONS: Record<string, string> = {
+  item: "'tenant' or 'import'",
+  tenantDecl: "'{' or a rule (allow ..., deny ...)",
+  tenantItem: "a rule (allow ..., deny ...) or a workload declaration",
+  ruleStmt: "'ingress', 'egress' or 'within namespace'",
+  ruleClause: "'from', 'to', 'port' or 'http'",
+  target:
+    "a peer: a host name, cidr ..., entity ..., tenant ..., namespace ..., service ns/name, workload ... or within namespace",
+  portSpec: "a port number, a port range (8000-8999) or a port name",
+  selectorTerm: "a label selector (key=value, key!=value, key in (a, b), key, !key)",
+  labelValue: "a label value",
+  labelKeyPart: "a label key",
+  httpRule: "an HTTP method and/or a quoted path",
+};
+
+function describe(token: IToken): string {
+  if (token.tokenType === EOF) return "the end of the file";
+  const shown = `'${token.image.length > 40 ? token.image.slice(0, 37) + "..." : token.image}'`;
+  // A misspelled keyword lexes as a name: say which keyword it resembles.
+  if (token.tokenType === T.Ident) {
+    const keyword = closest(token.image, T.KEYWORDS);
+    if (keyword) return `${shown} (did you mean '${keyword}'?)`;
+  }
+  return shown;
+}
+
+function label(t: TokenType): string {
+  return t.LABEL ?? t.name;
+}
+
+function joinAlternatives(labels: string[]): string {
+  const unique = [...new Set(labels)];
+  if (unique.length <= 1) return unique[0] ?? "something else";
+  return unique.slice(0, -1).join(", ") + " or " + unique[unique.length - 1];
+}
+
+const errorMessageProvider: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual, ruleName }) {
+    if (expected === EOF) return `unexpected ${describe(actual)}: expected 'tenant' or 'import' at the start of a statement`;
+    if (expected === T.RBrace && ruleName === "tenantDecl")
+      return `expected a rule (allow ..., deny ...), a workload declaration or '}' but found ${describe(actual)}`;
+    return `expected ${label(expected)} but found ${describe(actual)}`;
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return `unexpected ${describe(firstRedundant)}: expected 'tenant' or 'import' at the start of a statement`;
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
+    const first = actual[0]!;
+    const wanted = RULE_EXPECTATIONS[ruleName] ?? joinAlternatives(expectedPathsPerAlt.flat().map((p) => label(p[0]!)));
+    return `expected ${wanted} but found ${describe(first)}`;
+  },
+  buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
+    const wanted = RULE_EXPECTATIONS[ruleName] ?? joinAlternatives(expectedIterationPaths.map((p) => label(p[0]!)));
+    return `expected ${wanted} but found ${describe(actual[0]!)}`;
+  },
+};
+
+const TARGET_STARTS: TokenType[] = [
+  T.Host,
+  T.Wildcard,
+  T.Kw.cidr,
+  T.Kw.entity,
+  T.Kw.tenant,
+  T.Kw.namespace,
+  T.Kw.service,
+  T.Kw.workload,
+  T.Kw.within,
+  T.BareName,
+];
+
+const matchesAny = (tok: IToken, types: TokenType[]) => types.some((t) => tokenMatcher(tok, t));
+
+class ZtParser extends CstParser {
+  constructor() {
+    super(T.allTokens, {
+      recoveryEnabled: true,
+      nodeLocationTracking: "none",
+      maxLookahead: 3,
+      errorMessageProvider,
+      skipValidations: process.env["ZTC_VALIDATE_GRAMMAR"] !== "1",
+    });
+    this.performSelfAnalysis();
+  }
+
+  /** After a comma: does a selector term with an operator (or any term, in a declaration) follow? */
+  private selectorContinues(declaration: boolean): boolean {
+    if (this.LA(1).tokenType !== T.Comma) return false;
+    const second = this.LA(2);
+    if (second.tokenType === T.Bang) return true;
+    if (!tokenMatcher(second, T.Name) && second.tokenType !== T.Host) return false;
+    if (declaration) return true;
+    let op = this.LA(3);
+    if (op.tokenType === T.Slash) op = this.LA(5);
+    return (
+      op.tokenType === T.Equals ||
+      op.tokenType === T.DoubleEquals ||
+      op.tokenType === T.NotEquals ||
+      op.tokenType === T.Kw.notin ||
+      op.tokenType === T.Kw.in
+    );
+  }
+
+  /** `workload NAME =` starts a declaration, not a bare peer list. */
+  private startsWorkloadDeclaration(): boolean {
+    return this.LA(1).tokenType === T.Kw.workload && this.LA(3).tokenType === T.Equals;
+  }
+
+  public file = this.RULE("file", () => {
+    this.MANY(() => this.SUBRULE(this.item));
+  });
+
+  public item = this.RULE("item", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.importDecl) },
+      { ALT: () => this.SUBRULE(this.tenantDecl) },
+      // Accepted so a rule typed outside a tenant still gets a tree; to-ast reports it.
+      { ALT: () => this.SUBRULE(this.ruleStmt) },
+      { ALT: () => this.SUBRULE(this.workloadDecl) },
+    ]);
+  });
+
+  public importDecl = this.RULE("importDecl", () => {
+    this.CONSUME(T.Kw.import);
+    this.CONSUME(T.StringLit, { LABEL: "path" });
+  });
+
+  public tenantDecl = this.RULE("tenantDecl", () => {
+    this.CONSUME(T.Kw.tenant);
+    this.CONSUME(T.Name, { LABEL: "name" });
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.LBrace);
+          this.MANY(() => this.SUBRULE(this.tenantItem));
+          this.CONSUME(T.RBrace);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.ruleStmt) },
+    ]);
+  });
+
+  public tenantItem = this.RULE("tenantItem", () => {
+    this.OR([{ ALT: () => this.SUBRULE(this.workloadDecl) }, { ALT: () => this.SUBRULE(this.ruleStmt) }]);
+  });
+
+  public workloadDecl = this.RULE("workloadDecl", () => {
+    this.CONSUME(T.Kw.workload);
+    this.CONSUME(T.Name, { LABEL: "name" });
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.selector);
+    this.OPTION(() => {
+      this.CONSUME(T.Kw.in);
+      this.CONSUME(T.Kw.namespace);
+      this.CONSUME2(T.Name, { LABEL: "namespace" });
+    });
+  });
+
+  /** Terms separated by commas; `declaration` decides how greedy the comma is (see selectorContinues). */
+  private selectorBody(declaration: boolean): void {
+    this.SUBRULE(this.selectorTerm);
+    this.MANY({
+      GATE: () => this.selectorContinues(declaration),
+      DEF: () => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.selectorTerm);
+      },
+    });
+  }
+
+  /** A selector in a workload declaration. */
+  public selector = this.RULE("selector", () => this.selectorBody(true));
+
+  /** A selector inside a rule, where a comma may also separate peers. */
+  public peerSelector = this.RULE("peerSelector", () => this.selectorBody(false));
+
+  public selectorTerm = this.RULE("selectorTerm", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Bang);
+          this.SUBRULE(this.labelKey);
+        },
+      },
+      {
+        ALT: () => {
+          this.SUBRULE2(this.labelKey);
+          this.OPTION({
+            // `in namespace` after a selector ends the selector; `in (` is a set term.
+            GATE: () => this.LA(1).tokenType !== T.Kw.in || this.LA(2).tokenType === T.LParen,
+            DEF: () => {
+              this.OR2([
+                {
+                  ALT: () => {
+                    this.OR3([
+                      { ALT: () => this.CONSUME(T.Equals, { LABEL: "op" }) },
+                      { ALT: () => this.CONSUME(T.DoubleEquals, { LABEL: "op" }) },
+                      { ALT: () => this.CONSUME(T.NotEquals, { LABEL: "op" }) },
+                    ]);
+                    this.SUBRULE(this.labelValue);
+                  },
+                },
+                {
+                  ALT: () => {
+                    this.OR4([
+                      { ALT: () => this.CONSUME(T.Kw.in, { LABEL: "op" }) },
+                      { ALT: () => this.CONSUME(T.Kw.notin, { LABEL: "op" }) },
+                    ]);
+                    this.CONSUME(T.LParen);
+                    this.SUBRULE2(this.labelValue);
+                    this.MANY(() => {
+                      this.CONSUME(T.Comma);
+                      this.SUBRULE3(this.labelValue);
+                    });
+                    this.CONSUME(T.RParen);
+                  },
+                },
+              ]);
+            },
+          });
+        },
+      },
+    ]);
+  });
+
+  public labelKey = this.RULE("labelKey", () => {
+    this.SUBRULE(this.labelKeyPart);
+    this.OPTION(() => {
+      this.CONSUME(T.Slash);
+      this.SUBRULE2(this.labelKeyPart);
+    });
+  });
+
+  public labelKeyPart = this.RULE("labelKeyPart", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Host) }, { ALT: () => this.CONSUME(T.Name) }]);
+  });
+
+  public labelValue = this.RULE("labelValue", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Name) },
+      { ALT: () => this.CONSUME(T.Host) },
+      { ALT: () => this.CONSUME(T.NumberLit) },
+      { ALT: () => this.CONSUME(T.StringLit) },
+      { ALT: () => this.CONSUME(T.Address) },
+    ]);
+  });
+
+  public ruleStmt = this.RULE("ruleStmt", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Kw.allow, { LABEL: "action" }) },
+      { ALT: () => this.CONSUME(T.Kw.deny, { LABEL: "action" }) },
+    ]);
+    this.OR2([
+      {
+        ALT: () => {
+          this.CONSUME(T.Kw.within);
+          this.CONSUME(T.Kw.namespace);
+        },
+      },
+      {
+        ALT: () => {
+          this.OR3([
+            { ALT: () => this.CONSUME(T.Kw.ingress, { LABEL: "direction" }) },
+            { ALT: () => this.CONSUME(T.Kw.egress, { LABEL: "direction" }) },
+          ]);
+          this.OPTION({
+            GATE: () => !this.startsWorkloadDeclaration(),
+            DEF: () => this.SUBRULE(this.targetList, { LABEL: "bare" }),
+          });
+        },
+      },
+    ]);
+    this.MANY(() => this.SUBRULE(this.ruleClause));
+  });
+
+  public ruleClause = this.RULE("ruleClause", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Kw.from, { LABEL: "keyword" });
+          this.SUBRULE(this.targetList);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Kw.to, { LABEL: "keyword" });
+          this.SUBRULE2(this.targetList);
+        },
+      },
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(T.Kw.port, { LABEL: "keyword" }) },
+            { ALT: () => this.CONSUME(T.Kw.ports, { LABEL: "keyword" }) },
+          ]);
+          this.SUBRULE(this.portList);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.httpClause) },
+    ]);
+  });
+
+  public targetList = this.RULE("targetList", () => {
+    this.SUBRULE(this.target);
+    this.MANY({
+      GATE: () => this.LA(1).tokenType === T.Comma && matchesAny(this.LA(2), TARGET_STARTS),
+      DEF: () => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.target);
+      },
+    });
+  });
+
+  public target = this.RULE("target", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.hostTarget) },
+      { ALT: () => this.SUBRULE(this.cidrTarget) },
+      { ALT: () => this.SUBRULE(this.entityTarget) },
+      { ALT: () => this.SUBRULE(this.tenantTarget) },
+      { ALT: () => this.SUBRULE(this.namespaceTarget) },
+      { ALT: () => this.SUBRULE(this.serviceTarget) },
+      { ALT: () => this.SUBRULE(this.workloadTarget) },
+      { ALT: () => this.SUBRULE(this.withinTarget) },
+    ]);
+  });
+
+  public hostTarget = this.RULE("hostTarget", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Host, { LABEL: "host" }) },
+      { ALT: () => this.CONSUME(T.Wildcard, { LABEL: "host" }) },
+    ]);
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.portSpec);
+    });
+  });
+
+  public cidrTarget = this.RULE("cidrTarget", () => {
+    this.CONSUME(T.Kw.cidr);
+    this.CONSUME(T.Address, { LABEL: "cidr" });
+    this.OPTION(() => {
+      this.CONSUME(T.Kw.except);
+      this.CONSUME2(T.Address, { LABEL: "except" });
+      this.MANY({
+        GATE: () => this.LA(1).tokenType === T.Comma && this.LA(2).tokenType === T.Address,
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          this.CONSUME3(T.Address, { LABEL: "except" });
+        },
+      });
+    });
+  });
+
+  public entityTarget = this.RULE("entityTarget", () => {
+    this.CONSUME(T.Kw.entity);
+    this.CONSUME(T.Name, { LABEL: "name" });
+  });
+
+  public tenantTarget = this.RULE("tenantTarget", () => {
+    this.CONSUME(T.Kw.tenant);
+    this.CONSUME(T.Name, { LABEL: "tenant" });
+    this.OPTION(() => {
+      this.CONSUME(T.Kw.workload);
+      this.CONSUME2(T.Name, { LABEL: "workload" });
+    });
+  });
+
+  public namespaceTarget = this.RULE("namespaceTarget", () => {
+    this.CONSUME(T.Kw.namespace);
+    this.CONSUME(T.Name, { LABEL: "namespace" });
+    this.OPTION(() => {
+      this.CONSUME(T.Kw.workload);
+      this.SUBRULE(this.peerSelector);
+    });
+  });
+
+  public serviceTarget = this.RULE("serviceTarget", () => {
+    this.CONSUME(T.Kw.service);
+    this.CONSUME(T.Name, { LABEL: "namespace" });
+    this.CONSUME(T.Slash);
+    this.CONSUME2(T.Name, { LABEL: "name" });
+  });
+
+  public workloadTarget = this.RULE("workloadTarget", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Kw.workload);
+          this.CONSUME(T.Name, { LABEL: "name" });
+        },
+      },
+      { ALT: () => this.CONSUME(T.BareName, { LABEL: "name" }) },
+    ]);
+  });
+
+  public withinTarget = this.RULE("withinTarget", () => {
+    this.CONSUME(T.Kw.within);
+    this.CONSUME(T.Kw.namespace);
+  });
+
+  public portList = this.RULE("portList", () => {
+    this.SUBRULE(this.portSpec);
+    this.MANY({
+      GATE: () =>
+        this.LA(1).tokenType === T.Comma &&
+        (this.LA(2).tokenType === T.NumberLit ||
+          this.LA(2).tokenType === T.Variable ||
+          this.LA(2).tokenType === T.Kw.http ||
+          tokenMatcher(this.LA(2), T.BareName)),
+      DEF: () => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.portSpec);
+      },
+    });
+  });
+
+  public portSpec = this.RULE("portSpec", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.NumberLit, { LABEL: "port" });
+          this.OPTION(() => {
+            this.CONSUME(T.Dash);
+            this.CONSUME2(T.NumberLit, { LABEL: "end" });
+          });
+        },
+      },
+      { ALT: () => this.CONSUME(T.BareName, { LABEL: "named" }) },
+      // `http` is a keyword, and the most common port name.
+      { ALT: () => this.CONSUME(T.Kw.http, { LABEL: "named" }) },
+      { ALT: () => this.CONSUME(T.Variable, { LABEL: "variable" }) },
+    ]);
+    this.OPTION2(() => {
+      this.CONSUME(T.Slash);
+      this.CONSUME(T.Name, { LABEL: "protocol" });
+    });
+  });
+
+  public httpClause = this.RULE("httpClause", () => {
+    this.CONSUME(T.Kw.http);
+    this.SUBRULE(this.httpRule);
+    this.MANY({
+      GATE: () =>
+        this.LA(1).tokenType === T.Comma &&
+        (tokenMatcher(this.LA(2), T.BareName) || tokenMatcher(this.LA(2), T.StringLit) || this.LA(2).tokenType === T.Wildcard),
+      DEF: () => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.httpRule);
+      },
+    });
+  });
+
+  public httpRule = this.RULE("httpRule", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(T.BareName, { LABEL: "method" }) },
+            { ALT: () => this.CONSUME(T.Wildcard, { LABEL: "method" }) },
+          ]);
+          this.OPTION(() => this.CONSUME(T.StringLit, { LABEL: "path" }));
+        },
+      },
+      { ALT: () => this.CONSUME2(T.StringLit, { LABEL: "path" }) },
+    ]);
+    this.MANY(() => {
+      this.OR3([
+        {
+          ALT: () => {
+            this.CONSUME(T.Kw.host, { LABEL: "hostKeyword" });
+            this.CONSUME3(T.StringLit, { LABEL: "host" });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Kw.header, { LABEL: "headerKeyword" });
+            this.CONSUME4(T.StringLit, { LABEL: "header" });
+          },
+        },
+      ]);
+    });
+  });
+}
+
+/** The single parser instance (reset by assigning `input`). */
+export const ztParser = new ZtParser();
+
+export type { CstNode };

@@ -1,0 +1,94 @@
+/**
+ * Source text, spans and the one offset <-> line/column converter used by every consumer
+ * (CLI renderer, language server, golden tests). Offsets are UTF-16 code units, as in JS
+ * strings and the LSP default encoding, so no consumer has to convert twice.
+ */
+
+/** A half-open range [start, end) of UTF-16 offsets into one file's text. */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A zero-based line and UTF-16 character position. */
+export interface Position {
+  readonly line: number;
+  readonly character: number;
+}
+
+export function span(start: number, end: number): Span {
+  return { start, end: Math.max(start, end) };
+}
+
+/** The smallest span covering both. */
+export function cover(a: Span, b: Span): Span {
+  return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
+}
+
+export function contains(outer: Span, offset: number): boolean {
+  return offset >= outer.start && offset <= outer.end;
+}
+
+/** Maps offsets to line/column and back. Recognises \n, \r\n and a lone \r as line ends. */
+export class LineIndex {
+  private readonly starts: number[];
+
+  constructor(readonly text: string) {
+    const starts = [0];
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10 /* \n */) starts.push(i + 1);
+      else if (c === 13 /* \r */) {
+        if (text.charCodeAt(i + 1) === 10) i++;
+        starts.push(i + 1);
+      }
+    }
+    this.starts = starts;
+  }
+
+  get lineCount(): number {
+    return this.starts.length;
+  }
+
+  positionAt(offset: number): Position {
+    const o = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, character: o - this.starts[lo]! };
+  }
+
+  offsetAt(pos: Position): number {
+    if (pos.line < 0) return 0;
+    if (pos.line >= this.starts.length) return this.text.length;
+    const start = this.starts[pos.line]!;
+    const end = this.lineEnd(pos.line);
+    return Math.max(start, Math.min(start + Math.max(0, pos.character), end));
+  }
+
+  /** Offset of the first character of a zero-based line. */
+  lineStart(line: number): number {
+    return this.starts[Math.max(0, Math.min(line, this.starts.length - 1))]!;
+  }
+
+  /** Offset just before the line terminator of a zero-based line. */
+  lineEnd(line: number): number {
+    const t = this.text;
+    let i = this.lineStart(line);
+    while (i < t.length) {
+      const c = t.charCodeAt(i);
+      if (c === 10 || c === 13) break;
+      i++;
+    }
+    return i;
+  }
+
+  /** The text of a zero-based line without its terminator. */
+  line(line: number): string {
+    return this.text.slice(this.lineStart(line), this.lineEnd(line));
+  }
+}

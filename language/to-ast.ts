@@ -1,0 +1,357 @@
+/**
+ * CST -> AST. Tolerant of recovered nodes: tokens inserted by error recovery count as missing,
+ * and a missing part becomes `undefined` rather than a fabricated value.
+ */
+import type { CstElement, CstNode, IToken } from "chevrotain";
+import type * as A from "./ast.js";
+import { diag, type Diagnostic } from "./diagnostics.js";
+import type { Span } from "./source.js";
+import * as T from "./tokens.js";
+
+type Children = Record<string, CstElement[] | undefined>;
+
+function isToken(e: CstElement): e is IToken {
+  return (e as IToken).image !== undefined;
+}
+
+function real(t: IToken): boolean {
+  return !t.isInsertedInRecovery && Number.isFinite(t.startOffset);
+}
+
+function tokensOf(node: CstNode, key: string): IToken[] {
+  const list = (node.children as Children)[key];
+  if (!list) return [];
+  return list.filter((e): e is IToken => isToken(e) && real(e)).sort((a, b) => a.startOffset - b.startOffset);
+}
+
+function tok(node: CstNode, key: string): IToken | undefined {
+  return tokensOf(node, key)[0];
+}
+
+function nodes(node: CstNode, key: string): CstNode[] {
+  const list = (node.children as Children)[key];
+  if (!list) return [];
+  return list.filter((e): e is CstNode => !isToken(e));
+}
+
+function sub(node: CstNode, key: string): CstNode | undefined {
+  return nodes(node, key)[0];
+}
+
+export function tokenSpan(t: IToken): Span {
+  return { start: t.startOffset, end: t.startOffset + t.image.length };
+}
+
+/** The span of every real token under a CST node; undefined if recovery left it empty. */
+function cstSpan(node: CstNode): Span | undefined {
+  let start = Infinity;
+  let end = -Infinity;
+  const walk = (n: CstNode) => {
+    for (const list of Object.values(n.children as Children)) {
+      if (!list) continue;
+      for (const e of list) {
+        if (isToken(e)) {
+          if (!real(e)) continue;
+          if (e.startOffset < start) start = e.startOffset;
+          const e2 = e.startOffset + e.image.length;
+          if (e2 > end) end = e2;
+        } else walk(e);
+      }
+    }
+  };
+  walk(node);
+  return start === Infinity ? undefined : { start, end };
+}
+
+function ident(t: IToken | undefined): A.Ident | undefined {
+  return t ? { text: t.image, span: tokenSpan(t) } : undefined;
+}
+
+export class AstBuilder {
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(
+    private readonly file: string,
+    private readonly fallback: Span,
+  ) {}
+
+  private spanOf(node: CstNode): Span {
+    return cstSpan(node) ?? this.fallback;
+  }
+
+  private error(span: Span, message: string): void {
+    this.diagnostics.push(diag("syntaxError", { file: this.file, span }, { message }));
+  }
+
+  string(t: IToken | undefined): A.StringLit | undefined {
+    if (!t) return undefined;
+    const span = tokenSpan(t);
+    // Unterminated strings are reported by parse() from the token stream, where recovery cannot skip them.
+    const terminated = t.tokenType !== T.UnterminatedString;
+    const body = t.image.slice(1, terminated ? -1 : undefined);
+    let value = "";
+    for (let i = 0; i < body.length; i++) {
+      const c = body[i]!;
+      if (c !== "\\") {
+        value += c;
+        continue;
+      }
+      const n = body[i + 1];
+      const esc = n === '"' ? '"' : n === "\\" ? "\\" : n === "n" ? "\n" : n === "t" ? "\t" : undefined;
+      if (esc === undefined) {
+        const at = span.start + 1 + i;
+        this.diagnostics.push(
+          diag("invalidEscape", { file: this.file, span: { start: at, end: at + (n ? 2 : 1) } }, { text: "\\" + (n ?? "") }),
+        );
+        value += n ?? "";
+      } else value += esc;
+      i++;
+    }
+    return { value, span };
+  }
+
+  fileItems(item: CstNode[]): A.Item[] {
+    const items: A.Item[] = [];
+    for (const it of item) {
+      const imp = sub(it, "importDecl");
+      const ten = sub(it, "tenantDecl");
+      const rule = sub(it, "ruleStmt");
+      const wl = sub(it, "workloadDecl");
+      if (imp) items.push(this.importDecl(imp));
+      else if (ten) items.push(this.tenantDecl(ten));
+      else if (rule) {
+        const r = this.ruleStmt(rule);
+        this.error(
+          r.actionSpan,
+          `a rule must belong to a tenant: write 'tenant NAME ${r.action} ...' or put it inside 'tenant NAME { ... }'`,
+        );
+        items.push(r);
+      } else if (wl) {
+        const w = this.workloadDecl(wl);
+        this.error(w.span, "a workload must be declared inside 'tenant NAME { ... }'");
+        items.push(w);
+      }
+    }
+    return items;
+  }
+
+  importDecl(n: CstNode): A.ImportDecl {
+    return { kind: "Import", span: this.spanOf(n), path: this.string(tok(n, "path")) };
+  }
+
+  tenantDecl(n: CstNode): A.TenantDecl {
+    const kw = tok(n, "KwTenant");
+    const open = tok(n, "LBrace");
+    const close = tok(n, "RBrace");
+    const body: A.TenantItem[] = [];
+    for (const item of nodes(n, "tenantItem")) {
+      const w = sub(item, "workloadDecl");
+      const r = sub(item, "ruleStmt");
+      if (w) body.push(this.workloadDecl(w));
+      else if (r) body.push(this.ruleStmt(r));
+    }
+    const oneLine = sub(n, "ruleStmt");
+    if (oneLine) body.push(this.ruleStmt(oneLine));
+    return {
+      kind: "Tenant",
+      span: this.spanOf(n),
+      keywordSpan: kw ? tokenSpan(kw) : this.spanOf(n),
+      name: ident(tok(n, "name")),
+      block: open !== undefined || (n.children as Children)["LBrace"] !== undefined,
+      body,
+      openBrace: open ? tokenSpan(open) : undefined,
+      closeBrace: close ? tokenSpan(close) : undefined,
+    };
+  }
+
+  workloadDecl(n: CstNode): A.WorkloadDecl {
+    const sel = sub(n, "selector");
+    return {
+      kind: "Workload",
+      span: this.spanOf(n),
+      name: ident(tok(n, "name")),
+      selector: sel ? this.selector(sel) : undefined,
+      namespace: ident(tok(n, "namespace")),
+    };
+  }
+
+  selector(n: CstNode): A.Selector {
+    return { kind: "Selector", span: this.spanOf(n), terms: nodes(n, "selectorTerm").map((t) => this.selectorTerm(t)) };
+  }
+
+  selectorTerm(n: CstNode): A.SelectorTerm {
+    const keyNode = sub(n, "labelKey");
+    const key = keyNode ? this.labelKey(keyNode) : undefined;
+    const values = nodes(n, "labelValue")
+      .map((v) => this.labelValue(v))
+      .filter((v): v is A.LabelText => v !== undefined);
+    const opTok = tok(n, "op");
+    let op: A.SelectorOp;
+    if (tok(n, "Bang")) op = "!exists";
+    else if (!opTok) op = (n.children as Children)["op"] ? "=" : "exists";
+    else if (opTok.tokenType === T.NotEquals) op = "!=";
+    else if (opTok.tokenType === T.Kw.in) op = "in";
+    else if (opTok.tokenType === T.Kw.notin) op = "notin";
+    else op = "=";
+    return { kind: "SelectorTerm", span: this.spanOf(n), key, op, values };
+  }
+
+  labelKey(n: CstNode): A.LabelText | undefined {
+    const parts = nodes(n, "labelKeyPart")
+      .map((p) => tok(p, "Host") ?? tok(p, "Name"))
+      .filter((t): t is IToken => t !== undefined);
+    const span = cstSpan(n);
+    if (!span || parts.length === 0) return undefined;
+    // Rebuilt from the token images so whitespace around '/' is not part of the key.
+    return { text: parts.map((t) => t.image).join("/"), span, quoted: false };
+  }
+
+  labelValue(n: CstNode): A.LabelText | undefined {
+    const s = tok(n, "StringLit");
+    if (s) {
+      const lit = this.string(s)!;
+      return { text: lit.value, span: lit.span, quoted: true };
+    }
+    const t = tok(n, "Name") ?? tok(n, "Host") ?? tok(n, "NumberLit") ?? tok(n, "Address");
+    return t ? { text: t.image, span: tokenSpan(t), quoted: false } : undefined;
+  }
+
+  ruleStmt(n: CstNode): A.RuleStmt {
+    const action = tok(n, "action");
+    const dir = tok(n, "direction");
+    const bareNode = sub(n, "bare");
+    let from: A.TargetList | undefined;
+    let to: A.TargetList | undefined;
+    let ports: A.PortClause | undefined;
+    let http: A.HttpClause | undefined;
+    for (const clause of nodes(n, "ruleClause")) {
+      const kw = tok(clause, "keyword");
+      const httpNode = sub(clause, "httpClause");
+      if (httpNode) {
+        const h = this.httpClause(httpNode);
+        if (http) this.diagnostics.push(diag("duplicateClause", { file: this.file, span: h.keywordSpan }, { clause: "http" }));
+        else http = h;
+        continue;
+      }
+      if (!kw) continue;
+      if (kw.tokenType === T.Kw.from || kw.tokenType === T.Kw.to) {
+        const listNode = sub(clause, "targetList");
+        const list = this.targetList(listNode, tokenSpan(kw));
+        const isFrom = kw.tokenType === T.Kw.from;
+        if (isFrom ? from : to)
+          this.diagnostics.push(diag("duplicateClause", { file: this.file, span: tokenSpan(kw) }, { clause: kw.image }));
+        else if (isFrom) from = list;
+        else to = list;
+      } else {
+        const list = sub(clause, "portList");
+        const clauseSpan = this.spanOf(clause);
+        const pc: A.PortClause = {
+          kind: "PortClause",
+          span: clauseSpan,
+          keywordSpan: tokenSpan(kw),
+          ports: list ? nodes(list, "portSpec").map((p) => this.portSpec(p)) : [],
+        };
+        if (ports) this.diagnostics.push(diag("duplicateClause", { file: this.file, span: tokenSpan(kw) }, { clause: "port" }));
+        else ports = pc;
+      }
+    }
+    return {
+      kind: "Rule",
+      span: this.spanOf(n),
+      action: action?.tokenType === T.Kw.deny ? "deny" : "allow",
+      actionSpan: action ? tokenSpan(action) : this.spanOf(n),
+      direction: dir ? (dir.tokenType === T.Kw.ingress ? "ingress" : "egress") : undefined,
+      directionSpan: dir ? tokenSpan(dir) : undefined,
+      withinNamespace: tok(n, "KwWithin") !== undefined,
+      bare: bareNode ? this.targetList(bareNode, undefined) : undefined,
+      from,
+      to,
+      ports,
+      http,
+    };
+  }
+
+  targetList(n: CstNode | undefined, keywordSpan: Span | undefined): A.TargetList {
+    const targets = n
+      ? nodes(n, "target")
+          .map((t) => this.target(t))
+          .filter((t): t is A.Target => t !== undefined)
+      : [];
+    const inner = n ? cstSpan(n) : undefined;
+    const span = inner && keywordSpan ? { start: keywordSpan.start, end: inner.end } : (inner ?? keywordSpan ?? this.fallback);
+    return { kind: "TargetList", span, keywordSpan, targets };
+  }
+
+  target(n: CstNode): A.Target | undefined {
+    const [key, node] = Object.entries(n.children as Children).find(([, v]) => v && v.length > 0) ?? [];
+    if (!key || !node || !node[0] || isToken(node[0])) return undefined;
+    const t = node[0];
+    const span = this.spanOf(t);
+    switch (key) {
+      case "hostTarget": {
+        const host = tok(t, "host");
+        if (!host) return undefined;
+        const p = sub(t, "portSpec");
+        return { kind: "Host", span, name: ident(host)!, port: p ? this.portSpec(p) : undefined };
+      }
+      case "cidrTarget":
+        return {
+          kind: "Cidr",
+          span,
+          cidr: ident(tok(t, "cidr")),
+          except: tokensOf(t, "except").map((e) => ident(e)!),
+        };
+      case "entityTarget":
+        return { kind: "Entity", span, name: ident(tok(t, "name")) };
+      case "tenantTarget":
+        return { kind: "TenantRef", span, tenant: ident(tok(t, "tenant")), workload: ident(tok(t, "workload")) };
+      case "namespaceTarget": {
+        const sel = sub(t, "peerSelector");
+        return { kind: "NamespaceRef", span, namespace: ident(tok(t, "namespace")), selector: sel ? this.selector(sel) : undefined };
+      }
+      case "serviceTarget":
+        return { kind: "Service", span, namespace: ident(tok(t, "namespace")), name: ident(tok(t, "name")) };
+      case "workloadTarget":
+        return { kind: "WorkloadRef", span, name: ident(tok(t, "name")) };
+      case "withinTarget":
+        return { kind: "Within", span };
+      default:
+        return undefined;
+    }
+  }
+
+  portSpec(n: CstNode): A.PortSpec {
+    const num = tok(n, "port");
+    const named = tok(n, "named");
+    const variable = tok(n, "variable");
+    const end = tok(n, "end");
+    let port: A.PortSpec["port"];
+    if (num) port = { value: Number(num.image), named: false, variable: false, span: tokenSpan(num) };
+    else if (named) port = { value: named.image, named: true, variable: false, span: tokenSpan(named) };
+    else if (variable) port = { value: variable.image.slice(1), named: false, variable: true, span: tokenSpan(variable) };
+    return {
+      kind: "Port",
+      span: this.spanOf(n),
+      port,
+      end: end ? { value: Number(end.image), span: tokenSpan(end) } : undefined,
+      protocol: ident(tok(n, "protocol")),
+    };
+  }
+
+  httpClause(n: CstNode): A.HttpClause {
+    const kw = tok(n, "KwHttp");
+    return {
+      kind: "HttpClause",
+      span: this.spanOf(n),
+      keywordSpan: kw ? tokenSpan(kw) : this.spanOf(n),
+      rules: nodes(n, "httpRule").map((r) => ({
+        kind: "HttpRule" as const,
+        span: this.spanOf(r),
+        method: ident(tok(r, "method")),
+        path: this.string(tok(r, "path")),
+        host: this.string(tok(r, "host")),
+        headers: tokensOf(r, "header").map((h) => this.string(h)!),
+      })),
+    };
+  }
+}

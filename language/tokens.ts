@@ -1,0 +1,203 @@
+/**
+ * Every token of the .zt language. Keywords are contextual: each one is also in the `Name`
+ * category, so a tenant or namespace may be called `default` or `ingress`. Only bare references
+ * (a workload named without the `workload` keyword) are limited to plain identifiers.
+ */
+import { createToken, Lexer, type CustomPatternMatcherReturn, type TokenType } from "chevrotain";
+
+/** Category: anything usable as a declared or keyword-introduced name. */
+export const Name = createToken({ name: "Name", pattern: Lexer.NA, label: "a name" });
+/** Category: names that can stand alone (not keywords). */
+export const BareName = createToken({ name: "BareName", pattern: Lexer.NA, label: "a name" });
+
+export const WhiteSpace = createToken({
+  name: "WhiteSpace",
+  // U+FEFF: a byte order mark at the start is whitespace, so offsets stay those of the editor.
+  pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/,
+  group: Lexer.SKIPPED,
+  line_breaks: true,
+});
+export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: "comments" });
+export const BlockComment = createToken({
+  name: "BlockComment",
+  pattern: /\/\*[\s\S]*?\*\//,
+  group: "comments",
+  line_breaks: true,
+});
+/** Reported as ZT1004 by the AST builder; kept as a comment so the parser is not confused by it. */
+export const UnterminatedBlockComment = createToken({
+  name: "UnterminatedBlockComment",
+  pattern: /\/\*[\s\S]*/,
+  group: "comments",
+  line_breaks: true,
+});
+
+export const StringLit = createToken({ name: "StringLit", pattern: /"(?:[^"\\\r\n]|\\.)*"/, label: "a string" });
+/** Matches as a string so the rule around it still parses; reported as ZT1003. */
+export const UnterminatedString = createToken({
+  name: "UnterminatedString",
+  pattern: /"(?:[^"\\\r\n]|\\.)*/,
+  categories: [StringLit],
+  label: "a string",
+});
+
+export const Variable = createToken({ name: "Variable", pattern: /\$[A-Za-z_][A-Za-z0-9_-]*/, label: "a $parameter" });
+
+const addressRun = /[0-9A-Fa-f:.]+(?:\/[0-9]+)?/y;
+const ipv4Shape = /^\d+\.\d+\.\d+\.\d+(?:\/\d+)?$/;
+const ipv6Shape = /^[0-9A-Fa-f:]*(?::\d+\.\d+\.\d+\.\d+)?(?:\/\d+)?$/;
+const nameChar = /[A-Za-z0-9_*.-]/;
+
+/**
+ * An IPv4 or IPv6 address, optionally with a prefix length. Only the shape is checked here;
+ * the checker validates the value so the error can say exactly what is wrong. A run followed by
+ * more name characters is a host name instead (10.0.0.1.nip.io).
+ */
+function matchAddress(text: string, offset: number): CustomPatternMatcherReturn | null {
+  addressRun.lastIndex = offset;
+  const m = addressRun.exec(text);
+  if (!m) return null;
+  const s = m[0];
+  const next = text.charAt(offset + s.length);
+  if (next !== "" && nameChar.test(next)) return null;
+  let colons = 0;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === 58) colons++;
+  if (colons === 0 ? !ipv4Shape.test(s) : colons < 2 || !ipv6Shape.test(s)) return null;
+  return [s];
+}
+
+export const Address = createToken({
+  name: "Address",
+  pattern: { exec: matchAddress },
+  line_breaks: false,
+  start_chars_hint: [..."0123456789abcdefABCDEF:"],
+  label: "an IP address or CIDR",
+});
+
+/**
+ * A host name or pattern: at least two labels. `*` alone is a Wildcard. Stray dots (`api..x.com`,
+ * `.x.com`) still lex as one host so the checker can say precisely what is wrong with it.
+ */
+export const Host = createToken({
+  name: "Host",
+  pattern: /\.*[A-Za-z0-9_*-]+(?:\.+[A-Za-z0-9_*-]+)+\.*/,
+  label: "a host name",
+});
+export const Wildcard = createToken({ name: "Wildcard", pattern: /\*+/, label: "'*'" });
+
+export const Ident = createToken({
+  name: "Ident",
+  pattern: /[A-Za-z_][A-Za-z0-9_-]*/,
+  categories: [Name, BareName],
+  label: "a name",
+});
+export const NumberLit = createToken({ name: "NumberLit", pattern: /[0-9]+(?![A-Za-z_])/, label: "a number" });
+/** Digit-led words such as label values (3scale) and DNS labels (2048-game). */
+export const Word = createToken({
+  name: "Word",
+  pattern: /[0-9][0-9-]*[A-Za-z_][A-Za-z0-9_-]*/,
+  categories: [Name, BareName],
+  label: "a name",
+});
+
+export const LBrace = createToken({ name: "LBrace", pattern: "{", label: "'{'" });
+export const RBrace = createToken({ name: "RBrace", pattern: "}", label: "'}'" });
+export const LParen = createToken({ name: "LParen", pattern: "(", label: "'('" });
+export const RParen = createToken({ name: "RParen", pattern: ")", label: "')'" });
+export const Comma = createToken({ name: "Comma", pattern: ",", label: "','" });
+export const Colon = createToken({ name: "Colon", pattern: ":", label: "':'" });
+export const DoubleEquals = createToken({ name: "DoubleEquals", pattern: "==", label: "'=='" });
+export const NotEquals = createToken({ name: "NotEquals", pattern: "!=", label: "'!='" });
+export const Equals = createToken({ name: "Equals", pattern: "=", label: "'='" });
+export const Bang = createToken({ name: "Bang", pattern: "!", label: "'!'" });
+export const Arrow = createToken({ name: "Arrow", pattern: "->", label: "'->'" });
+export const Slash = createToken({ name: "Slash", pattern: "/", label: "'/'" });
+export const Dash = createToken({ name: "Dash", pattern: "-", label: "'-'" });
+
+/** Every keyword of the language, also used by completion and by the TextMate grammar test. */
+export const KEYWORDS = [
+  "tenant",
+  "workload",
+  "allow",
+  "deny",
+  "ingress",
+  "egress",
+  "from",
+  "to",
+  "port",
+  "ports",
+  "in",
+  "notin",
+  "namespace",
+  "cidr",
+  "except",
+  "entity",
+  "service",
+  "within",
+  "http",
+  "host",
+  "header",
+  "import",
+] as const;
+export type Keyword = (typeof KEYWORDS)[number];
+
+function keywordToken(word: string): TokenType {
+  const name = "Kw" + word.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+  return createToken({
+    name,
+    pattern: new RegExp(word),
+    longer_alt: Ident,
+    categories: [Name],
+    label: `'${word}'`,
+  });
+}
+
+/** Keyword token types by keyword. */
+export const Kw: Record<Keyword, TokenType> = Object.fromEntries(KEYWORDS.map((k) => [k, keywordToken(k)])) as Record<
+  Keyword,
+  TokenType
+>;
+
+// Longest keywords first: `in` must not win over `ingress` (longer_alt only guards against Ident).
+const keywordTokens = [...KEYWORDS].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).map((k) => Kw[k]);
+
+/** Lexer order matters: comments before '/', addresses and hosts before names and numbers. */
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  LineComment,
+  BlockComment,
+  UnterminatedBlockComment,
+  StringLit,
+  UnterminatedString,
+  Variable,
+  Address,
+  Host,
+  Wildcard,
+  ...keywordTokens,
+  Ident,
+  // Word before NumberLit: `2048-game` is a name, `8000-8999` a port range.
+  Word,
+  NumberLit,
+  LBrace,
+  RBrace,
+  LParen,
+  RParen,
+  Comma,
+  Colon,
+  DoubleEquals,
+  NotEquals,
+  Equals,
+  Bang,
+  Arrow,
+  Slash,
+  Dash,
+  Name,
+  BareName,
+];
+
+export const ztLexer = new Lexer(allTokens, {
+  positionTracking: "onlyOffset",
+  ensureOptimizations: true,
+  // The token set is fixed and tested; skipping validation keeps start-up fast.
+  skipValidations: process.env["ZTC_VALIDATE_GRAMMAR"] !== "1",
+});
