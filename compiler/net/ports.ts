@@ -1,0 +1,137 @@
+/**
+ * Port sets per L4 protocol. Cilium's ANY (and an omitted protocol) means TCP, UDP and SCTP;
+ * a rule without ports means every port of those three.
+ */
+
+export type L4Protocol = "TCP" | "UDP" | "SCTP";
+export type ProtocolSpec = L4Protocol | "ANY";
+
+export const L4_PROTOCOLS: readonly L4Protocol[] = ["TCP", "UDP", "SCTP"];
+
+export interface PortRange {
+  readonly protocol: L4Protocol;
+  readonly start: number;
+  readonly end: number;
+}
+
+type Interval = readonly [number, number];
+
+export class PortSet {
+  private constructor(private readonly byProto: ReadonlyMap<L4Protocol, readonly Interval[]>) {}
+
+  static empty(): PortSet {
+    return new PortSet(new Map());
+  }
+
+  static all(): PortSet {
+    return PortSet.of(L4_PROTOCOLS.map((protocol) => ({ protocol, start: 1, end: 65535 })));
+  }
+
+  static of(ranges: Iterable<PortRange>): PortSet {
+    const m = new Map<L4Protocol, Interval[]>();
+    for (const r of ranges) {
+      const list = m.get(r.protocol) ?? [];
+      list.push([r.start, r.end]);
+      m.set(r.protocol, list);
+    }
+    const out = new Map<L4Protocol, readonly Interval[]>();
+    for (const [p, list] of m) out.set(p, normalise(list));
+    return new PortSet(out);
+  }
+
+  /** Ranges for a spec: ANY expands to the three L4 protocols. */
+  static spec(protocol: ProtocolSpec, start: number, end = start): PortSet {
+    const protos = protocol === "ANY" ? L4_PROTOCOLS : [protocol];
+    return PortSet.of(protos.map((p) => ({ protocol: p, start, end })));
+  }
+
+  ranges(): PortRange[] {
+    const out: PortRange[] = [];
+    for (const p of L4_PROTOCOLS) for (const [start, end] of this.byProto.get(p) ?? []) out.push({ protocol: p, start, end });
+    return out;
+  }
+
+  isEmpty(): boolean {
+    return [...this.byProto.values()].every((l) => l.length === 0);
+  }
+
+  isAll(): boolean {
+    return this.containsSet(PortSet.all());
+  }
+
+  union(o: PortSet): PortSet {
+    return PortSet.of([...this.ranges(), ...o.ranges()]);
+  }
+
+  intersect(o: PortSet): PortSet {
+    const out: PortRange[] = [];
+    for (const a of this.ranges())
+      for (const b of o.ranges()) {
+        if (a.protocol !== b.protocol) continue;
+        const start = Math.max(a.start, b.start);
+        const end = Math.min(a.end, b.end);
+        if (start <= end) out.push({ protocol: a.protocol, start, end });
+      }
+    return PortSet.of(out);
+  }
+
+  intersects(o: PortSet): boolean {
+    return !this.intersect(o).isEmpty();
+  }
+
+  minus(o: PortSet): PortSet {
+    const out: PortRange[] = [];
+    for (const a of this.ranges()) {
+      let pieces: Interval[] = [[a.start, a.end]];
+      for (const b of o.ranges()) {
+        if (b.protocol !== a.protocol) continue;
+        pieces = pieces.flatMap(([s, e]): Interval[] => {
+          if (b.end < s || b.start > e) return [[s, e]];
+          const rest: Interval[] = [];
+          if (b.start > s) rest.push([s, b.start - 1]);
+          if (b.end < e) rest.push([b.end + 1, e]);
+          return rest;
+        });
+      }
+      for (const [start, end] of pieces) out.push({ protocol: a.protocol, start, end });
+    }
+    return PortSet.of(out);
+  }
+
+  containsSet(o: PortSet): boolean {
+    return o.minus(this).isEmpty();
+  }
+
+  equals(o: PortSet): boolean {
+    return this.containsSet(o) && o.containsSet(this);
+  }
+
+  /** Compact text: "443/tcp", "53/udp+tcp", "8000-8999/tcp", "all ports". */
+  toString(): string {
+    if (this.isAll()) return "all ports";
+    const byRange = new Map<string, L4Protocol[]>();
+    for (const r of this.ranges()) {
+      const k = r.start === r.end ? String(r.start) : `${r.start}-${r.end}`;
+      byRange.set(k, [...(byRange.get(k) ?? []), r.protocol]);
+    }
+    return [...byRange.entries()]
+      .map(([k, ps]) => (ps.length === 3 ? `${k}/any` : `${k}/${ps.map((p) => p.toLowerCase()).join("+")}`))
+      .join(", ");
+  }
+}
+
+function normalise(list: Interval[]): Interval[] {
+  const sorted = [...list].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [s, e] of sorted) {
+    const last = out[out.length - 1];
+    if (last && s <= last[1] + 1) last[1] = Math.max(last[1], e);
+    else out.push([s, e]);
+  }
+  return out;
+}
+
+/** IANA service names as Cilium accepts them for named ports (pkg/iana/svcname.go). */
+export function isValidPortName(name: string): boolean {
+  return name.length <= 15 && /^[a-z0-9]+(-[a-z0-9]+)*$/i.test(name) && /[a-z]/i.test(name);
+}

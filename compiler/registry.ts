@@ -1,0 +1,285 @@
+/**
+ * The tenant and approval registries: loaded through the host, validated against the shipped
+ * JSON Schemas, then checked for what a schema cannot say (a namespace claimed twice, an approval
+ * for a tenant that does not exist, a destination Cilium could not express).
+ */
+import picomatch from "picomatch";
+import { diag, type Diagnostic, type Span } from "../language/index.js";
+import { closest } from "../language/suggest.js";
+import { validateApprovals, validateTenants } from "./generated/validators.js";
+import type { CompilerHost } from "./host.js";
+import { AddressSet, formatPrefix, parseCidr, type Prefix } from "./net/cidr.js";
+import { parseFqdn, type FqdnPattern } from "./net/fqdn.js";
+import { PortSet, type ProtocolSpec } from "./net/ports.js";
+import { readYamlFile, type ProjectConfig } from "./project.js";
+import { schemaDiagnostics } from "./schema-errors.js";
+import type { YamlSource } from "./yaml-source.js";
+
+export interface TenantInfo {
+  readonly name: string;
+  readonly namespaces: readonly string[];
+  readonly owners: readonly string[];
+  readonly paths: readonly string[];
+  readonly platform: boolean;
+  readonly description?: string | undefined;
+  /** The tenant's key in the tenant registry. */
+  readonly span: Span;
+  /** Does this tenant's `paths` cover a project-relative file? */
+  owns(file: string): boolean;
+}
+
+export interface NamespaceInfo {
+  readonly name: string;
+  /** The owning tenant; undefined for shared namespaces. */
+  readonly tenant?: string | undefined;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly span: Span;
+}
+
+export interface TenantRegistry {
+  readonly file: string;
+  readonly tenants: ReadonlyMap<string, TenantInfo>;
+  readonly namespaces: ReadonlyMap<string, NamespaceInfo>;
+}
+
+export type Destination =
+  | { readonly kind: "fqdn"; readonly pattern: FqdnPattern }
+  | { readonly kind: "cidr"; readonly prefix: Prefix; readonly set: AddressSet };
+
+export interface Approval {
+  readonly id: string;
+  readonly destination: Destination;
+  readonly destinationText: string;
+  readonly ports: PortSet;
+  readonly tenants: "*" | readonly string[];
+  readonly approvedBy: string;
+  readonly ticket: string;
+  /** YYYY-MM-DD, valid through that day (UTC). */
+  readonly expires: string;
+  readonly description?: string | undefined;
+  readonly file: string;
+  readonly span: Span;
+}
+
+export interface Blocked {
+  readonly destination: Destination;
+  readonly destinationText: string;
+  readonly reason: string;
+  readonly file: string;
+  readonly span: Span;
+}
+
+export interface ApprovalRegistry {
+  readonly file: string;
+  readonly approvals: readonly Approval[];
+  readonly blocked: readonly Blocked[];
+  readonly byId: ReadonlyMap<string, Approval>;
+}
+
+export interface LoadedRegistries {
+  readonly tenants?: TenantRegistry | undefined;
+  readonly approvals?: ApprovalRegistry | undefined;
+  readonly sources: readonly YamlSource[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+interface RawTenants {
+  tenants: Record<string, { namespaces?: string[]; owners?: string[]; paths: string[]; platform?: boolean; description?: string }>;
+  namespaces?: Record<string, { labels?: Record<string, string> } | null>;
+}
+
+interface RawApprovals {
+  approvals?: Array<{
+    id: string;
+    destination: string;
+    ports: Array<number | string>;
+    tenants: string[];
+    "approved-by": string;
+    ticket: string;
+    expires: string;
+    description?: string;
+  }>;
+  blocked?: Array<{ destination: string; reason: string }>;
+}
+
+/** Validates a glob from the registry: relative, inside the project. */
+function globProblem(glob: string): string | undefined {
+  if (glob.startsWith("/") || /^[A-Za-z]:/.test(glob)) return "it is absolute; paths are relative to ztc.yaml";
+  if (glob.split("/").includes("..")) return "it climbs out of the project with '..'";
+  return undefined;
+}
+
+export function loadTenantRegistry(host: CompilerHost, path: string, at: { file: string; span: Span }): {
+  registry?: TenantRegistry | undefined;
+  source?: YamlSource | undefined;
+  diagnostics: Diagnostic[];
+} {
+  const src = readYamlFile(host, path, "tenant registry", at);
+  if (Array.isArray(src)) return { diagnostics: src };
+  if (!src.ok) return { source: src, diagnostics: [...src.diagnostics] };
+  if (!validateTenants(src.value)) return { source: src, diagnostics: schemaDiagnostics(validateTenants.errors, src) };
+  const raw = src.value as RawTenants;
+  const diagnostics: Diagnostic[] = [];
+  const tenants = new Map<string, TenantInfo>();
+  const namespaces = new Map<string, NamespaceInfo>();
+  const claimedBy = new Map<string, string>();
+
+  for (const [name, t] of Object.entries(raw.tenants)) {
+    const paths = t.paths.map((g) => g.replace(/^\.\//, ""));
+    t.paths.forEach((g, i) => {
+      const problem = globProblem(g);
+      if (problem)
+        diagnostics.push(
+          diag("invalidRegistryValue", { file: path, span: src.locate(["tenants", name, "paths", i]) }, { message: `path '${g}' is not usable: ${problem}` }),
+        );
+    });
+    const matchers = paths.map((g) => picomatch(g, { dot: true }));
+    const info: TenantInfo = {
+      name,
+      namespaces: t.namespaces ?? [],
+      owners: t.owners ?? [],
+      paths,
+      platform: t.platform === true,
+      description: t.description,
+      span: src.locate(["tenants", name], true),
+      owns: (file) => matchers.some((m) => m(file)),
+    };
+    tenants.set(name, info);
+    (t.namespaces ?? []).forEach((ns, i) => {
+      const first = claimedBy.get(ns);
+      if (first) {
+        diagnostics.push(diag("duplicateNamespace", { file: path, span: src.locate(["tenants", name, "namespaces", i]) }, { namespace: ns, first }));
+        return;
+      }
+      claimedBy.set(ns, `tenant '${name}'`);
+      namespaces.set(ns, { name: ns, tenant: name, labels: {}, span: src.locate(["tenants", name, "namespaces", i]) });
+    });
+  }
+  for (const [ns, v] of Object.entries(raw.namespaces ?? {})) {
+    const first = claimedBy.get(ns);
+    if (first) {
+      diagnostics.push(diag("duplicateNamespace", { file: path, span: src.locate(["namespaces", ns], true) }, { namespace: ns, first }));
+      continue;
+    }
+    claimedBy.set(ns, "the shared namespaces");
+    namespaces.set(ns, { name: ns, labels: v?.labels ?? {}, span: src.locate(["namespaces", ns], true) });
+  }
+  return { registry: { file: path, tenants, namespaces }, source: src, diagnostics };
+}
+
+/** "443", "443/tcp", "53/udp", "8000-8999/tcp", "53/any", "*" (all ports). */
+export function parsePortText(text: string): PortSet | string {
+  const t = text.trim().toLowerCase();
+  if (t === "*" || t === "all" || t === "any") return PortSet.all();
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/(tcp|udp|sctp|any))?$/.exec(t);
+  if (!m) return `'${text}' is not a port (443, 443/tcp, 53/udp, 8000-8999/tcp, or "*" for all ports)`;
+  const start = Number(m[1]);
+  const end = m[2] ? Number(m[2]) : start;
+  if (start < 1 || end > 65535 || end < start) return `'${text}' is not a port range within 1-65535`;
+  return PortSet.spec((m[3] ?? "tcp").toUpperCase() as ProtocolSpec, start, end);
+}
+
+/** A host, host pattern or CIDR as written in the approval registry. */
+export function parseDestination(text: string): Destination | string {
+  if (/^[0-9a-fA-F:.]+(\/\d+)?$/.test(text) && (text.includes(":") || /^\d+\.\d+\.\d+\.\d+/.test(text))) {
+    const c = parseCidr(text);
+    if (!c.ok) return `'${text}' is not a valid CIDR: ${c.reason}`;
+    return { kind: "cidr", prefix: c.prefix, set: AddressSet.prefix(c.prefix) };
+  }
+  const f = parseFqdn(text);
+  if (!f.ok) return `'${text}' is not a valid host name or pattern: ${f.reason}`;
+  return { kind: "fqdn", pattern: f.pattern };
+}
+
+export function destinationText(d: Destination): string {
+  return d.kind === "fqdn" ? d.pattern.text : formatPrefix(d.prefix);
+}
+
+/** Parses YYYY-MM-DD and checks it is a real calendar date. */
+export function isValidDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+}
+
+export function loadApprovalRegistry(
+  host: CompilerHost,
+  path: string,
+  tenants: TenantRegistry | undefined,
+  at: { file: string; span: Span },
+): { registry?: ApprovalRegistry | undefined; source?: YamlSource | undefined; diagnostics: Diagnostic[] } {
+  const src = readYamlFile(host, path, "approval registry", at);
+  if (Array.isArray(src)) return { diagnostics: src };
+  if (!src.ok) return { source: src, diagnostics: [...src.diagnostics] };
+  const value = src.value ?? {};
+  if (!validateApprovals(value)) return { source: src, diagnostics: schemaDiagnostics(validateApprovals.errors, src) };
+  const raw = value as RawApprovals;
+  const diagnostics: Diagnostic[] = [];
+  const approvals: Approval[] = [];
+  const byId = new Map<string, Approval>();
+  const ids = new Set<string>();
+  const problem = (p: (string | number)[], message: string) =>
+    diagnostics.push(diag("invalidRegistryValue", { file: path, span: src.locate(p) }, { message }));
+
+  (raw.approvals ?? []).forEach((a, i) => {
+    const at = (...rest: (string | number)[]) => ["approvals", i, ...rest];
+    const dest = parseDestination(a.destination);
+    if (typeof dest === "string") problem(at("destination"), dest);
+    let ports = PortSet.empty();
+    a.ports.forEach((p, j) => {
+      const parsed = parsePortText(String(p));
+      if (typeof parsed === "string") problem(at("ports", j), parsed);
+      else ports = ports.union(parsed);
+    });
+    if (!isValidDate(a.expires)) problem(at("expires"), `'${a.expires}' is not a calendar date (YYYY-MM-DD)`);
+    const star = a.tenants.includes("*");
+    if (!star && tenants)
+      a.tenants.forEach((t, j) => {
+        if (!tenants.tenants.has(t))
+          diagnostics.push(
+            diag("unknownTenantInRegistry", { file: path, span: src.locate(at("tenants", j)) }, { name: t, suggestion: closest(t, tenants.tenants.keys()) }),
+          );
+      });
+    if (ids.has(a.id)) {
+      diagnostics.push(diag("duplicateApprovalId", { file: path, span: src.locate(at("id")) }, { id: a.id }));
+      return;
+    }
+    ids.add(a.id);
+    if (typeof dest === "string") return;
+    const approval: Approval = {
+      id: a.id,
+      destination: dest,
+      destinationText: destinationText(dest),
+      ports,
+      tenants: star ? "*" : a.tenants,
+      approvedBy: a["approved-by"],
+      ticket: a.ticket,
+      expires: a.expires,
+      description: a.description,
+      file: path,
+      span: src.locate(["approvals", i]),
+    };
+    byId.set(a.id, approval);
+    approvals.push(approval);
+  });
+  const blocked: Blocked[] = [];
+  (raw.blocked ?? []).forEach((b, i) => {
+    const dest = parseDestination(b.destination);
+    if (typeof dest === "string") return problem(["blocked", i, "destination"], dest);
+    blocked.push({ destination: dest, destinationText: destinationText(dest), reason: b.reason, file: path, span: src.locate(["blocked", i]) });
+  });
+  return { registry: { file: path, approvals, blocked, byId }, source: src, diagnostics };
+}
+
+export function loadRegistries(host: CompilerHost, config: ProjectConfig, projectSource: YamlSource | undefined): LoadedRegistries {
+  const at = (key: string) => ({ file: config.file, span: projectSource?.locate(["registries", key]) ?? { start: 0, end: 0 } });
+  const t = loadTenantRegistry(host, config.tenantsPath, at("tenants"));
+  const a = loadApprovalRegistry(host, config.approvalsPath, t.registry, at("approvals"));
+  return {
+    tenants: t.registry,
+    approvals: a.registry,
+    sources: [t.source, a.source].filter((s): s is YamlSource => s !== undefined),
+    diagnostics: [...t.diagnostics, ...a.diagnostics],
+  };
+}
