@@ -1,0 +1,74 @@
+/**
+ * The "request approval" fix: a draft entry appended to the approval registry, marked PENDING so
+ * that merging it without the security team's sign-off approves nothing (see isPending).
+ */
+import { isMap, isPair, isScalar, isSeq } from "yaml";
+import type { Fix } from "../language/index.js";
+import { addDays } from "./approvals.js";
+import { L4_PROTOCOLS, type PortSet } from "./net/ports.js";
+import type { YamlSource } from "./yaml-source.js";
+
+/** Port entries as the approval registry writes them: 443/tcp, 53/any, 8000-8999/tcp, "*". */
+export function approvalPortList(ports: PortSet): string[] {
+  if (ports.isAll()) return ['"*"'];
+  const byRange = new Map<string, string[]>();
+  for (const r of ports.ranges()) {
+    const k = r.start === r.end ? String(r.start) : `${r.start}-${r.end}`;
+    byRange.set(k, [...(byRange.get(k) ?? []), r.protocol]);
+  }
+  const out: string[] = [];
+  for (const [k, protos] of byRange) {
+    if (protos.length === L4_PROTOCOLS.length) out.push(`${k}/any`);
+    else for (const p of protos) out.push(`${k}/${p.toLowerCase()}`);
+  }
+  return out;
+}
+
+function slug(s: string): string {
+  return s.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40);
+}
+
+export function draftApprovalFix(src: YamlSource, tenant: string, destination: string, ports: PortSet, today: string): Fix | undefined {
+  const doc = src.document;
+  const existingIds = new Set<string>(
+    ((src.value as { approvals?: { id?: unknown }[] } | null)?.approvals ?? []).map((a) => String(a?.id ?? "")),
+  );
+  let id = `DRAFT-${slug(tenant)}-${slug(destination)}`;
+  for (let n = 2; existingIds.has(id); n++) id = `DRAFT-${slug(tenant)}-${slug(destination)}-${n}`;
+  const fields = (indent: string) =>
+    [
+      `${indent}- id: ${id}`,
+      `${indent}  destination: ${JSON.stringify(destination)}`,
+      `${indent}  ports: [${approvalPortList(ports).join(", ")}]`,
+      `${indent}  tenants: [${tenant}]`,
+      `${indent}  approved-by: PENDING`,
+      `${indent}  ticket: PENDING`,
+      `${indent}  expires: ${addDays(today, 90)}`,
+      `${indent}  description: requested from the ztc editor; fill in approved-by and ticket to approve`,
+    ].join("\n");
+  const text = src.text;
+  const title = `Request approval: add a draft entry for ${destination} to ${src.file}`;
+  const root = doc?.contents;
+  if (!doc || !isMap(root)) {
+    if (text.trim().length > 0) return undefined;
+    return { title, edits: [{ file: src.file, span: { start: 0, end: text.length }, newText: `approvals:\n${fields("  ")}\n` }] };
+  }
+  const pair = root.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === "approvals");
+  if (!pair) {
+    const sep = text.length === 0 || text.endsWith("\n") ? "" : "\n";
+    return { title, edits: [{ file: src.file, span: { start: text.length, end: text.length }, newText: `${sep}approvals:\n${fields("  ")}\n` }] };
+  }
+  const seq = pair.value;
+  if (isSeq(seq) && !seq.flow && seq.items.length > 0 && seq.range) {
+    const end = seq.range[1];
+    const lineStart = text.lastIndexOf("\n", seq.range[0] - 1) + 1;
+    const indent = " ".repeat(seq.range[0] - lineStart);
+    return { title, edits: [{ file: src.file, span: { start: end, end }, newText: `\n${fields(indent)}` }] };
+  }
+  // `approvals:` with nothing or `[]`: replace the value with a block list.
+  const range = seq && (seq as { range?: [number, number, number] }).range;
+  const keyEnd = (pair.key as { range?: [number, number, number] }).range?.[1] ?? 0;
+  const start = range ? range[0] : text.indexOf(":", keyEnd) + 1;
+  const stop = range ? range[1] : start;
+  return { title, edits: [{ file: src.file, span: { start, end: stop }, newText: `\n${fields("  ")}` }] };
+}

@@ -1,0 +1,147 @@
+/**
+ * Does the approval registry allow a tenant to reach a destination on some ports?
+ *
+ * Host patterns are covered by a single approval pattern that contains them (per port); CIDRs by
+ * the union of approved CIDRs, computed per port segment so that two approvals for different
+ * halves of a network on different ports never add up to more than they approved.
+ */
+import { AddressSet } from "./net/cidr.js";
+import { fqdnContains, fqdnIntersects, type FqdnPattern } from "./net/fqdn.js";
+import { L4_PROTOCOLS, PortSet, type PortRange } from "./net/ports.js";
+import type { Approval, ApprovalRegistry, Blocked } from "./registry.js";
+
+export type RequestedDestination =
+  | { readonly kind: "fqdn"; readonly pattern: FqdnPattern }
+  | { readonly kind: "addresses"; readonly set: AddressSet };
+
+export type Coverage =
+  | { readonly ok: true; readonly used: readonly Approval[] }
+  | { readonly ok: false; readonly reason: "expired"; readonly expired: readonly Approval[] }
+  | { readonly ok: false; readonly reason: "pending" | "ports" | "none" | "other-tenants"; readonly detail?: string | undefined };
+
+/** An approval drafted by the editor's "request approval" fix, not yet signed off. */
+export function isPending(a: Approval): boolean {
+  return a.approvedBy.trim().toUpperCase() === "PENDING" || a.ticket.trim().toUpperCase() === "PENDING";
+}
+
+export function appliesTo(a: Approval, tenant: string): boolean {
+  return a.tenants === "*" || a.tenants.includes(tenant);
+}
+
+function destinationCovers(a: Approval, dest: RequestedDestination): boolean {
+  if (dest.kind === "fqdn") return a.destination.kind === "fqdn" && fqdnContains(a.destination.pattern, dest.pattern);
+  return a.destination.kind === "cidr" && a.destination.set.intersects(dest.set);
+}
+
+interface Attempt {
+  covered: boolean;
+  used: Approval[];
+  /** Approvals whose destination covers the request, whatever their ports. */
+  matching: Approval[];
+}
+
+function attempt(list: readonly Approval[], dest: RequestedDestination, ports: PortSet): Attempt {
+  const matching = list.filter((a) => destinationCovers(a, dest));
+  if (dest.kind === "fqdn") {
+    let union = PortSet.empty();
+    for (const a of matching) union = union.union(a.ports);
+    return { covered: union.containsSet(ports), used: matching.filter((a) => a.ports.intersects(ports)), matching };
+  }
+  const used = new Set<Approval>();
+  for (const protocol of L4_PROTOCOLS) {
+    for (const want of ports.ranges().filter((r) => r.protocol === protocol)) {
+      for (const [s, e] of segments(want, matching)) {
+        const covering = matching.filter((a) => a.ports.containsSet(PortSet.of([{ protocol, start: s, end: e }])));
+        let set = AddressSet.empty();
+        for (const a of covering) if (a.destination.kind === "cidr") set = set.union(a.destination.set);
+        if (!set.containsSet(dest.set)) return { covered: false, used: [...used], matching };
+        for (const a of covering) if (a.destination.kind === "cidr" && a.destination.set.intersects(dest.set)) used.add(a);
+      }
+    }
+  }
+  return { covered: true, used: [...used].sort(byId), matching };
+}
+
+/** Splits a requested range at every approval port boundary inside it. */
+function segments(want: PortRange, approvals: readonly Approval[]): [number, number][] {
+  const cuts = new Set<number>([want.start, want.end + 1]);
+  for (const a of approvals)
+    for (const r of a.ports.ranges()) {
+      if (r.protocol !== want.protocol) continue;
+      if (r.start > want.start && r.start <= want.end) cuts.add(r.start);
+      if (r.end + 1 > want.start && r.end + 1 <= want.end) cuts.add(r.end + 1);
+    }
+  const sorted = [...cuts].sort((x, y) => x - y);
+  const out: [number, number][] = [];
+  for (let i = 0; i + 1 < sorted.length; i++) out.push([sorted[i]!, sorted[i + 1]! - 1]);
+  return out;
+}
+
+const byId = (a: Approval, b: Approval) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+export function checkCoverage(
+  reg: ApprovalRegistry,
+  tenant: string,
+  dest: RequestedDestination,
+  ports: PortSet,
+  today: string,
+): Coverage {
+  const kind = dest.kind === "fqdn" ? "fqdn" : "cidr";
+  const forTenant = reg.approvals.filter((a) => a.destination.kind === kind && appliesTo(a, tenant));
+  const valid = forTenant.filter((a) => a.expires >= today && !isPending(a));
+  const best = attempt(valid, dest, ports);
+  if (best.covered) return { ok: true, used: best.used.sort(byId) };
+
+  const withExpired = attempt(
+    forTenant.filter((a) => !isPending(a)),
+    dest,
+    ports,
+  );
+  if (withExpired.covered)
+    return { ok: false, reason: "expired", expired: withExpired.used.filter((a) => a.expires < today).sort(byId) };
+  const withPending = attempt(forTenant, dest, ports);
+  if (withPending.covered) {
+    const pending = withPending.used.filter(isPending).map((a) => a.id);
+    return { ok: false, reason: "pending", detail: `approval ${pending.join(", ")} is still a draft (approved-by/ticket PENDING)` };
+  }
+  if (best.matching.length > 0) {
+    const approved = best.matching.map((a) => `${a.id} allows ${a.ports.toString()}`).join("; ");
+    return { ok: false, reason: "ports", detail: `the destination is approved, but not on these ports (${approved})` };
+  }
+  const others = reg.approvals.filter((a) => a.destination.kind === kind && !appliesTo(a, tenant) && a.expires >= today);
+  const forOthers = attempt(others, dest, ports);
+  if (forOthers.covered) {
+    const ids = forOthers.used.map((a) => a.id).join(", ");
+    return { ok: false, reason: "other-tenants", detail: `${ids} approves it for other tenants only` };
+  }
+  if (dest.kind === "fqdn") {
+    // The usual mistake: a pattern where only specific hosts were approved.
+    const narrower = valid.filter((a) => a.destination.kind === "fqdn" && fqdnContains(dest.pattern, a.destination.pattern));
+    if (narrower.length > 0)
+      return {
+        ok: false,
+        reason: "none",
+        detail: `${narrower.map((a) => `${a.id} approves only ${a.destinationText}`).join("; ")}, which does not cover ${dest.pattern.text}`,
+      };
+  }
+  return { ok: false, reason: "none" };
+}
+
+/** The first blocked destination the request overlaps; `everything` for the world entity. */
+export function findBlocked(reg: ApprovalRegistry, dest: RequestedDestination | { readonly kind: "everything" }): Blocked | undefined {
+  for (const b of reg.blocked) {
+    if (dest.kind === "everything") return b;
+    if (dest.kind === "fqdn" && b.destination.kind === "fqdn" && fqdnIntersects(dest.pattern, b.destination.pattern)) return b;
+    if (dest.kind === "addresses" && b.destination.kind === "cidr" && dest.set.intersects(b.destination.set)) return b;
+  }
+  return undefined;
+}
+
+/** Whole days from `today` to `date` (both YYYY-MM-DD, UTC). */
+export function daysBetween(today: string, date: string): number {
+  return Math.round((Date.parse(`${date}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000);
+}
+
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}

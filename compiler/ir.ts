@@ -1,0 +1,110 @@
+/**
+ * The checked, resolved form of a program: every rule of every tenant broken into atoms
+ * (one subject, one peer, its ports), each linked back to its source rule. The emitter and the
+ * analyses work on atoms only; they never look at syntax again.
+ */
+import type { HttpRule as HttpRuleAst, RuleStmt, Span } from "../language/index.js";
+import type { AddressSet, Prefix } from "./net/cidr.js";
+import type { FqdnPattern } from "./net/fqdn.js";
+import type { PortSet, ProtocolSpec } from "./net/ports.js";
+import type { Approval } from "./registry.js";
+
+export interface MatchExpression {
+  readonly key: string;
+  readonly operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  readonly values?: readonly string[] | undefined;
+}
+
+/** A Kubernetes label selector in canonical form (sorted keys, sorted values). */
+export interface LabelSelector {
+  readonly matchLabels: Readonly<Record<string, string>>;
+  readonly matchExpressions: readonly MatchExpression[];
+}
+
+export const EMPTY_SELECTOR: LabelSelector = { matchLabels: {}, matchExpressions: [] };
+
+export interface WorkloadSymbol {
+  readonly name: string;
+  readonly tenant: string;
+  readonly file: string;
+  readonly nameSpan: Span;
+  readonly selector: LabelSelector;
+  /** The namespaces its pods run in: the pinned one, or all of the tenant's. */
+  readonly namespaces: readonly string[];
+  readonly pinned?: string | undefined;
+  /** Its declaration had errors (already reported): rules using it are skipped silently. */
+  readonly broken?: boolean | undefined;
+}
+
+export type Subject =
+  | { readonly kind: "all" }
+  | { readonly kind: "namespace"; readonly namespace: string }
+  | { readonly kind: "workload"; readonly workload: WorkloadSymbol };
+
+/** A set of pods: those in `namespaces` matching `selector`. */
+export interface PodSet {
+  readonly namespaces: readonly string[];
+  readonly selector: LabelSelector;
+  /** The tenant owning all of `namespaces`, if one does. */
+  readonly tenant?: string | undefined;
+  readonly workload?: string | undefined;
+}
+
+export type Peer =
+  | { readonly kind: "fqdn"; readonly pattern: FqdnPattern }
+  | { readonly kind: "cidr"; readonly prefix: Prefix; readonly except: readonly Prefix[]; readonly set: AddressSet }
+  | { readonly kind: "entity"; readonly entity: string }
+  | { readonly kind: "pods"; readonly pods: PodSet; readonly description: string }
+  | { readonly kind: "within" }
+  | { readonly kind: "service"; readonly namespace: string; readonly name: string };
+
+export interface PortReq {
+  /** A number, or a named port (lower-case IANA name). */
+  readonly port: number | string;
+  readonly end?: number | undefined;
+  readonly protocol: ProtocolSpec;
+}
+
+export interface HttpRuleIr {
+  readonly method?: string | undefined;
+  readonly path?: string | undefined;
+  readonly host?: string | undefined;
+  readonly headers: readonly string[];
+  readonly ast: HttpRuleAst;
+}
+
+/** The source rule an atom came from, for traceability. */
+export interface RuleOrigin {
+  /** Global order: files sorted by path, rules by position. */
+  readonly order: number;
+  readonly file: string;
+  readonly line: number;
+  readonly rule: RuleStmt;
+  /** The rule's text with comments removed and whitespace collapsed. */
+  readonly text: string;
+}
+
+export interface Atom {
+  readonly id: number;
+  readonly tenant: string;
+  readonly origin: RuleOrigin;
+  readonly action: "allow" | "deny";
+  readonly direction: "ingress" | "egress";
+  readonly subject: Subject;
+  readonly peer: Peer;
+  readonly peerSpan: Span;
+  /** Undefined: every port and protocol. */
+  readonly ports?: readonly PortReq[] | undefined;
+  /** The numeric ports as a set (named ports excluded). */
+  readonly portSet: PortSet;
+  readonly namedPorts: readonly string[];
+  readonly http?: readonly HttpRuleIr[] | undefined;
+  /** Approvals that make this egress legal (external destinations only). */
+  readonly approvals: readonly Approval[];
+  /** Its rule had errors (already reported): kept for editor features, skipped by analyses. */
+  readonly flawed?: boolean | undefined;
+}
+
+export function subjectKey(s: Subject): string {
+  return s.kind === "workload" ? `w:${s.workload.name}` : s.kind === "namespace" ? `ns:${s.namespace}` : "all";
+}
