@@ -1,0 +1,87 @@
+/**
+ * The tenant security boundary, checked on the final objects and independently of the checker:
+ * a tenant's policy is namespaced, lives in one of the tenant's namespaces, selects only pods there,
+ * and every external destination it allows is covered by an unexpired approval for the tenant.
+ * If the checker ever let something through, this stops it before anything is written.
+ */
+import { checkCoverage, findBlocked, type RequestedDestination } from "./approvals.js";
+import type { EmittedPolicy } from "./emit.js";
+import { AddressSet, parseCidr } from "./net/cidr.js";
+import { parseFqdn } from "./net/fqdn.js";
+import { PortSet, type ProtocolSpec } from "./net/ports.js";
+import type { ApprovalRegistry, TenantRegistry } from "./registry.js";
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+function portsOf(entry: Obj): PortSet {
+  const items = arr(entry["toPorts"]);
+  if (items.length === 0) return PortSet.all();
+  let set = PortSet.empty();
+  for (const it of items)
+    for (const p of arr(isObj(it) ? it["ports"] : undefined)) {
+      if (!isObj(p)) continue;
+      const port = Number(p["port"]);
+      if (!Number.isInteger(port)) continue;
+      if (port === 0) return PortSet.all();
+      const end = typeof p["endPort"] === "number" && p["endPort"] > port ? p["endPort"] : port;
+      set = set.union(PortSet.spec(String(p["protocol"] ?? "ANY") as ProtocolSpec, port, end));
+    }
+  return set;
+}
+
+export function boundaryProblems(
+  policy: EmittedPolicy,
+  tenants: TenantRegistry,
+  approvals: ApprovalRegistry | undefined,
+  today: string,
+): string[] {
+  const out: string[] = [];
+  if (!policy.tenant) return out;
+  const tenant = tenants.tenants.get(policy.tenant);
+  const m = policy.manifest;
+  if (!tenant) return [`policy of unknown tenant '${policy.tenant}'`];
+  if (m.kind !== "CiliumNetworkPolicy") out.push(`tenant '${tenant.name}' produced a ${m.kind}; tenant policy must be namespaced`);
+  const ns = m.metadata.namespace;
+  if (!ns || !tenant.namespaces.includes(ns)) out.push(`tenant '${tenant.name}' produced a policy in namespace '${ns ?? "(none)"}', which it does not own`);
+  const spec = m.spec as Obj;
+  if (spec["nodeSelector"] !== undefined) out.push(`tenant '${tenant.name}' produced a node (host firewall) policy`);
+  for (const entry of arr(spec["egress"])) {
+    if (!isObj(entry)) continue;
+    const ports = portsOf(entry);
+    const dests: { text: string; dest: RequestedDestination | { kind: "everything" } }[] = [];
+    for (const f of arr(entry["toFQDNs"])) {
+      if (!isObj(f)) continue;
+      const text = String(f["matchName"] ?? f["matchPattern"] ?? "");
+      const parsed = parseFqdn(text);
+      if (!parsed.ok) out.push(`unparseable host '${text}'`);
+      else dests.push({ text, dest: { kind: "fqdn", pattern: parsed.pattern } });
+    }
+    for (const c of arr(entry["toCIDRSet"]).concat(arr(entry["toCIDR"]).map((x) => ({ cidr: x })))) {
+      if (!isObj(c)) continue;
+      const cidr = parseCidr(String(c["cidr"] ?? ""));
+      if (!cidr.ok) {
+        out.push(`unparseable CIDR '${String(c["cidr"])}'`);
+        continue;
+      }
+      const except = arr(c["except"])
+        .map((e) => parseCidr(String(e)))
+        .flatMap((r) => (r.ok ? [r.prefix] : []));
+      dests.push({ text: String(c["cidr"]), dest: { kind: "addresses", set: AddressSet.cidrExcept(cidr.prefix, except) } });
+    }
+    for (const e of arr(entry["toEntities"]))
+      if (e === "world" || e === "all") dests.push({ text: `entity ${e}`, dest: { kind: "addresses", set: AddressSet.everything() } });
+    for (const d of dests) {
+      if (!approvals) {
+        out.push(`egress to ${d.text} without an approval registry`);
+        continue;
+      }
+      const blocked = findBlocked(approvals, d.text.startsWith("entity ") ? { kind: "everything" } : d.dest);
+      if (blocked) out.push(`egress to ${d.text} overlaps blocked destination ${blocked.destinationText}`);
+      const cov = checkCoverage(approvals, tenant.name, d.dest as RequestedDestination, ports, today);
+      if (!cov.ok) out.push(`egress to ${d.text} on ${ports.toString()} is not covered by an approval for tenant '${tenant.name}'`);
+    }
+  }
+  return out;
+}

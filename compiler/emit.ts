@@ -1,0 +1,313 @@
+/**
+ * Lowering atoms to Cilium objects. For every tenant namespace: a default-deny policy, then one
+ * policy per subject and direction (`zt-<tenant>-<workload>-<direction>`, or `zt-<tenant>-<direction>`
+ * for namespace-wide rules). Entries keep source order; each is traced in annotations to its .zt
+ * line and the approvals that allowed it. Follows the compiler checklist of cilium-semantics.md §C.
+ */
+import type { Atom, HttpRuleIr, LabelSelector, Peer, PodSet, PortReq } from "./ir.js";
+import { formatPrefix } from "./net/cidr.js";
+import type { ProjectConfig } from "./project.js";
+import type { TenantRegistry } from "./registry.js";
+
+export const NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace";
+export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+export const TENANT_LABEL = "ztc.io/tenant";
+export const SUBJECT_LABEL = "ztc.io/subject";
+export const SOURCE_ANNOTATION = "ztc.io/source";
+export const APPROVALS_ANNOTATION = "ztc.io/approvals";
+export const RULES_ANNOTATION = "ztc.io/rules";
+/** Cilium's agent checks this many ports per toPorts item at most (§A 14). */
+export const MAX_PORTS_PER_ITEM = 40;
+
+type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+export type JsonObject = { [k: string]: Json };
+
+export interface Manifest {
+  readonly apiVersion: "cilium.io/v2";
+  readonly kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy";
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels: Record<string, string>;
+    readonly annotations: Record<string, string>;
+  };
+  readonly spec: JsonObject;
+}
+
+export interface EmittedPolicy {
+  readonly manifest: Manifest;
+  /** The tenant whose policy this is (a security boundary: see checkTenantBoundary). */
+  readonly tenant?: string | undefined;
+  /** Output path relative to the output folder. */
+  readonly path: string;
+  /** The atoms behind each entry, by section and index (for hover, explain and tests). */
+  readonly atoms: readonly Atom[];
+}
+
+export interface EmitInput {
+  readonly atoms: readonly Atom[];
+  readonly tenants: TenantRegistry;
+  readonly config: ProjectConfig;
+}
+
+function selectorJson(s: LabelSelector, extraLabels: Record<string, string> = {}, extraExpr: JsonObject[] = []): JsonObject {
+  const out: JsonObject = {};
+  const labels: Record<string, string> = { ...extraLabels };
+  for (const [k, v] of Object.entries(s.matchLabels)) labels[k] = v;
+  if (Object.keys(labels).length > 0) out["matchLabels"] = labels;
+  const exprs: JsonObject[] = [...extraExpr];
+  for (const e of s.matchExpressions) {
+    const x: JsonObject = { key: e.key, operator: e.operator };
+    if (e.values) x["values"] = [...e.values];
+    exprs.push(x);
+  }
+  if (exprs.length > 0) out["matchExpressions"] = exprs;
+  return out;
+}
+
+function podsSelector(p: PodSet): JsonObject {
+  if (p.namespaces.length === 1) return selectorJson(p.selector, { [NAMESPACE_LABEL]: p.namespaces[0]! });
+  return selectorJson(p.selector, {}, [{ key: NAMESPACE_LABEL, operator: "In", values: [...p.namespaces] }]);
+}
+
+/** The L3 field and its single element for a peer, in this direction and namespace. */
+function peerElement(peer: Peer, direction: "ingress" | "egress", namespace: string): [string, Json] {
+  const to = direction === "egress";
+  switch (peer.kind) {
+    case "fqdn":
+      return ["toFQDNs", peer.pattern.isPattern ? { matchPattern: peer.pattern.text } : { matchName: peer.pattern.text }];
+    case "cidr": {
+      const rule: JsonObject = { cidr: formatPrefix(peer.prefix) };
+      if (peer.except.length > 0) rule["except"] = peer.except.map(formatPrefix);
+      return [to ? "toCIDRSet" : "fromCIDRSet", rule];
+    }
+    case "entity":
+      return [to ? "toEntities" : "fromEntities", peer.entity];
+    case "pods":
+      return [to ? "toEndpoints" : "fromEndpoints", podsSelector(peer.pods)];
+    case "within":
+      return [to ? "toEndpoints" : "fromEndpoints", { matchLabels: { [NAMESPACE_LABEL]: namespace } }];
+    case "service":
+      return ["toServices", { k8sService: { serviceName: peer.name, namespace: peer.namespace } }];
+  }
+}
+
+function portJson(p: PortReq): JsonObject {
+  const out: JsonObject = { port: String(p.port) };
+  if (p.end !== undefined) out["endPort"] = p.end;
+  out["protocol"] = p.protocol;
+  return out;
+}
+
+function httpJson(h: HttpRuleIr): JsonObject {
+  const out: JsonObject = {};
+  if (h.method) out["method"] = h.method;
+  if (h.path !== undefined) out["path"] = h.path;
+  if (h.host !== undefined) out["host"] = h.host;
+  if (h.headers.length > 0) out["headers"] = [...h.headers];
+  return out;
+}
+
+function toPortsJson(ports: readonly PortReq[] | undefined, http: readonly HttpRuleIr[] | undefined, deny: boolean): Json[] | undefined {
+  if (!ports || ports.length === 0) return undefined;
+  const items: Json[] = [];
+  for (let i = 0; i < ports.length; i += MAX_PORTS_PER_ITEM) {
+    const item: JsonObject = { ports: ports.slice(i, i + MAX_PORTS_PER_ITEM).map(portJson) };
+    if (!deny && http && http.length > 0) item["rules"] = { http: http.map(httpJson) };
+    items.push(item);
+  }
+  return items;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+interface Entry {
+  readonly json: JsonObject;
+  readonly atoms: Atom[];
+  readonly note?: string;
+}
+
+/** Builds the entries of one section; consecutive atoms of one rule with the same ports merge. */
+function buildEntries(atoms: readonly Atom[], direction: "ingress" | "egress", namespace: string): Entry[] {
+  const entries: Entry[] = [];
+  let last: { entry: Entry; field: string; key: string; origin: number } | undefined;
+  for (const a of atoms) {
+    const [field, element] = peerElement(a.peer, direction, namespace);
+    const toPorts = toPortsJson(a.ports, a.http, a.action === "deny");
+    const key = JSON.stringify(toPorts ?? null);
+    if (last && last.origin === a.origin.order && last.field === field && last.key === key) {
+      const list = last.entry.json[field] as Json[];
+      if (!list.some((x) => sameJson(x, element))) list.push(element);
+      last.entry.atoms.push(a);
+      continue;
+    }
+    const json: JsonObject = { [field]: [element] };
+    if (toPorts) json["toPorts"] = toPorts;
+    const entry: Entry = { json, atoms: [a] };
+    entries.push(entry);
+    last = { entry, field, key, origin: a.origin.order };
+  }
+  return entries;
+}
+
+function dnsProxyEntry(config: ProjectConfig): Entry {
+  const labels: Record<string, string> = { [NAMESPACE_LABEL]: config.dns.namespace };
+  for (const k of Object.keys(config.dns.labels).sort()) labels[`k8s:${k}`] = config.dns.labels[k]!;
+  return {
+    json: {
+      toEndpoints: [{ matchLabels: labels }],
+      toPorts: [{ ports: [{ port: String(config.dns.port), protocol: config.dns.protocol }], rules: { dns: [{ matchPattern: "*" }] } }],
+    },
+    atoms: [],
+    note: "DNS through the cluster resolver's DNS proxy, required by the host rules above (dns in ztc.yaml)",
+  };
+}
+
+function traceLine(section: string, index: number, e: Entry): string {
+  if (e.note) return `${section}[${index}]: ${e.note}`;
+  const origins = [...new Map(e.atoms.map((a) => [a.origin.order, a.origin])).values()];
+  const approvals = [...new Set(e.atoms.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
+  return origins
+    .map((o) => `${section}[${index}]: ${o.file}:${o.line}: ${o.text}${approvals.length ? ` [${approvals.join(", ")}]` : ""}`)
+    .join("\n");
+}
+
+interface Group {
+  name: string;
+  subject: string;
+  selector: JsonObject;
+  description: string;
+  atoms: Atom[];
+}
+
+/** `file:3,7,12; other.zt:2`: every source line behind a policy, grouped by file. */
+function sourceList(atoms: readonly Atom[]): string[] {
+  const byFile = new Map<string, Set<number>>();
+  for (const a of atoms) {
+    const lines = byFile.get(a.origin.file) ?? new Set<number>();
+    lines.add(a.origin.line);
+    byFile.set(a.origin.file, lines);
+  }
+  return [...byFile.entries()].map(([f, lines]) => `${f}:${[...lines].sort((x, y) => x - y).join(",")}`);
+}
+
+function policyPath(namespace: string | undefined, name: string): string {
+  return namespace ? `namespaces/${namespace}/${name}.yaml` : `clusterwide/${name}.yaml`;
+}
+
+function baseLabels(tenant: string, subject: string): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: "ztc", [TENANT_LABEL]: tenant, [SUBJECT_LABEL]: subject };
+}
+
+/** All CiliumNetworkPolicies of all tenants, in output order (namespace, then name). */
+export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
+  const { tenants, config } = input;
+  const policies: EmittedPolicy[] = [];
+  const byTenant = new Map<string, Atom[]>();
+  for (const a of [...input.atoms].sort((x, y) => x.origin.order - y.origin.order || x.id - y.id)) {
+    const l = byTenant.get(a.tenant);
+    if (l) l.push(a);
+    else byTenant.set(a.tenant, [a]);
+  }
+  for (const tenantName of [...tenants.tenants.keys()].sort()) {
+    const tenant = tenants.tenants.get(tenantName)!;
+    const atoms = byTenant.get(tenantName) ?? [];
+    for (const ns of [...tenant.namespaces].sort()) {
+      const nsInfo = tenants.namespaces.get(ns);
+      const name = `zt-${tenantName}-default-deny`;
+      policies.push({
+        tenant: tenantName,
+        path: policyPath(ns, name),
+        atoms: [],
+        manifest: {
+          apiVersion: "cilium.io/v2",
+          kind: "CiliumNetworkPolicy",
+          metadata: {
+            name,
+            namespace: ns,
+            labels: baseLabels(tenantName, "default-deny"),
+            annotations: {
+              [SOURCE_ANNOTATION]: `${tenants.file} (tenant ${tenantName}, namespace ${ns})`,
+              [RULES_ANNOTATION]: `ingress[0], egress[0]: default deny for every pod of namespace ${ns}; traffic flows only where a rule of tenant ${tenantName} allows it`,
+            },
+          },
+          spec: {
+            description: `ztc: default deny, both directions, for namespace ${ns} (tenant ${tenantName})`,
+            endpointSelector: {},
+            ingress: [{}],
+            egress: [{}],
+          },
+        },
+      });
+      void nsInfo;
+
+      // Namespace-wide and per-workload groups, each split by direction.
+      const groups = new Map<string, Group>();
+      for (const a of atoms) {
+        const s = a.subject;
+        let key: string;
+        let group: Omit<Group, "atoms">;
+        if (s.kind === "workload") {
+          if (!s.workload.namespaces.includes(ns)) continue;
+          key = `w:${s.workload.name}:${a.direction}`;
+          group = {
+            name: `zt-${tenantName}-${s.workload.name}-${a.direction}`,
+            subject: s.workload.name,
+            selector: selectorJson(s.workload.selector),
+            description: `ztc: ${a.direction} rules of workload ${s.workload.name} (tenant ${tenantName})`,
+          };
+        } else {
+          if (s.kind === "namespace" && s.namespace !== ns) continue;
+          key = `all:${a.direction}`;
+          group = {
+            name: `zt-${tenantName}-${a.direction}`,
+            subject: "all",
+            selector: {},
+            description: `ztc: ${a.direction} rules for every pod of namespace ${ns} (tenant ${tenantName})`,
+          };
+        }
+        const g = groups.get(key);
+        if (g) g.atoms.push(a);
+        else groups.set(key, { ...group, atoms: [a] });
+      }
+      for (const g of [...groups.values()].sort((x, y) => (x.name < y.name ? -1 : 1))) {
+        const direction = g.atoms[0]!.direction;
+        const allow = buildEntries(g.atoms.filter((a) => a.action === "allow"), direction, ns);
+        const deny = buildEntries(g.atoms.filter((a) => a.action === "deny"), direction, ns);
+        if (direction === "egress" && g.atoms.some((a) => a.action === "allow" && a.peer.kind === "fqdn")) allow.push(dnsProxyEntry(config));
+        const spec: JsonObject = { description: g.description, endpointSelector: g.selector };
+        const allowKey = direction;
+        const denyKey = direction === "ingress" ? "ingressDeny" : "egressDeny";
+        if (allow.length > 0) spec[allowKey] = allow.map((e) => e.json);
+        if (deny.length > 0) spec[denyKey] = deny.map((e) => e.json);
+        const trace = [...allow.map((e, i) => traceLine(allowKey, i, e)), ...deny.map((e, i) => traceLine(denyKey, i, e))];
+        const sources = sourceList(g.atoms);
+        const approvals = [...new Set(g.atoms.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
+        const annotations: Record<string, string> = { [SOURCE_ANNOTATION]: sources.join("; ") };
+        if (approvals.length > 0) annotations[APPROVALS_ANNOTATION] = approvals.join(", ");
+        annotations[RULES_ANNOTATION] = trace.join("\n");
+        policies.push({
+          tenant: tenantName,
+          path: policyPath(ns, g.name),
+          atoms: g.atoms,
+          manifest: {
+            apiVersion: "cilium.io/v2",
+            kind: "CiliumNetworkPolicy",
+            metadata: { name: g.name, namespace: ns, labels: baseLabels(tenantName, g.subject), annotations },
+            spec,
+          },
+        });
+      }
+    }
+  }
+  return policies;
+}
+
+/** Output order: cluster-wide policies first, then by namespace and name. */
+export function sortPolicies(policies: EmittedPolicy[]): EmittedPolicy[] {
+  const key = (p: EmittedPolicy) =>
+    `${p.manifest.kind === "CiliumClusterwideNetworkPolicy" ? "0" : "1"}\u0000${p.manifest.metadata.namespace ?? ""}\u0000${p.manifest.metadata.name}`;
+  return [...policies].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}

@@ -1,0 +1,201 @@
+/**
+ * The Program: one compilation of one policy repository, and the single entry point for the CLI
+ * and the language server. It is immutable; a new Program for changed inputs reuses the parse
+ * results of unchanged files from the old one. Phases run lazily and at most once.
+ */
+import picomatch from "picomatch";
+import {
+  compareDiagnostics,
+  diag,
+  hasErrors,
+  LineIndex,
+  MAX_SOURCE_CHARS,
+  parse,
+  type Diagnostic,
+} from "../language/index.js";
+import { boundaryProblems } from "./boundary.js";
+import { check, type CheckResult } from "./checker.js";
+import { ciliumProblems } from "./cilium/validate.js";
+import { emitTenantPolicies, sortPolicies, type EmittedPolicy } from "./emit.js";
+import type { CompilerHost } from "./host.js";
+import { loadProject, type LoadedProject, type ProjectConfig } from "./project.js";
+import { loadRegistries, type LoadedRegistries } from "./registry.js";
+import type { SourceUnit } from "./binder.js";
+
+export interface ProgramOptions {
+  /** YYYY-MM-DD for approval expiry (UTC). Default: the current date. */
+  readonly today?: string | undefined;
+}
+
+export interface EmitResult {
+  readonly ok: boolean;
+  readonly policies: readonly EmittedPolicy[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface Program {
+  readonly host: CompilerHost;
+  readonly today: string;
+  readonly project: LoadedProject;
+  readonly config?: ProjectConfig | undefined;
+  readonly registries?: LoadedRegistries | undefined;
+  readonly units: readonly SourceUnit[];
+  /** The text of any file a diagnostic can point at. */
+  fileText(path: string): string | undefined;
+  lineIndex(path: string): LineIndex | undefined;
+  getCheck(): CheckResult | undefined;
+  /** Every diagnostic of the project, sorted. */
+  getDiagnostics(): readonly Diagnostic[];
+  emit(): EmitResult;
+}
+
+export function todayUtc(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function readSource(host: CompilerHost, path: string, old: Program | undefined): SourceUnit {
+  const r = host.readFile(path, MAX_SOURCE_CHARS * 4);
+  const at = { file: path, span: { start: 0, end: 0 } };
+  const empty = (d: Diagnostic): SourceUnit => ({
+    path,
+    text: "",
+    lines: new LineIndex(""),
+    ast: { kind: "File", span: { start: 0, end: 0 }, items: [], comments: [] },
+    parseDiagnostics: [d],
+  });
+  switch (r.kind) {
+    case "ok": {
+      const prev = old?.units.find((u) => u.path === path);
+      if (prev && prev.text === r.text) return prev;
+      const parsed = parse(r.text, path);
+      return { path, text: r.text, lines: new LineIndex(r.text), ast: parsed.ast, parseDiagnostics: parsed.diagnostics };
+    }
+    case "too-large":
+      return empty(diag("fileTooLarge", at, { size: `${(r.size / 1048576).toFixed(1)} MiB`, limit: "4.0 MiB" }));
+    case "not-text":
+      return empty(diag("binaryFile", at, { reason: r.reason }));
+    case "missing":
+      return empty(diag("fileNotFound", at, { path, what: "source file" }));
+    case "outside":
+      return empty(diag("pathOutsideProject", at, { path, what: "source file" }));
+    case "error":
+      return empty(diag("fileNotFound", at, { path, what: `source file (${r.message})` }));
+  }
+}
+
+/** The .zt files the project's `sources` globs select, outside the output folder. */
+export function discoverSources(host: CompilerHost, config: ProjectConfig): string[] {
+  const match = picomatch(config.sources as string[], { dot: false });
+  const outPrefix = `${config.output}/`;
+  return host.listFiles().filter((f) => f.endsWith(".zt") && !f.startsWith(outPrefix) && match(f));
+}
+
+export function createProgram(host: CompilerHost, options: ProgramOptions = {}, old?: Program): Program {
+  const today = options.today ?? todayUtc();
+  const project = loadProject(host);
+  const config = project.config;
+  const registries = config ? loadRegistries(host, config, project.source) : undefined;
+  const extra: Diagnostic[] = [];
+  let units: SourceUnit[] = [];
+  if (config) {
+    const paths = discoverSources(host, config);
+    if (paths.length === 0)
+      extra.push(diag("noSources", { file: config.file, span: project.source?.locate(["sources"]) ?? { start: 0, end: 0 } }, { globs: config.sources.join(", ") }));
+    units = paths.map((p) => readSource(host, p, old));
+    const tenants = registries?.tenants;
+    if (tenants)
+      for (const u of units) {
+        const owners = [...tenants.tenants.values()].filter((t) => t.owns(u.path)).map((t) => t.name);
+        if (owners.length > 1) extra.push(diag("overlappingPaths", { file: u.path, span: { start: 0, end: 0 } }, { file: u.path, tenants: owners.join(", ") }));
+      }
+  }
+
+  const texts = new Map<string, string>();
+  if (project.source) texts.set(project.source.file, project.source.text);
+  for (const s of registries?.sources ?? []) texts.set(s.file, s.text);
+  for (const u of units) texts.set(u.path, u.text);
+  const indexes = new Map<string, LineIndex>(units.map((u) => [u.path, u.lines]));
+
+  let checked: CheckResult | undefined | null = null;
+  let all: Diagnostic[] | undefined;
+  let emitted: EmitResult | undefined;
+
+  const program: Program = {
+    host,
+    today,
+    project,
+    config,
+    registries,
+    units,
+    fileText: (p) => texts.get(p),
+    lineIndex(p) {
+      let li = indexes.get(p);
+      if (!li) {
+        const t = texts.get(p);
+        if (t === undefined) return undefined;
+        li = new LineIndex(t);
+        indexes.set(p, li);
+      }
+      return li;
+    },
+    getCheck() {
+      if (checked !== null) return checked;
+      checked =
+        config && registries?.tenants
+          ? check({
+              config,
+              units,
+              tenants: registries.tenants,
+              approvals: registries.approvals,
+              approvalsSource: registries.sources.find((s) => s.file === config.approvalsPath),
+              today,
+            })
+          : undefined;
+      return checked;
+    },
+    getDiagnostics() {
+      if (all) return all;
+      const list = [
+        ...project.diagnostics,
+        ...(registries?.diagnostics ?? []),
+        ...extra,
+        ...units.flatMap((u) => u.parseDiagnostics),
+        ...(program.getCheck()?.diagnostics ?? []),
+      ];
+      all = list.sort(compareDiagnostics);
+      return all;
+    },
+    emit() {
+      if (emitted) return emitted;
+      const diagnostics = program.getDiagnostics();
+      const result = program.getCheck();
+      if (hasErrors(diagnostics) || !config || !registries?.tenants || !result) {
+        emitted = { ok: false, policies: [], diagnostics };
+        return emitted;
+      }
+      const policies = sortPolicies(emitTenantPolicies({ atoms: result.atoms, tenants: registries.tenants, config }));
+      const internal: Diagnostic[] = [];
+      const seen = new Set<string>();
+      for (const p of policies) {
+        const id = `${p.manifest.metadata.namespace ?? ""}/${p.manifest.metadata.name}`;
+        const problems = [
+          ...ciliumProblems(p.manifest),
+          ...boundaryProblems(p, registries.tenants, registries.approvals, today),
+          ...(seen.has(id) ? ["two policies have the same namespace and name"] : []),
+        ];
+        seen.add(id);
+        const origin = p.atoms[0]?.origin;
+        for (const problem of problems)
+          internal.push(
+            diag("invalidOutput", { file: origin?.file ?? "", span: origin?.rule.span ?? { start: 0, end: 0 } }, { policy: id, problem }),
+          );
+      }
+      emitted =
+        internal.length > 0
+          ? { ok: false, policies: [], diagnostics: [...diagnostics, ...internal] }
+          : { ok: true, policies, diagnostics };
+      return emitted;
+    },
+  };
+  return program;
+}
