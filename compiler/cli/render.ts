@@ -1,0 +1,177 @@
+/**
+ * Diagnostics for people and machines: a compiler-style text report with the source line and a
+ * caret, JSON, GitHub workflow annotations and SARIF 2.1.0. All formats carry the same codes,
+ * ranges, help and fixes.
+ */
+import { entryForCode, type Diagnostic, type LineIndex, type Span } from "../../language/index.js";
+import { catalogEntries } from "../../language/catalog.js";
+
+export interface RenderContext {
+  /** The text of a project file, for code frames. */
+  lineIndex(file: string): LineIndex | undefined;
+  /** How to show a project-relative path (relative to the working directory). */
+  displayPath(file: string): string;
+  readonly color: boolean;
+  readonly version: string;
+  /** Absolute project folder, for SARIF's base URI. */
+  readonly root: string;
+}
+
+export interface Range1 {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/** 1-based line/column range (columns count UTF-16 units, like editors). */
+export function range1(ctx: RenderContext, file: string, span: Span): Range1 {
+  const li = ctx.lineIndex(file);
+  if (!li) return { line: 1, column: 1, endLine: 1, endColumn: 1 };
+  const s = li.positionAt(span.start);
+  const e = li.positionAt(span.end);
+  return { line: s.line + 1, column: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1 };
+}
+
+const paint = (on: boolean, code: string, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
+
+export function where(ctx: RenderContext, d: { file: string; span: Span }): string {
+  if (!d.file) return "ztc";
+  const r = range1(ctx, d.file, d.span);
+  return `${ctx.displayPath(d.file)}:${r.line}:${r.column}`;
+}
+
+function codeFrame(ctx: RenderContext, d: Diagnostic, colorCode: string): string[] {
+  const li = d.file ? ctx.lineIndex(d.file) : undefined;
+  if (!li || li.text.length === 0) return [];
+  const start = li.positionAt(d.span.start);
+  const end = li.positionAt(d.span.end);
+  const lineText = li.line(start.line);
+  if (lineText.length > 400) return [];
+  const num = String(start.line + 1);
+  const gutter = " ".repeat(num.length);
+  const width = end.line === start.line ? Math.max(1, end.character - start.character) : Math.max(1, lineText.length - start.character);
+  const visible = lineText.replace(/\t/g, " ");
+  return [
+    `  ${gutter} ${paint(ctx.color, "34", "|")}`,
+    `  ${paint(ctx.color, "34", num)} ${paint(ctx.color, "34", "|")} ${visible}`,
+    `  ${gutter} ${paint(ctx.color, "34", "|")} ${" ".repeat(start.character)}${paint(ctx.color, colorCode, "^".repeat(width))}`,
+  ];
+}
+
+export function renderText(ctx: RenderContext, diagnostics: readonly Diagnostic[]): string {
+  const out: string[] = [];
+  for (const d of diagnostics) {
+    const colorCode = d.severity === "error" ? "1;31" : d.severity === "warning" ? "1;33" : "1;36";
+    out.push(`${where(ctx, d)}: ${paint(ctx.color, colorCode, d.severity)} ${paint(ctx.color, "2", d.code)}: ${d.message}`);
+    out.push(...codeFrame(ctx, d, colorCode));
+    if (d.help) out.push(`  ${paint(ctx.color, "1", "= help:")} ${d.help}`);
+    for (const f of d.fixes ?? []) out.push(`  ${paint(ctx.color, "1", "= fix:")} ${f.title}`);
+    for (const r of d.related ?? []) out.push(`  ${paint(ctx.color, "1", "= note:")} ${where(ctx, r)}: ${r.message}`);
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+export function summaryLine(diagnostics: readonly Diagnostic[]): string {
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = diagnostics.filter((d) => d.severity === "warning").length;
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  return `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
+}
+
+export function renderJson(ctx: RenderContext, diagnostics: readonly Diagnostic[]): string {
+  const loc = (file: string, span: Span) => ({ file, ...range1(ctx, file, span) });
+  return (
+    JSON.stringify(
+      {
+        version: 1,
+        tool: { name: "ztc", version: ctx.version },
+        summary: {
+          errors: diagnostics.filter((d) => d.severity === "error").length,
+          warnings: diagnostics.filter((d) => d.severity === "warning").length,
+        },
+        diagnostics: diagnostics.map((d) => ({
+          code: d.code,
+          severity: d.severity,
+          message: d.message,
+          ...loc(d.file, d.span),
+          ...(d.help ? { help: d.help } : {}),
+          ...(d.fixes ? { fixes: d.fixes.map((f) => ({ title: f.title, edits: f.edits.map((e) => ({ ...loc(e.file, e.span), newText: e.newText })) })) } : {}),
+          ...(d.related ? { related: d.related.map((r) => ({ ...loc(r.file, r.span), message: r.message })) } : {}),
+        })),
+      },
+      null,
+      2,
+    ) + "\n"
+  );
+}
+
+const escapeData = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+const escapeProperty = (s: string) => escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+
+/** GitHub Actions workflow commands: annotations on the pull request's diff. */
+export function renderGithub(ctx: RenderContext, diagnostics: readonly Diagnostic[]): string {
+  return diagnostics
+    .map((d) => {
+      const level = d.severity === "error" ? "error" : d.severity === "warning" ? "warning" : "notice";
+      const props = [`title=${escapeProperty(`${d.code} ${entryForCode(d.code)?.title ?? ""}`.trim())}`];
+      if (d.file) {
+        const r = range1(ctx, d.file, d.span);
+        props.unshift(`file=${escapeProperty(ctx.displayPath(d.file))}`, `line=${r.line}`, `col=${r.column}`, `endLine=${r.endLine}`, `endColumn=${r.endColumn}`);
+      }
+      const text = d.help ? `${d.message}\n${d.help}` : d.message;
+      return `::${level} ${props.join(",")}::${escapeData(text)}\n`;
+    })
+    .join("");
+}
+
+/** SARIF 2.1.0 for code scanning dashboards. */
+export function renderSarif(ctx: RenderContext, diagnostics: readonly Diagnostic[]): string {
+  const level = (s: string) => (s === "error" ? "error" : s === "warning" ? "warning" : "note");
+  const rules = catalogEntries().map((e) => ({
+    id: e.code,
+    name: e.title,
+    shortDescription: { text: e.title.replace(/-/g, " ") },
+    fullDescription: { text: e.docs.summary },
+    helpUri: `https://ztc.dev/docs/diagnostics#${e.code.toLowerCase()}`,
+    defaultConfiguration: { level: level(e.severity) },
+  }));
+  const region = (file: string, span: Span) => {
+    const r = range1(ctx, file, span);
+    return { startLine: r.line, startColumn: r.column, endLine: r.endLine, endColumn: r.endColumn };
+  };
+  const physical = (file: string, span: Span) => ({
+    physicalLocation: { artifactLocation: { uri: file, uriBaseId: "PROJECTROOT" }, region: region(file, span) },
+  });
+  const sarif = {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: { driver: { name: "ztc", version: ctx.version, informationUri: "https://ztc.dev", rules } },
+        originalUriBaseIds: { PROJECTROOT: { uri: `file://${ctx.root.replace(/\/?$/, "/")}` } },
+        results: diagnostics.map((d) => ({
+          ruleId: d.code,
+          ruleIndex: rules.findIndex((r) => r.id === d.code),
+          level: level(d.severity),
+          message: { text: d.help ? `${d.message} ${d.help}` : d.message },
+          locations: d.file ? [physical(d.file, d.span)] : [],
+          ...(d.related ? { relatedLocations: d.related.map((r, i) => ({ id: i, ...physical(r.file, r.span), message: { text: r.message } })) } : {}),
+          ...(d.fixes
+            ? {
+                fixes: d.fixes.map((f) => ({
+                  description: { text: f.title },
+                  artifactChanges: f.edits.map((e) => ({
+                    artifactLocation: { uri: e.file, uriBaseId: "PROJECTROOT" },
+                    replacements: [{ deletedRegion: region(e.file, e.span), insertedContent: { text: e.newText } }],
+                  })),
+                })),
+              }
+            : {}),
+        })),
+      },
+    ],
+  };
+  return JSON.stringify(sarif, null, 2) + "\n";
+}
