@@ -87,7 +87,7 @@ export function checkCoverage(
   today: string,
 ): Coverage {
   const kind = dest.kind === "fqdn" ? "fqdn" : "cidr";
-  const forTenant = reg.approvals.filter((a) => a.destination.kind === kind && appliesTo(a, tenant));
+  const forTenant = reg.forTenant(tenant).filter((a) => a.destination.kind === kind);
   const valid = forTenant.filter((a) => a.expires >= today && !isPending(a));
   const best = attempt(valid, dest, ports);
   if (best.covered) return { ok: true, used: best.used.sort(byId) };

@@ -49,6 +49,28 @@ export interface Program {
   emit(): EmitResult;
 }
 
+/**
+ * The last gate before writing: every policy against Cilium's schema and agent rules and against
+ * the tenant boundary. Any finding is a ztc bug (ZT4001): the caller writes nothing.
+ */
+export function validatePolicies(policies: readonly EmittedPolicy[], registries: LoadedRegistries, today: string): Diagnostic[] {
+  const internal: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const p of policies) {
+    const id = `${p.manifest.metadata.namespace ?? ""}/${p.manifest.metadata.name}`;
+    const problems = [
+      ...ciliumProblems(p.manifest),
+      ...(registries.tenants ? boundaryProblems(p, registries.tenants, registries.approvals, today) : []),
+      ...(seen.has(id) ? ["two policies have the same namespace and name"] : []),
+    ];
+    seen.add(id);
+    const origin = p.atoms[0]?.origin;
+    for (const problem of problems)
+      internal.push(diag("invalidOutput", { file: origin?.file ?? "", span: origin?.rule.span ?? { start: 0, end: 0 } }, { policy: id, problem }));
+  }
+  return internal;
+}
+
 export function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
 }
@@ -85,9 +107,9 @@ function readSource(host: CompilerHost, path: string, old: Program | undefined):
 
 /** The .zt files the project's `sources` globs select, outside the output folder. */
 export function discoverSources(host: CompilerHost, config: ProjectConfig): string[] {
-  const match = picomatch(config.sources as string[], { dot: false });
+  const globs = config.sources.map((g) => picomatch.makeRe(g, { dot: false }));
   const outPrefix = `${config.output}/`;
-  return host.listFiles().filter((f) => f.endsWith(".zt") && !f.startsWith(outPrefix) && match(f));
+  return host.listFiles().filter((f) => f.endsWith(".zt") && !f.startsWith(outPrefix) && globs.some((g) => g.test(f)));
 }
 
 export function createProgram(host: CompilerHost, options: ProgramOptions = {}, old?: Program): Program {
@@ -105,7 +127,7 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
     const tenants = registries?.tenants;
     if (tenants)
       for (const u of units) {
-        const owners = [...tenants.tenants.values()].filter((t) => t.owns(u.path)).map((t) => t.name);
+        const owners = tenants.ownersOf(u.path).map((t) => t.name);
         if (owners.length > 1) extra.push(diag("overlappingPaths", { file: u.path, span: { start: 0, end: 0 } }, { file: u.path, tenants: owners.join(", ") }));
       }
   }
@@ -174,22 +196,7 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
         return emitted;
       }
       const policies = sortPolicies(emitTenantPolicies({ atoms: result.atoms, tenants: registries.tenants, config }));
-      const internal: Diagnostic[] = [];
-      const seen = new Set<string>();
-      for (const p of policies) {
-        const id = `${p.manifest.metadata.namespace ?? ""}/${p.manifest.metadata.name}`;
-        const problems = [
-          ...ciliumProblems(p.manifest),
-          ...boundaryProblems(p, registries.tenants, registries.approvals, today),
-          ...(seen.has(id) ? ["two policies have the same namespace and name"] : []),
-        ];
-        seen.add(id);
-        const origin = p.atoms[0]?.origin;
-        for (const problem of problems)
-          internal.push(
-            diag("invalidOutput", { file: origin?.file ?? "", span: origin?.rule.span ?? { start: 0, end: 0 } }, { policy: id, problem }),
-          );
-      }
+      const internal = validatePolicies(policies, registries, today);
       emitted =
         internal.length > 0
           ? { ok: false, policies: [], diagnostics: [...diagnostics, ...internal] }

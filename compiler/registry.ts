@@ -40,6 +40,8 @@ export interface TenantRegistry {
   readonly file: string;
   readonly tenants: ReadonlyMap<string, TenantInfo>;
   readonly namespaces: ReadonlyMap<string, NamespaceInfo>;
+  /** The tenants whose `paths` cover a file, in registry order. */
+  ownersOf(file: string): TenantInfo[];
 }
 
 export type Destination =
@@ -74,6 +76,8 @@ export interface ApprovalRegistry {
   readonly approvals: readonly Approval[];
   readonly blocked: readonly Blocked[];
   readonly byId: ReadonlyMap<string, Approval>;
+  /** The approvals naming this tenant or "*", in registry order. */
+  forTenant(tenant: string): readonly Approval[];
 }
 
 export interface LoadedRegistries {
@@ -133,7 +137,7 @@ export function loadTenantRegistry(host: CompilerHost, path: string, at: { file:
           diag("invalidRegistryValue", { file: path, span: src.locate(["tenants", name, "paths", i]) }, { message: `path '${g}' is not usable: ${problem}` }),
         );
     });
-    const matchers = paths.map((g) => picomatch(g, { dot: true }));
+    const matchers = paths.map((g) => picomatch.makeRe(g, { dot: true }));
     const info: TenantInfo = {
       name,
       namespaces: t.namespaces ?? [],
@@ -141,8 +145,10 @@ export function loadTenantRegistry(host: CompilerHost, path: string, at: { file:
       paths,
       platform: t.platform === true,
       description: t.description,
-      span: src.locate(["tenants", name], true),
-      owns: (file) => matchers.some((m) => m(file)),
+      get span() {
+        return src.locate(["tenants", name], true);
+      },
+      owns: (file) => matchers.some((m) => m.test(file)),
     };
     tenants.set(name, info);
     (t.namespaces ?? []).forEach((ns, i) => {
@@ -152,7 +158,14 @@ export function loadTenantRegistry(host: CompilerHost, path: string, at: { file:
         return;
       }
       claimedBy.set(ns, `tenant '${name}'`);
-      namespaces.set(ns, { name: ns, tenant: name, labels: {}, span: src.locate(["tenants", name, "namespaces", i]) });
+      namespaces.set(ns, {
+        name: ns,
+        tenant: name,
+        labels: {},
+        get span() {
+          return src.locate(["tenants", name, "namespaces", i]);
+        },
+      });
     });
   }
   for (const [ns, v] of Object.entries(raw.namespaces ?? {})) {
@@ -162,9 +175,37 @@ export function loadTenantRegistry(host: CompilerHost, path: string, at: { file:
       continue;
     }
     claimedBy.set(ns, "the shared namespaces");
-    namespaces.set(ns, { name: ns, labels: v?.labels ?? {}, span: src.locate(["namespaces", ns], true) });
+    namespaces.set(ns, {
+      name: ns,
+      labels: v?.labels ?? {},
+      get span() {
+        return src.locate(["namespaces", ns], true);
+      },
+    });
   }
-  return { registry: { file: path, tenants, namespaces }, source: src, diagnostics };
+  return { registry: { file: path, tenants, namespaces, ownersOf: ownerIndex(tenants) }, source: src, diagnostics };
+}
+
+/**
+ * Finds the tenants owning a file without running every tenant's globs: each glob's static base
+ * folder (`tenants/payments` for `tenants/payments/**`) narrows the candidates to a few.
+ */
+function ownerIndex(tenants: ReadonlyMap<string, TenantInfo>): (file: string) => TenantInfo[] {
+  const byBase = new Map<string, Set<TenantInfo>>();
+  for (const t of tenants.values())
+    for (const g of t.paths) {
+      const base = picomatch.scan(g).base;
+      const set = byBase.get(base) ?? new Set<TenantInfo>();
+      set.add(t);
+      byBase.set(base, set);
+    }
+  const order = [...tenants.values()];
+  return (file) => {
+    const candidates = new Set<TenantInfo>();
+    const parts = file.split("/");
+    for (let i = 0; i <= parts.length; i++) for (const t of byBase.get(parts.slice(0, i).join("/")) ?? []) candidates.add(t);
+    return order.filter((t) => candidates.has(t) && t.owns(file));
+  };
 }
 
 /** "443", "443/tcp", "53/udp", "8000-8999/tcp", "53/any", "*" (all ports). */
@@ -258,7 +299,9 @@ export function loadApprovalRegistry(
       expires: a.expires,
       description: a.description,
       file: path,
-      span: src.locate(["approvals", i]),
+      get span() {
+        return src.locate(["approvals", i]);
+      },
     };
     byId.set(a.id, approval);
     approvals.push(approval);
@@ -267,9 +310,26 @@ export function loadApprovalRegistry(
   (raw.blocked ?? []).forEach((b, i) => {
     const dest = parseDestination(b.destination);
     if (typeof dest === "string") return problem(["blocked", i, "destination"], dest);
-    blocked.push({ destination: dest, destinationText: destinationText(dest), reason: b.reason, file: path, span: src.locate(["blocked", i]) });
+    blocked.push({
+      destination: dest,
+      destinationText: destinationText(dest),
+      reason: b.reason,
+      file: path,
+      get span() {
+        return src.locate(["blocked", i]);
+      },
+    });
   });
-  return { registry: { file: path, approvals, blocked, byId }, source: src, diagnostics };
+  const perTenant = new Map<string, Approval[]>();
+  const forTenant = (tenant: string) => {
+    let list = perTenant.get(tenant);
+    if (!list) {
+      list = approvals.filter((a) => a.tenants === "*" || a.tenants.includes(tenant));
+      perTenant.set(tenant, list);
+    }
+    return list;
+  };
+  return { registry: { file: path, approvals, blocked, byId, forTenant }, source: src, diagnostics };
 }
 
 export function loadRegistries(host: CompilerHost, config: ProjectConfig, projectSource: YamlSource | undefined): LoadedRegistries {

@@ -76,8 +76,11 @@ export function parse(text: string, file = ""): ParseResult {
     comments.push({ text: c.image, span, block: c.tokenType !== T.LineComment });
   }
 
-  for (const t of lexed.tokens)
+  for (const t of lexed.tokens) {
+    // Offset-only lexing records no end; with it, the parser tracks where every CST node ends.
+    t.endOffset = t.startOffset + t.image.length - 1;
     if (t.tokenType === T.UnterminatedString) diagnostics.push(diag("unterminatedString", { file, span: tokenSpan(t) }, {}));
+  }
 
   const eofSpan: Span = { start: text.length, end: text.length };
   const builder = new AstBuilder(file, eofSpan);

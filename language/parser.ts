@@ -95,7 +95,8 @@ class ZtParser extends CstParser {
   constructor() {
     super(T.allTokens, {
       recoveryEnabled: true,
-      nodeLocationTracking: "none",
+      // Offsets per CST node are cheaper than walking the tree again for every AST node.
+      nodeLocationTracking: "onlyOffset",
       maxLookahead: 3,
       errorMessageProvider,
       skipValidations: process.env["ZTC_VALIDATE_GRAMMAR"] !== "1",

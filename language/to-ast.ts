@@ -21,10 +21,17 @@ function real(t: IToken): boolean {
 function tokensOf(node: CstNode, key: string): IToken[] {
   const list = (node.children as Children)[key];
   if (!list) return [];
-  return list.filter((e): e is IToken => isToken(e) && real(e)).sort((a, b) => a.startOffset - b.startOffset);
+  const out = list.filter((e): e is IToken => isToken(e) && real(e));
+  return out.length > 1 ? out.sort((a, b) => a.startOffset - b.startOffset) : out;
 }
 
 function tok(node: CstNode, key: string): IToken | undefined {
+  const list = (node.children as Children)[key];
+  if (!list) return undefined;
+  if (list.length === 1) {
+    const e = list[0]!;
+    return isToken(e) && real(e) ? e : undefined;
+  }
   return tokensOf(node, key)[0];
 }
 
@@ -76,6 +83,10 @@ export class AstBuilder {
   ) {}
 
   private spanOf(node: CstNode): Span {
+    const loc = node.location;
+    if (!node.recoveredNode && loc && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset) && loc.endOffset! >= loc.startOffset)
+      return { start: loc.startOffset, end: loc.endOffset! + 1 };
+    // Recovered nodes may hold inserted tokens anywhere: walk them.
     return cstSpan(node) ?? this.fallback;
   }
 
@@ -200,10 +211,9 @@ export class AstBuilder {
     const parts = nodes(n, "labelKeyPart")
       .map((p) => tok(p, "Host") ?? tok(p, "Name"))
       .filter((t): t is IToken => t !== undefined);
-    const span = cstSpan(n);
-    if (!span || parts.length === 0) return undefined;
+    if (parts.length === 0) return undefined;
     // Rebuilt from the token images so whitespace around '/' is not part of the key.
-    return { text: parts.map((t) => t.image).join("/"), span, quoted: false };
+    return { text: parts.map((t) => t.image).join("/"), span: this.spanOf(n), quoted: false };
   }
 
   labelValue(n: CstNode): A.LabelText | undefined {
@@ -277,7 +287,7 @@ export class AstBuilder {
           .map((t) => this.target(t))
           .filter((t): t is A.Target => t !== undefined)
       : [];
-    const inner = n ? cstSpan(n) : undefined;
+    const inner = n && targets.length > 0 ? this.spanOf(n) : undefined;
     const span = inner && keywordSpan ? { start: keywordSpan.start, end: inner.end } : (inner ?? keywordSpan ?? this.fallback);
     return { kind: "TargetList", span, keywordSpan, targets };
   }

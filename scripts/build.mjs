@@ -13,7 +13,7 @@ const common = {
   platform: "node",
   target: "node20",
   format: "esm",
-  minify: true,
+  minify: process.env["ZTC_NO_MINIFY"] !== "1",
   sourcemap: "linked",
   legalComments: "linked",
   logLevel: "warning",

@@ -139,6 +139,14 @@ describe("project file", () => {
     ]);
   });
 
+  it("warns when a file is claimed by several tenants", () => {
+    const tenants = "tenants:\n  payments:\n    namespaces: [payments]\n    paths: [\"tenants/**\"]\n  checkout:\n    namespaces: [checkout]\n    paths: [\"tenants/checkout/**\"]\n";
+    const p = program({ "registry/tenants.yaml": tenants, "tenants/checkout/policy.zt": "tenant checkout allow within namespace\n" });
+    expect(p.getDiagnostics().filter((d) => d.code === "ZT5016").map((d) => d.message)).toEqual([
+      "tenants/checkout/policy.zt matches the paths of several tenants (payments, checkout)",
+    ]);
+  });
+
   it("warns when no sources match", () => {
     const p = program({ "ztc.yaml": "registries: {tenants: registry/tenants.yaml, approvals: registry/approvals.yaml}\nsources: [\"policies/**/*.zt\"]\n" });
     expect(p.getDiagnostics().map((d) => d.code)).toContain("ZT5011");
