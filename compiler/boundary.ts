@@ -5,7 +5,7 @@
  * If the checker ever let something through, this stops it before anything is written.
  */
 import { checkCoverage, findBlocked, type RequestedDestination } from "./approvals.js";
-import type { EmittedPolicy } from "./emit.js";
+import { rulesOf, type EmittedPolicy } from "./emit.js";
 import { AddressSet, parseCidr } from "./net/cidr.js";
 import { parseFqdn } from "./net/fqdn.js";
 import { PortSet, type ProtocolSpec } from "./net/ports.js";
@@ -45,8 +45,14 @@ export function boundaryProblems(
   if (m.kind !== "CiliumNetworkPolicy") out.push(`tenant '${tenant.name}' produced a ${m.kind}; tenant policy must be namespaced`);
   const ns = m.metadata.namespace;
   if (!ns || !tenant.namespaces.includes(ns)) out.push(`tenant '${tenant.name}' produced a policy in namespace '${ns ?? "(none)"}', which it does not own`);
-  const spec = m.spec as Obj;
-  if (spec["nodeSelector"] !== undefined) out.push(`tenant '${tenant.name}' produced a node (host firewall) policy`);
+  for (const spec of rulesOf(m) as Obj[]) {
+    if (spec["nodeSelector"] !== undefined) out.push(`tenant '${tenant.name}' produced a node (host firewall) policy`);
+    checkEgress(spec, tenant.name, approvals, today, out);
+  }
+  return out;
+}
+
+function checkEgress(spec: Obj, tenantName: string, approvals: ApprovalRegistry | undefined, today: string, out: string[]): void {
   for (const entry of arr(spec["egress"])) {
     if (!isObj(entry)) continue;
     const ports = portsOf(entry);
@@ -79,9 +85,8 @@ export function boundaryProblems(
       }
       const blocked = findBlocked(approvals, d.text.startsWith("entity ") ? { kind: "everything" } : d.dest);
       if (blocked) out.push(`egress to ${d.text} overlaps blocked destination ${blocked.destinationText}`);
-      const cov = checkCoverage(approvals, tenant.name, d.dest as RequestedDestination, ports, today);
-      if (!cov.ok) out.push(`egress to ${d.text} on ${ports.toString()} is not covered by an approval for tenant '${tenant.name}'`);
+      const cov = checkCoverage(approvals, tenantName, d.dest as RequestedDestination, ports, today);
+      if (!cov.ok) out.push(`egress to ${d.text} on ${ports.toString()} is not covered by an approval for tenant '${tenantName}'`);
     }
   }
-  return out;
 }

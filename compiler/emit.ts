@@ -12,7 +12,8 @@ import type { TenantRegistry } from "./registry.js";
 export const NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace";
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const TENANT_LABEL = "ztc.io/tenant";
-export const SUBJECT_LABEL = "ztc.io/subject";
+/** `default-deny` or `rules`: what a generated policy is for. */
+export const POLICY_LABEL = "ztc.io/policy";
 export const SOURCE_ANNOTATION = "ztc.io/source";
 export const APPROVALS_ANNOTATION = "ztc.io/approvals";
 export const RULES_ANNOTATION = "ztc.io/rules";
@@ -31,7 +32,15 @@ export interface Manifest {
     readonly labels: Record<string, string>;
     readonly annotations: Record<string, string>;
   };
-  readonly spec: JsonObject;
+  /** One rule (default-deny policies), or... */
+  readonly spec?: JsonObject;
+  /** ...one rule per subject (rules policies). */
+  readonly specs?: JsonObject[];
+}
+
+/** The rules of a manifest, whether written as `spec` or `specs`. */
+export function rulesOf(m: Manifest): JsonObject[] {
+  return m.specs ?? (m.spec ? [m.spec] : []);
 }
 
 export interface EmittedPolicy {
@@ -175,7 +184,7 @@ function traceLine(section: string, index: number, e: Entry): string {
 }
 
 interface Group {
-  name: string;
+  key: string;
   subject: string;
   selector: JsonObject;
   description: string;
@@ -193,15 +202,79 @@ function sourceList(atoms: readonly Atom[]): string[] {
   return [...byFile.entries()].map(([f, lines]) => `${f}:${[...lines].sort((x, y) => x - y).join(",")}`);
 }
 
+/**
+ * Output file of a policy: `<namespace>.<name>.yaml` (a namespace has no dots, so this is
+ * unambiguous), cluster-wide ones under `clusterwide/`. One flat folder keeps writes cheap.
+ */
 function policyPath(namespace: string | undefined, name: string): string {
-  return namespace ? `namespaces/${namespace}/${name}.yaml` : `clusterwide/${name}.yaml`;
+  return namespace ? `${namespace}.${name}.yaml` : `clusterwide/${name}.yaml`;
 }
 
-function baseLabels(tenant: string, subject: string): Record<string, string> {
-  return { [MANAGED_BY_LABEL]: "ztc", [TENANT_LABEL]: tenant, [SUBJECT_LABEL]: subject };
+function baseLabels(tenant: string, policy: string): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: "ztc", [TENANT_LABEL]: tenant, [POLICY_LABEL]: policy };
 }
 
-/** All CiliumNetworkPolicies of all tenants, in output order (namespace, then name). */
+/** The default-deny policy of one tenant namespace: its own object, so it stands on its own. */
+function defaultDeny(tenantName: string, ns: string, registryFile: string): EmittedPolicy {
+  const name = `zt-${tenantName}-default-deny`;
+  return {
+    tenant: tenantName,
+    path: policyPath(ns, name),
+    atoms: [],
+    manifest: {
+      apiVersion: "cilium.io/v2",
+      kind: "CiliumNetworkPolicy",
+      metadata: {
+        name,
+        namespace: ns,
+        labels: baseLabels(tenantName, "default-deny"),
+        annotations: {
+          [SOURCE_ANNOTATION]: `${registryFile} (tenant ${tenantName}, namespace ${ns})`,
+          [RULES_ANNOTATION]: `ingress[0], egress[0]: default deny for every pod of namespace ${ns}; traffic flows only where a rule of tenant ${tenantName} allows it`,
+        },
+      },
+      spec: {
+        description: `ztc: default deny, both directions, for namespace ${ns} (tenant ${tenantName})`,
+        endpointSelector: {},
+        ingress: [{}],
+        egress: [{}],
+      },
+    },
+  };
+}
+
+/** One rule (a `specs` item) per subject: the namespace-wide rules first, then workloads by name. */
+function subjectGroups(tenantName: string, ns: string, atoms: readonly Atom[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const a of atoms) {
+    const s = a.subject;
+    let key: string;
+    let group: Omit<Group, "atoms">;
+    if (s.kind === "workload") {
+      if (!s.workload.namespaces.includes(ns)) continue;
+      key = `1:${s.workload.name}`;
+      group = {
+        key,
+        subject: s.workload.name,
+        selector: selectorJson(s.workload.selector),
+        description: `ztc: workload ${s.workload.name} of tenant ${tenantName}`,
+      };
+    } else {
+      if (s.kind === "namespace" && s.namespace !== ns) continue;
+      key = "0:";
+      group = { key, subject: "all", selector: {}, description: `ztc: every pod of namespace ${ns} (tenant ${tenantName})` };
+    }
+    const g = groups.get(key);
+    if (g) g.atoms.push(a);
+    else groups.set(key, { ...group, atoms: [a] });
+  }
+  return [...groups.values()].sort((x, y) => (x.key < y.key ? -1 : 1));
+}
+
+/**
+ * All CiliumNetworkPolicies of all tenants. Per tenant namespace: `zt-<tenant>-default-deny`, and
+ * `zt-<tenant>` with one rule in `specs` per subject (when the tenant has rules there).
+ */
 export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
   const { tenants, config } = input;
   const policies: EmittedPolicy[] = [];
@@ -215,91 +288,44 @@ export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
     const tenant = tenants.tenants.get(tenantName)!;
     const atoms = byTenant.get(tenantName) ?? [];
     for (const ns of [...tenant.namespaces].sort()) {
-      const nsInfo = tenants.namespaces.get(ns);
-      const name = `zt-${tenantName}-default-deny`;
+      policies.push(defaultDeny(tenantName, ns, tenants.file));
+      const groups = subjectGroups(tenantName, ns, atoms);
+      if (groups.length === 0) continue;
+      const specs: JsonObject[] = [];
+      const trace: string[] = [];
+      const all: Atom[] = [];
+      groups.forEach((g, i) => {
+        const spec: JsonObject = { description: g.description, endpointSelector: g.selector };
+        for (const direction of ["ingress", "egress"] as const) {
+          const mine = g.atoms.filter((a) => a.direction === direction);
+          if (mine.length === 0) continue;
+          const allow = buildEntries(mine.filter((a) => a.action === "allow"), direction, ns);
+          const deny = buildEntries(mine.filter((a) => a.action === "deny"), direction, ns);
+          if (direction === "egress" && mine.some((a) => a.action === "allow" && a.peer.kind === "fqdn")) allow.push(dnsProxyEntry(config));
+          const denyKey = direction === "ingress" ? "ingressDeny" : "egressDeny";
+          if (allow.length > 0) spec[direction] = allow.map((e) => e.json);
+          if (deny.length > 0) spec[denyKey] = deny.map((e) => e.json);
+          trace.push(...allow.map((e, j) => traceLine(`specs[${i}].${direction}`, j, e)), ...deny.map((e, j) => traceLine(`specs[${i}].${denyKey}`, j, e)));
+        }
+        specs.push(spec);
+        all.push(...g.atoms);
+      });
+      const name = `zt-${tenantName}`;
+      const approvals = [...new Set(all.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
+      const annotations: Record<string, string> = { [SOURCE_ANNOTATION]: sourceList(all).join("; ") };
+      if (approvals.length > 0) annotations[APPROVALS_ANNOTATION] = approvals.join(", ");
+      annotations[RULES_ANNOTATION] = trace.join("\n");
       policies.push({
         tenant: tenantName,
         path: policyPath(ns, name),
-        atoms: [],
+        atoms: all,
         manifest: {
           apiVersion: "cilium.io/v2",
           kind: "CiliumNetworkPolicy",
-          metadata: {
-            name,
-            namespace: ns,
-            labels: baseLabels(tenantName, "default-deny"),
-            annotations: {
-              [SOURCE_ANNOTATION]: `${tenants.file} (tenant ${tenantName}, namespace ${ns})`,
-              [RULES_ANNOTATION]: `ingress[0], egress[0]: default deny for every pod of namespace ${ns}; traffic flows only where a rule of tenant ${tenantName} allows it`,
-            },
-          },
-          spec: {
-            description: `ztc: default deny, both directions, for namespace ${ns} (tenant ${tenantName})`,
-            endpointSelector: {},
-            ingress: [{}],
-            egress: [{}],
-          },
+          metadata: { name, namespace: ns, labels: baseLabels(tenantName, "rules"), annotations },
+          specs,
         },
       });
-      void nsInfo;
-
-      // Namespace-wide and per-workload groups, each split by direction.
-      const groups = new Map<string, Group>();
-      for (const a of atoms) {
-        const s = a.subject;
-        let key: string;
-        let group: Omit<Group, "atoms">;
-        if (s.kind === "workload") {
-          if (!s.workload.namespaces.includes(ns)) continue;
-          key = `w:${s.workload.name}:${a.direction}`;
-          group = {
-            name: `zt-${tenantName}-${s.workload.name}-${a.direction}`,
-            subject: s.workload.name,
-            selector: selectorJson(s.workload.selector),
-            description: `ztc: ${a.direction} rules of workload ${s.workload.name} (tenant ${tenantName})`,
-          };
-        } else {
-          if (s.kind === "namespace" && s.namespace !== ns) continue;
-          key = `all:${a.direction}`;
-          group = {
-            name: `zt-${tenantName}-${a.direction}`,
-            subject: "all",
-            selector: {},
-            description: `ztc: ${a.direction} rules for every pod of namespace ${ns} (tenant ${tenantName})`,
-          };
-        }
-        const g = groups.get(key);
-        if (g) g.atoms.push(a);
-        else groups.set(key, { ...group, atoms: [a] });
-      }
-      for (const g of [...groups.values()].sort((x, y) => (x.name < y.name ? -1 : 1))) {
-        const direction = g.atoms[0]!.direction;
-        const allow = buildEntries(g.atoms.filter((a) => a.action === "allow"), direction, ns);
-        const deny = buildEntries(g.atoms.filter((a) => a.action === "deny"), direction, ns);
-        if (direction === "egress" && g.atoms.some((a) => a.action === "allow" && a.peer.kind === "fqdn")) allow.push(dnsProxyEntry(config));
-        const spec: JsonObject = { description: g.description, endpointSelector: g.selector };
-        const allowKey = direction;
-        const denyKey = direction === "ingress" ? "ingressDeny" : "egressDeny";
-        if (allow.length > 0) spec[allowKey] = allow.map((e) => e.json);
-        if (deny.length > 0) spec[denyKey] = deny.map((e) => e.json);
-        const trace = [...allow.map((e, i) => traceLine(allowKey, i, e)), ...deny.map((e, i) => traceLine(denyKey, i, e))];
-        const sources = sourceList(g.atoms);
-        const approvals = [...new Set(g.atoms.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
-        const annotations: Record<string, string> = { [SOURCE_ANNOTATION]: sources.join("; ") };
-        if (approvals.length > 0) annotations[APPROVALS_ANNOTATION] = approvals.join(", ");
-        annotations[RULES_ANNOTATION] = trace.join("\n");
-        policies.push({
-          tenant: tenantName,
-          path: policyPath(ns, g.name),
-          atoms: g.atoms,
-          manifest: {
-            apiVersion: "cilium.io/v2",
-            kind: "CiliumNetworkPolicy",
-            metadata: { name: g.name, namespace: ns, labels: baseLabels(tenantName, g.subject), annotations },
-            spec,
-          },
-        });
-      }
     }
   }
   return policies;

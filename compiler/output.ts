@@ -32,6 +32,11 @@ export interface OutputFs {
   remove(path: string): void;
   /** Removes now-empty folders between `path`'s folder and `stop` (exclusive). */
   pruneEmptyDirs(path: string, stop: string): void;
+  /**
+   * Creates `dir` (missing or empty) with exactly these files, all at once: they are written to a
+   * staging folder beside it, which then replaces it with one rename.
+   */
+  createTree(dir: string, files: readonly OutputFile[]): void;
 }
 
 const json = (v: unknown) => v as Parameters<typeof toYaml>[0];
@@ -77,7 +82,16 @@ export function writeOutput(
     return { diagnostics: conflicts.map((f) => diag("outputConflict", at, { path: `${outLabel}/${f.path}` })) };
 
   const planned = new Set(files.map((f) => f.path));
-  const changed = files.filter((f) => ofs.read(join(f.path)) !== f.content);
+  if (existing.size === 0) {
+    // A new output folder appears complete or not at all.
+    try {
+      ofs.createTree(outDir, files);
+    } catch (e) {
+      return { diagnostics: [diag("outputWriteFailed", at, { path: outLabel, reason: (e as Error).message })] };
+    }
+    return { summary: { written: files.length, unchanged: 0, removed: 0 }, diagnostics: [] };
+  }
+  const changed = files.filter((f) => !existing.has(f.path) || ofs.read(join(f.path)) !== f.content);
   const temps: [string, string][] = [];
   try {
     for (const f of changed) temps.push([ofs.writeTemp(join(f.path), f.content), join(f.path)]);
@@ -106,12 +120,14 @@ export function writeOutput(
 export function createNodeOutputFs(root: string): OutputFs {
   const abs = (p: string) => nodePath.join(root, p);
   const realRoot = fs.realpathSync(root);
-  const assertInside = (p: string) => {
-    // The deepest existing ancestor decides where a write really lands.
-    let probe = abs(p);
-    while (!fs.existsSync(probe)) probe = nodePath.dirname(probe);
-    const real = fs.realpathSync(probe);
-    if (real !== realRoot && !real.startsWith(realRoot + nodePath.sep)) throw new Error(`${p} resolves outside the project folder`);
+  const ready = new Set<string>();
+  /** Creates a file's folder once, and refuses folders that resolve outside the root (links). */
+  const prepareDir = (dirAbs: string) => {
+    if (ready.has(dirAbs)) return;
+    fs.mkdirSync(dirAbs, { recursive: true });
+    const real = fs.realpathSync(dirAbs);
+    if (real !== realRoot && !real.startsWith(realRoot + nodePath.sep)) throw new Error(`${nodePath.relative(root, dirAbs)} resolves outside the output folder`);
+    ready.add(dirAbs);
   };
   return {
     list(dir) {
@@ -141,9 +157,7 @@ export function createNodeOutputFs(root: string): OutputFs {
       }
     },
     writeTemp(p, content) {
-      assertInside(p);
-      fs.mkdirSync(nodePath.dirname(abs(p)), { recursive: true });
-      assertInside(p);
+      prepareDir(nodePath.dirname(abs(p)));
       const tmp = `${p}.ztc-tmp-${process.pid}`;
       fs.writeFileSync(abs(tmp), content);
       return tmp;
@@ -163,6 +177,28 @@ export function createNodeOutputFs(root: string): OutputFs {
           return;
         }
         dir = nodePath.dirname(dir);
+      }
+    },
+    createTree(dir, files) {
+      const target = abs(dir);
+      const staging = `${target.replace(/[\\/]+$/, "")}.ztc-staging-${process.pid}`;
+      fs.rmSync(staging, { recursive: true, force: true });
+      try {
+        const made = new Set<string>();
+        for (const f of files) {
+          const file = nodePath.join(staging, f.path);
+          const d = nodePath.dirname(file);
+          if (!made.has(d)) {
+            fs.mkdirSync(d, { recursive: true });
+            made.add(d);
+          }
+          fs.writeFileSync(file, f.content);
+        }
+        if (fs.existsSync(target)) fs.rmdirSync(target); // empty, checked by the caller
+        fs.renameSync(staging, target);
+      } catch (e) {
+        fs.rmSync(staging, { recursive: true, force: true });
+        throw e;
       }
     },
   };
@@ -190,5 +226,8 @@ export function createMemoryOutputFs(files: Map<string, string> = new Map()): Ou
     },
     remove: (p) => void files.delete(p),
     pruneEmptyDirs: () => undefined,
+    createTree(dir, list) {
+      for (const f of list) files.set(dir ? `${dir}/${f.path}` : f.path, f.content);
+    },
   };
 }

@@ -736,7 +736,7 @@ class RuleResolver {
     const own =
       peer.kind === "within" ||
       (peer.kind === "pods" && peer.pods.tenant === this.tenant.name);
-    if (!own && !(peer.kind === "entity" && peer.entity === "none")) this.report(diag("allPorts", at, { peer: describeTarget(target) }));
+    if (!own && !(peer.kind === "entity" && peer.entity === "none")) this.report(diag("allPorts", at, { peer: describeTarget(target), ingress: direction === "ingress" }));
   }
 
   get errorCount(): number {

@@ -458,13 +458,13 @@ export const CATALOG = {
       avoid: "allow egress to cidr 0.0.0.0/1, cidr 128.0.0.0/1 port 443",
     },
   }),
-  allPorts: entry<{ peer: string }>({
+  allPorts: entry<{ peer: string; ingress?: boolean | undefined }>({
     code: "ZT3014",
     severity: "warning",
     kind: "input",
     title: "all-ports",
-    message: (a) => `this rule allows every port and protocol to ${a.peer}`,
-    help: "Add the ports the workload uses: port 443, or host:443.",
+    message: (a) => `this rule allows every port and protocol ${a.ingress ? "from" : "to"} ${a.peer}`,
+    help: (a) => (a.ingress ? "Add the ports the workload listens on: port 8080." : "Add the ports the workload uses: port 443, or host:443."),
     docs: {
       summary: "Without a port, the rule allows all TCP, UDP and SCTP ports. Rules to other tenants, namespaces and external destinations should name their ports.",
       avoid: "allow ingress to api from tenant checkout",

@@ -129,17 +129,7 @@ function checkSection(entries: unknown, section: string, out: string[]): void {
   });
 }
 
-/** Problems Cilium (schema or agent) would report for one policy object; empty when accepted. */
-export function ciliumProblems(doc: unknown): string[] {
-  const out: string[] = [];
-  if (!validateCiliumPolicy(doc)) {
-    for (const e of validateCiliumPolicy.errors ?? []) {
-      if (["if", "then", "else", "oneOf", "anyOf"].includes(e.keyword) && (validateCiliumPolicy.errors?.length ?? 0) > 1) continue;
-      out.push(`schema: ${e.instancePath || "/"} ${e.message ?? ""}`.trim());
-    }
-  }
-  if (!isObj(doc) || !isObj(doc["spec"])) return out;
-  const spec = doc["spec"] as Obj;
+function checkRule(doc: Obj, spec: Obj, out: string[]): void {
   const sections = ["ingress", "ingressDeny", "egress", "egressDeny"];
   if (!sections.some((s) => arr(spec[s]).length > 0)) out.push("spec: a rule must have at least one of ingress, ingressDeny, egress, egressDeny");
   if ((spec["endpointSelector"] === undefined) === (spec["nodeSelector"] === undefined)) out.push("spec: exactly one of endpointSelector and nodeSelector");
@@ -152,5 +142,28 @@ export function ciliumProblems(doc: unknown): string[] {
   }
   checkSelector(spec["endpointSelector"], "spec.endpointSelector", out);
   for (const s of sections) checkSection(spec[s], s, out);
+}
+
+/** Problems Cilium (schema or agent) would report for one policy object; empty when accepted. */
+export function ciliumProblems(doc: unknown): string[] {
+  const out: string[] = [];
+  if (!validateCiliumPolicy(doc)) {
+    for (const e of validateCiliumPolicy.errors ?? []) {
+      if (["if", "then", "else", "oneOf", "anyOf"].includes(e.keyword) && (validateCiliumPolicy.errors?.length ?? 0) > 1) continue;
+      out.push(`schema: ${e.instancePath || "/"} ${e.message ?? ""}`.trim());
+    }
+  }
+  if (!isObj(doc)) return out;
+  const rules: [string, Obj][] = [];
+  if (isObj(doc["spec"])) rules.push(["spec", doc["spec"] as Obj]);
+  arr(doc["specs"]).forEach((r, i) => {
+    if (isObj(r)) rules.push([`specs[${i}]`, r]);
+  });
+  if (rules.length === 0) out.push("a policy needs spec or specs");
+  for (const [where, spec] of rules) {
+    const problems: string[] = [];
+    checkRule(doc, spec, problems);
+    out.push(...problems.map((p) => (p.startsWith("spec") ? where + p.slice(4) : `${where}: ${p}`)));
+  }
   return out;
 }
