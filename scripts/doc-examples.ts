@@ -1,0 +1,67 @@
+/**
+ * docs/language.md shows what each construct compiles to. Every ```zt block preceded by
+ * `<!-- compiles -->` is compiled against the example repository's registries, and the ```yaml
+ * block after it must show the result; `npm run docs` rewrites those blocks, a test checks them.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createMemoryHost } from "../compiler/host.js";
+import { createProgram } from "../compiler/program.js";
+import { toYaml } from "../compiler/yaml-out.js";
+
+const ROOT = join(import.meta.dirname, "..");
+export const MARKER = "<!-- compiles -->";
+export const DOC_TODAY = "2026-11-21";
+
+const EXAMPLE = join(ROOT, "examples/acme");
+
+/** Workloads the examples may name in other tenants; declarations only, so nothing else is emitted. */
+const BACKGROUND: Record<string, string> = {
+  payments: "tenant payments {\n  workload api = app=payments-api\n  workload worker = app=payments-worker in namespace payments-batch\n}\n",
+  checkout: "tenant checkout {\n  workload web = app=checkout-web\n}\n",
+  ledger: "tenant ledger {\n  workload ledger-api = app=ledger-api\n}\n",
+  search: "tenant search {\n  workload query-api = app=search-query\n  workload indexer = app=search-indexer\n}\n",
+};
+
+/** The example repository's registries, plus the background of every tenant but the snippet's. */
+const files = (tenant: string) => {
+  const out: Record<string, string> = {
+    "ztc.yaml": readFileSync(join(EXAMPLE, "ztc.yaml"), "utf8").replace('version: "1.19"', 'version: "1.20"'),
+    "registry/tenants.yaml": readFileSync(join(EXAMPLE, "registry/tenants.yaml"), "utf8"),
+    "registry/approvals.yaml": readFileSync(join(EXAMPLE, "registry/approvals.yaml"), "utf8"),
+  };
+  for (const [t, text] of Object.entries(BACKGROUND)) if (t !== tenant) out[`tenants/${t}/background.zt`] = text;
+  return out;
+};
+
+/** What a snippet compiles to: each policy's spec (without description), or its errors. */
+export function compileSnippet(zt: string): string {
+  const tenant = /\btenant\s+([a-z0-9-]+)/.exec(zt)?.[1] ?? "payments";
+  const host = createMemoryHost({ ...files(tenant), [`tenants/${tenant}/docs.zt`]: zt });
+  const result = createProgram(host, { today: DOC_TODAY }).emit();
+  const errors = result.diagnostics.filter((d) => d.severity === "error" && d.code !== "ZT5017");
+  if (!result.ok) return errors.map((d) => `# ${d.code}: ${d.message}`).join("\n") + "\n";
+  const byName = new Map<string, { namespaces: string[]; yaml: string }>();
+  for (const p of result.policies) {
+    if (p.tenant !== tenant || p.manifest.metadata.labels["ztc.io/policy"] === "default-deny") continue;
+    const yaml = toYaml({ specs: p.manifest.specs ?? [] } as never);
+    const key = `${p.manifest.metadata.name}\u0000${yaml}`;
+    const entry = byName.get(key) ?? { namespaces: [], yaml };
+    entry.namespaces.push(p.manifest.metadata.namespace ?? "(cluster-wide)");
+    byName.set(key, entry);
+  }
+  return [...byName.entries()]
+    .map(([key, e]) => `# ${key.split("\u0000")[0]} (namespace${e.namespaces.length > 1 ? "s" : ""} ${e.namespaces.join(", ")})\n${e.yaml}`)
+    .join("");
+}
+
+const BLOCK = /<!-- compiles -->\n```zt\n([\s\S]*?)```\n(?:\n?```yaml\n[\s\S]*?```\n)?/g;
+
+/** The document with every compiled example's YAML block regenerated. */
+export function withCompiledExamples(markdown: string): string {
+  return markdown.replace(BLOCK, (_m, zt: string) => `${MARKER}\n\`\`\`zt\n${zt}\`\`\`\n\n\`\`\`yaml\n${compileSnippet(zt)}\`\`\`\n`);
+}
+
+export function countExamples(markdown: string): number {
+  return [...markdown.matchAll(BLOCK)].length;
+}
