@@ -1,0 +1,61 @@
+// Generates a deterministic policy repository for benchmarks: N tenants, 20 rules each, 2 approvals
+// each. Every rule is legal, so the benchmark measures the whole pipeline including the writes.
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export function generate(dir, tenants = 1000) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, "registry"), { recursive: true });
+  const name = (i) => `t${String((i + tenants) % tenants).padStart(4, "0")}`;
+  const subnet = (i) => `10.${Math.floor(i / 256) % 256}.${i % 256}.0/24`;
+  writeFileSync(
+    join(dir, "ztc.yaml"),
+    `version: 1\nregistries:\n  tenants: registry/tenants.yaml\n  approvals: registry/approvals.yaml\nsources: ["tenants/**/*.zt"]\noutput: out\ncilium:\n  version: "1.19"\n`,
+  );
+  const reg = ["tenants:"];
+  const apps = ["approvals:"];
+  for (let i = 0; i < tenants; i++) {
+    const t = name(i);
+    const ns = i % 5 === 0 ? `[${t}, ${t}-batch]` : `[${t}]`;
+    reg.push(`  ${t}:`, `    namespaces: ${ns}`, `    owners: [team-${t}]`, `    paths: ["tenants/${t}/**"]`);
+    apps.push(
+      `  - id: APR-${i}-A`, `    destination: api-${i}.partner.example`, "    ports: [443/tcp]", `    tenants: [${t}]`,
+      "    approved-by: secops", `    ticket: SEC-${i}`, "    expires: 2035-01-01",
+      `  - id: APR-${i}-B`, `    destination: ${subnet(i)}`, "    ports: [5432/tcp]", `    tenants: [${t}]`,
+      "    approved-by: secops", `    ticket: SEC-${i}`, "    expires: 2035-01-01",
+    );
+    const prev = name(i - 1);
+    const next = name(i + 1);
+    const rules = [
+      `allow egress from api to api-${i}.partner.example:443`,
+      `allow egress from worker to api-${i}.partner.example:443`,
+      `allow egress from api to cidr ${subnet(i)} port 5432`,
+      `allow egress from db to cidr ${subnet(i)} port 5432`,
+      "allow egress from worker to api port 8080",
+      "allow ingress to api port 8080 from worker",
+      "allow ingress to api port 8443 from namespace ingress-nginx",
+      "allow ingress to api port 9090 from namespace monitoring workload app.kubernetes.io/name=prometheus",
+      `allow egress from api to tenant ${next} workload api port 8080`,
+      `allow ingress to api port 8080 from tenant ${prev} workload api`,
+      `allow egress from api to tenant ${next} workload api port 8081`,
+      `allow ingress to api port 8081 from tenant ${prev} workload api http GET "/v1/.*", POST "/v1/items"`,
+      "allow ingress to db port 5432 from api",
+      "allow egress from api to db port 5432",
+      "allow egress from worker to entity kube-apiserver port 6443",
+      "allow egress from api to service kube-system/metrics-server port 443",
+      "deny egress to cidr 169.254.169.254/32",
+      "allow within namespace port 7000",
+      "allow ingress to worker port 9100 from namespace monitoring",
+      "allow ingress to api port 8444 from entity host",
+    ];
+    mkdirSync(join(dir, "tenants", t), { recursive: true });
+    writeFileSync(
+      join(dir, "tenants", t, "policy.zt"),
+      `// generated tenant ${i}\ntenant ${t} {\n  workload api    = app=api\n  workload worker = app=worker, tier=batch\n  workload db     = app=db\n\n${rules.map((r) => `  ${r}`).join("\n")}\n}\n`,
+    );
+  }
+  reg.push("namespaces:", "  kube-system: {}", "  monitoring: {}", "  ingress-nginx: {}");
+  writeFileSync(join(dir, "registry/tenants.yaml"), reg.join("\n") + "\n");
+  writeFileSync(join(dir, "registry/approvals.yaml"), apps.join("\n") + "\n");
+  return { tenants, rules: tenants * 20, approvals: tenants * 2 };
+}
