@@ -30,7 +30,7 @@ export interface SourceFileAst {
   readonly comments: readonly Comment[];
 }
 
-export type Item = ImportDecl | TenantDecl | RuleStmt | WorkloadDecl;
+export type Item = ImportDecl | TenantDecl | BaselineDecl | RulesetDecl | RuleStmt | WorkloadDecl;
 
 export interface ImportDecl {
   readonly kind: "Import";
@@ -50,7 +50,94 @@ export interface TenantDecl {
   readonly closeBrace?: Span | undefined;
 }
 
-export type TenantItem = WorkloadDecl | RuleStmt;
+export type TenantItem = WorkloadDecl | RuleStmt | UseStmt;
+
+/** A value in a ruleset call or default: typed when the parameter's type is known. */
+export interface ArgValue {
+  readonly kind: "ArgValue";
+  readonly span: Span;
+  /** The source text (for a string: the unescaped value). */
+  readonly text: string;
+  readonly form: "number" | "host" | "address" | "string" | "word" | "variable";
+  /** For port values: `8000-8999` and `53/udp`. */
+  readonly end?: number | undefined;
+  readonly protocol?: Ident | undefined;
+}
+
+export interface Param {
+  readonly kind: "Param";
+  readonly span: Span;
+  readonly name?: Ident | undefined;
+  readonly type?: Ident | undefined;
+  readonly default?: ArgValue | undefined;
+}
+
+/** `[export] ruleset NAME(params) { ... }`: a reusable, parameterised group of rules. */
+export interface RulesetDecl {
+  readonly kind: "Ruleset";
+  readonly span: Span;
+  readonly exported: boolean;
+  readonly name?: Ident | undefined;
+  readonly params: readonly Param[];
+  readonly body: readonly RulesetItem[];
+  readonly openBrace?: Span | undefined;
+  readonly closeBrace?: Span | undefined;
+}
+
+export type RulesetItem = RuleStmt | UseStmt | DefaultDenyStmt;
+
+export interface Arg {
+  readonly kind: "Arg";
+  readonly span: Span;
+  readonly name?: Ident | undefined;
+  readonly value?: ArgValue | undefined;
+}
+
+/** `use NAME(args) for subjects`. */
+export interface UseStmt {
+  readonly kind: "Use";
+  readonly span: Span;
+  readonly keywordSpan: Span;
+  /** The ruleset name as written, possibly qualified (`dns.dns`). */
+  readonly name?: Ident | undefined;
+  readonly args: readonly Arg[];
+  readonly for?: TargetList | undefined;
+}
+
+/** `baseline NAME { ... }`: cluster-wide rules for many tenants' namespaces (platform files only). */
+export interface BaselineDecl {
+  readonly kind: "Baseline";
+  readonly span: Span;
+  readonly keywordSpan: Span;
+  readonly name?: Ident | undefined;
+  readonly body: readonly BaselineItem[];
+  readonly openBrace?: Span | undefined;
+  readonly closeBrace?: Span | undefined;
+}
+
+export type BaselineItem = AppliesStmt | DefaultDenyStmt | VisibilityStmt | RuleStmt | UseStmt;
+
+/** `applies to all tenants | tenants a, b | tenants where sel | namespaces x, y`. */
+export interface AppliesStmt {
+  readonly kind: "Applies";
+  readonly span: Span;
+  readonly allTenants: boolean;
+  readonly tenants: readonly Ident[];
+  readonly where?: Selector | undefined;
+  readonly namespaces: readonly Ident[];
+}
+
+export interface DefaultDenyStmt {
+  readonly kind: "DefaultDeny";
+  readonly span: Span;
+  readonly directions: readonly { readonly direction: Direction; readonly span: Span }[];
+}
+
+/** `visibility only`: the baseline's rules never switch endpoints into default deny. */
+export interface VisibilityStmt {
+  readonly kind: "Visibility";
+  readonly span: Span;
+}
 
 export interface WorkloadDecl {
   readonly kind: "Workload";
@@ -103,6 +190,15 @@ export interface RuleStmt {
   readonly to?: TargetList | undefined;
   readonly ports?: PortClause | undefined;
   readonly http?: HttpClause | undefined;
+  readonly dns?: DnsClause | undefined;
+}
+
+/** `dns "pattern", ...` on an egress rule to the DNS server: the names pods may resolve. */
+export interface DnsClause {
+  readonly kind: "DnsClause";
+  readonly span: Span;
+  readonly keywordSpan: Span;
+  readonly patterns: readonly StringLit[];
 }
 
 export interface TargetList {
@@ -121,7 +217,14 @@ export type Target =
   | NamespaceTarget
   | ServiceTarget
   | WorkloadTarget
-  | WithinTarget;
+  | WithinTarget
+  | ApprovedTarget;
+
+/** `approved`: every destination approved for the tenant (on the rule's ports). */
+export interface ApprovedTarget {
+  readonly kind: "Approved";
+  readonly span: Span;
+}
 
 /** A host name or pattern (`api.stripe.com`, `*.stripe.com`, `**.amazonaws.com`, `*`). */
 export interface HostTarget {
@@ -152,7 +255,7 @@ export interface TenantTarget {
   readonly workload?: Ident | undefined;
 }
 
-/** `namespace monitoring` optionally with `workload <selector>`. */
+/** `namespace monitoring` (or `namespace *`: every namespace) optionally with `workload <selector>`. */
 export interface NamespaceTarget {
   readonly kind: "NamespaceRef";
   readonly span: Span;
@@ -216,6 +319,14 @@ export interface HttpRule {
 export type AstNode =
   | SourceFileAst
   | Item
+  | UseStmt
+  | Arg
+  | ArgValue
+  | Param
+  | AppliesStmt
+  | DefaultDenyStmt
+  | VisibilityStmt
+  | DnsClause
   | Selector
   | SelectorTerm
   | TargetList
@@ -224,6 +335,11 @@ export type AstNode =
   | PortSpec
   | HttpClause
   | HttpRule;
+
+/** True for a ruleset parameter reference (`$port`). */
+export function isVariable(i: { readonly text: string } | undefined): boolean {
+  return i !== undefined && i.text.startsWith("$");
+}
 
 /** The targets that name the peer of a rule (the other side of the connection). */
 export function peerList(rule: RuleStmt): TargetList | undefined {
@@ -243,7 +359,23 @@ export function forEachChild(node: AstNode, visit: (child: AstNode) => void): vo
       node.items.forEach(visit);
       return;
     case "Tenant":
-      node.body.forEach(visit);
+    case "Ruleset":
+    case "Baseline":
+      if (node.kind === "Ruleset") node.params.forEach(visit);
+      (node.body as readonly AstNode[]).forEach(visit);
+      return;
+    case "Param":
+      if (node.default) visit(node.default);
+      return;
+    case "Use":
+      node.args.forEach(visit);
+      if (node.for) visit(node.for);
+      return;
+    case "Arg":
+      if (node.value) visit(node.value);
+      return;
+    case "Applies":
+      if (node.where) visit(node.where);
       return;
     case "Workload":
       if (node.selector) visit(node.selector);
@@ -253,7 +385,7 @@ export function forEachChild(node: AstNode, visit: (child: AstNode) => void): vo
       return;
     case "Rule": {
       const parts: AstNode[] = [];
-      for (const p of [node.bare, node.from, node.to, node.ports, node.http]) if (p) parts.push(p);
+      for (const p of [node.bare, node.from, node.to, node.ports, node.http, node.dns]) if (p) parts.push(p);
       parts.sort((a, b) => a.span.start - b.span.start).forEach(visit);
       return;
     }

@@ -20,7 +20,12 @@ import * as T from "./tokens.js";
 
 /** Human descriptions of what a rule expects, used when no single token was expected. */
 const RULE_EXPECTATIONS: Record<string, string> = {
-  item: "'tenant' or 'import'",
+  item: "'tenant', 'baseline', 'ruleset' or 'import'",
+  rulesetItem: "a rule (allow ..., deny ...), 'use' or 'default deny'",
+  baselineItem: "'applies to', 'default deny', 'visibility only', a rule or 'use'",
+  appliesStmt: "'all tenants', 'tenants ...' or 'namespaces ...'",
+  argValue: "a value: a number, a port (443/tcp), a host name, a CIDR, a name, a string or a $parameter",
+  param: "a parameter: name: type [= default]",
   tenantDecl: "'{' or a rule (allow ..., deny ...)",
   tenantItem: "a rule (allow ..., deny ...) or a workload declaration",
   ruleStmt: "'ingress', 'egress' or 'within namespace'",
@@ -57,13 +62,17 @@ function joinAlternatives(labels: string[]): string {
 
 const errorMessageProvider: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, ruleName }) {
-    if (expected === EOF) return `unexpected ${describe(actual)}: expected 'tenant' or 'import' at the start of a statement`;
+    if (expected === EOF) return `unexpected ${describe(actual)}: expected 'tenant', 'baseline', 'ruleset' or 'import' at the start of a statement`;
     if (expected === T.RBrace && ruleName === "tenantDecl")
-      return `expected a rule (allow ..., deny ...), a workload declaration or '}' but found ${describe(actual)}`;
+      return `expected a rule (allow ..., deny ...), a workload declaration, 'use' or '}' but found ${describe(actual)}`;
+    if (expected === T.RBrace && ruleName === "rulesetDecl")
+      return `expected a rule (allow ..., deny ...), 'use', 'default deny' or '}' but found ${describe(actual)}`;
+    if (expected === T.RBrace && ruleName === "baselineDecl")
+      return `expected 'applies to', 'default deny', 'visibility only', a rule, 'use' or '}' but found ${describe(actual)}`;
     return `expected ${label(expected)} but found ${describe(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `unexpected ${describe(firstRedundant)}: expected 'tenant' or 'import' at the start of a statement`;
+    return `unexpected ${describe(firstRedundant)}: expected 'tenant', 'baseline', 'ruleset' or 'import' at the start of a statement`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
     const first = actual[0]!;
@@ -79,6 +88,8 @@ const errorMessageProvider: IParserErrorMessageProvider = {
 const TARGET_STARTS: TokenType[] = [
   T.Host,
   T.Wildcard,
+  T.Variable,
+  T.Kw.approved,
   T.Kw.cidr,
   T.Kw.entity,
   T.Kw.tenant,
@@ -135,6 +146,8 @@ class ZtParser extends CstParser {
     this.OR([
       { ALT: () => this.SUBRULE(this.importDecl) },
       { ALT: () => this.SUBRULE(this.tenantDecl) },
+      { ALT: () => this.SUBRULE(this.baselineDecl) },
+      { ALT: () => this.SUBRULE(this.rulesetDecl) },
       // Accepted so a rule typed outside a tenant still gets a tree; to-ast reports it.
       { ALT: () => this.SUBRULE(this.ruleStmt) },
       { ALT: () => this.SUBRULE(this.workloadDecl) },
@@ -162,7 +175,190 @@ class ZtParser extends CstParser {
   });
 
   public tenantItem = this.RULE("tenantItem", () => {
-    this.OR([{ ALT: () => this.SUBRULE(this.workloadDecl) }, { ALT: () => this.SUBRULE(this.ruleStmt) }]);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.workloadDecl) },
+      { ALT: () => this.SUBRULE(this.ruleStmt) },
+      { ALT: () => this.SUBRULE(this.useStmt) },
+    ]);
+  });
+
+  /** `[export] ruleset NAME(param: type = default, ...) { rules }` */
+  public rulesetDecl = this.RULE("rulesetDecl", () => {
+    this.OPTION(() => this.CONSUME(T.Kw.export));
+    this.CONSUME(T.Kw.ruleset);
+    this.CONSUME(T.Name, { LABEL: "name" });
+    this.OPTION2(() => {
+      this.CONSUME(T.LParen);
+      this.OPTION3(() => {
+        this.SUBRULE(this.param);
+        this.MANY(() => {
+          this.CONSUME(T.Comma);
+          this.SUBRULE2(this.param);
+        });
+      });
+      this.CONSUME(T.RParen);
+    });
+    this.CONSUME(T.LBrace);
+    this.MANY2(() => this.SUBRULE(this.rulesetItem));
+    this.CONSUME(T.RBrace);
+  });
+
+  public param = this.RULE("param", () => {
+    this.CONSUME(T.Name, { LABEL: "name" });
+    this.CONSUME(T.Colon);
+    this.CONSUME2(T.Name, { LABEL: "type" });
+    this.OPTION(() => {
+      this.CONSUME(T.Equals);
+      this.SUBRULE(this.argValue);
+    });
+  });
+
+  public rulesetItem = this.RULE("rulesetItem", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.ruleStmt) },
+      { ALT: () => this.SUBRULE(this.useStmt) },
+      { ALT: () => this.SUBRULE(this.defaultDenyStmt) },
+    ]);
+  });
+
+  /** `use NAME[(arg: value, ...)] [for subjects]`; NAME may be qualified by its module (`dns.dns`). */
+  public useStmt = this.RULE("useStmt", () => {
+    this.CONSUME(T.Kw.use);
+    this.OR([{ ALT: () => this.CONSUME(T.Host, { LABEL: "name" }) }, { ALT: () => this.CONSUME(T.Name, { LABEL: "name" }) }]);
+    this.OPTION(() => {
+      this.CONSUME(T.LParen);
+      this.OPTION2(() => {
+        this.SUBRULE(this.arg);
+        this.MANY(() => {
+          this.CONSUME(T.Comma);
+          this.SUBRULE2(this.arg);
+        });
+      });
+      this.CONSUME(T.RParen);
+    });
+    this.OPTION3(() => {
+      this.CONSUME(T.Kw.for);
+      this.SUBRULE(this.targetList);
+    });
+  });
+
+  public arg = this.RULE("arg", () => {
+    this.CONSUME(T.Name, { LABEL: "name" });
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.argValue);
+  });
+
+  public argValue = this.RULE("argValue", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.NumberLit, { LABEL: "number" });
+          this.OPTION(() => {
+            this.CONSUME(T.Dash);
+            this.CONSUME2(T.NumberLit, { LABEL: "end" });
+          });
+          this.OPTION2(() => {
+            this.CONSUME(T.Slash);
+            this.CONSUME(T.Name, { LABEL: "protocol" });
+          });
+        },
+      },
+      { ALT: () => this.CONSUME(T.Host, { LABEL: "host" }) },
+      { ALT: () => this.CONSUME(T.Wildcard, { LABEL: "host" }) },
+      { ALT: () => this.CONSUME(T.Address, { LABEL: "address" }) },
+      { ALT: () => this.CONSUME(T.StringLit, { LABEL: "string" }) },
+      { ALT: () => this.CONSUME2(T.Name, { LABEL: "word" }) },
+      { ALT: () => this.CONSUME(T.Variable, { LABEL: "variable" }) },
+    ]);
+  });
+
+  /** `baseline NAME { applies to ...; default deny ...; rules; use ... }` (platform files only). */
+  public baselineDecl = this.RULE("baselineDecl", () => {
+    this.CONSUME(T.Kw.baseline);
+    this.CONSUME(T.Name, { LABEL: "name" });
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.baselineItem));
+    this.CONSUME(T.RBrace);
+  });
+
+  public baselineItem = this.RULE("baselineItem", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.appliesStmt) },
+      { ALT: () => this.SUBRULE(this.defaultDenyStmt) },
+      { ALT: () => this.SUBRULE(this.visibilityStmt) },
+      { ALT: () => this.SUBRULE(this.ruleStmt) },
+      { ALT: () => this.SUBRULE(this.useStmt) },
+    ]);
+  });
+
+  public appliesStmt = this.RULE("appliesStmt", () => {
+    this.CONSUME(T.Kw.applies);
+    this.CONSUME(T.Kw.to);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Kw.all, { LABEL: "all" });
+          this.CONSUME(T.Kw.tenants, { LABEL: "allTenants" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME2(T.Kw.tenants, { LABEL: "tenantsKeyword" });
+          this.OR2([
+            {
+              ALT: () => {
+                this.CONSUME(T.Kw.where);
+                this.SUBRULE(this.selector);
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME(T.Name, { LABEL: "tenant" });
+                this.MANY(() => {
+                  this.CONSUME(T.Comma);
+                  this.CONSUME2(T.Name, { LABEL: "tenant" });
+                });
+              },
+            },
+          ]);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Kw.namespaces, { LABEL: "namespacesKeyword" });
+          this.CONSUME3(T.Name, { LABEL: "namespace" });
+          this.MANY2(() => {
+            this.CONSUME2(T.Comma);
+            this.CONSUME4(T.Name, { LABEL: "namespace" });
+          });
+        },
+      },
+    ]);
+  });
+
+  public defaultDenyStmt = this.RULE("defaultDenyStmt", () => {
+    this.CONSUME(T.Kw.default);
+    this.CONSUME(T.Kw.deny);
+    this.SUBRULE(this.directionList);
+  });
+
+  public directionList = this.RULE("directionList", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Kw.ingress, { LABEL: "direction" }) },
+      { ALT: () => this.CONSUME(T.Kw.egress, { LABEL: "direction" }) },
+    ]);
+    this.MANY(() => {
+      this.CONSUME(T.Comma);
+      this.OR2([
+        { ALT: () => this.CONSUME2(T.Kw.ingress, { LABEL: "direction" }) },
+        { ALT: () => this.CONSUME2(T.Kw.egress, { LABEL: "direction" }) },
+      ]);
+    });
+  });
+
+  public visibilityStmt = this.RULE("visibilityStmt", () => {
+    this.CONSUME(T.Kw.visibility);
+    this.CONSUME(T.Kw.only);
   });
 
   public workloadDecl = this.RULE("workloadDecl", () => {
@@ -263,6 +459,7 @@ class ZtParser extends CstParser {
       { ALT: () => this.CONSUME(T.NumberLit) },
       { ALT: () => this.CONSUME(T.StringLit) },
       { ALT: () => this.CONSUME(T.Address) },
+      { ALT: () => this.CONSUME(T.Variable) },
     ]);
   });
 
@@ -318,7 +515,21 @@ class ZtParser extends CstParser {
         },
       },
       { ALT: () => this.SUBRULE(this.httpClause) },
+      { ALT: () => this.SUBRULE(this.dnsClause) },
     ]);
+  });
+
+  /** `dns "pattern", ...`: the names a DNS rule lets pods resolve (an L7 rule on the DNS port). */
+  public dnsClause = this.RULE("dnsClause", () => {
+    this.CONSUME(T.Kw.dns);
+    this.CONSUME(T.StringLit, { LABEL: "pattern" });
+    this.MANY({
+      GATE: () => this.LA(1).tokenType === T.Comma && tokenMatcher(this.LA(2), T.StringLit),
+      DEF: () => {
+        this.CONSUME(T.Comma);
+        this.CONSUME2(T.StringLit, { LABEL: "pattern" });
+      },
+    });
   });
 
   public targetList = this.RULE("targetList", () => {
@@ -342,6 +553,7 @@ class ZtParser extends CstParser {
       { ALT: () => this.SUBRULE(this.serviceTarget) },
       { ALT: () => this.SUBRULE(this.workloadTarget) },
       { ALT: () => this.SUBRULE(this.withinTarget) },
+      { ALT: () => this.CONSUME(T.Kw.approved, { LABEL: "approved" }) },
     ]);
   });
 
@@ -349,6 +561,8 @@ class ZtParser extends CstParser {
     this.OR([
       { ALT: () => this.CONSUME(T.Host, { LABEL: "host" }) },
       { ALT: () => this.CONSUME(T.Wildcard, { LABEL: "host" }) },
+      // A ruleset parameter of type host or cidr.
+      { ALT: () => this.CONSUME(T.Variable, { LABEL: "host" }) },
     ]);
     this.OPTION(() => {
       this.CONSUME(T.Colon);
@@ -358,7 +572,10 @@ class ZtParser extends CstParser {
 
   public cidrTarget = this.RULE("cidrTarget", () => {
     this.CONSUME(T.Kw.cidr);
-    this.CONSUME(T.Address, { LABEL: "cidr" });
+    this.OR([
+      { ALT: () => this.CONSUME(T.Address, { LABEL: "cidr" }) },
+      { ALT: () => this.CONSUME(T.Variable, { LABEL: "cidr" }) },
+    ]);
     this.OPTION(() => {
       this.CONSUME(T.Kw.except);
       this.CONSUME2(T.Address, { LABEL: "except" });
@@ -374,12 +591,18 @@ class ZtParser extends CstParser {
 
   public entityTarget = this.RULE("entityTarget", () => {
     this.CONSUME(T.Kw.entity);
-    this.CONSUME(T.Name, { LABEL: "name" });
+    this.OR([
+      { ALT: () => this.CONSUME(T.Name, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(T.Variable, { LABEL: "name" }) },
+    ]);
   });
 
   public tenantTarget = this.RULE("tenantTarget", () => {
     this.CONSUME(T.Kw.tenant);
-    this.CONSUME(T.Name, { LABEL: "tenant" });
+    this.OR([
+      { ALT: () => this.CONSUME(T.Name, { LABEL: "tenant" }) },
+      { ALT: () => this.CONSUME(T.Variable, { LABEL: "tenant" }) },
+    ]);
     this.OPTION(() => {
       this.CONSUME(T.Kw.workload);
       this.CONSUME2(T.Name, { LABEL: "workload" });
@@ -388,7 +611,12 @@ class ZtParser extends CstParser {
 
   public namespaceTarget = this.RULE("namespaceTarget", () => {
     this.CONSUME(T.Kw.namespace);
-    this.CONSUME(T.Name, { LABEL: "namespace" });
+    this.OR([
+      { ALT: () => this.CONSUME(T.Name, { LABEL: "namespace" }) },
+      { ALT: () => this.CONSUME(T.Variable, { LABEL: "namespace" }) },
+      // `namespace *`: pods of every namespace.
+      { ALT: () => this.CONSUME(T.Wildcard, { LABEL: "namespace" }) },
+    ]);
     this.OPTION(() => {
       this.CONSUME(T.Kw.workload);
       this.SUBRULE(this.peerSelector);
@@ -427,6 +655,7 @@ class ZtParser extends CstParser {
         (this.LA(2).tokenType === T.NumberLit ||
           this.LA(2).tokenType === T.Variable ||
           this.LA(2).tokenType === T.Kw.http ||
+          this.LA(2).tokenType === T.Kw.dns ||
           tokenMatcher(this.LA(2), T.BareName)),
       DEF: () => {
         this.CONSUME(T.Comma);
@@ -447,8 +676,9 @@ class ZtParser extends CstParser {
         },
       },
       { ALT: () => this.CONSUME(T.BareName, { LABEL: "named" }) },
-      // `http` is a keyword, and the most common port name.
+      // `http` and `dns` are keywords, and common port names.
       { ALT: () => this.CONSUME(T.Kw.http, { LABEL: "named" }) },
+      { ALT: () => this.CONSUME(T.Kw.dns, { LABEL: "named" }) },
       { ALT: () => this.CONSUME(T.Variable, { LABEL: "variable" }) },
     ]);
     this.OPTION2(() => {

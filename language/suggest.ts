@@ -26,17 +26,21 @@ export function editDistance(a: string, b: string, max = Infinity): number {
 
 /**
  * The closest candidate, if it is close enough to be a plausible typo: at most a third of the
- * word's length in edits (at least one), ties broken alphabetically for determinism.
+ * word's length in edits (at least one). Ties go to a candidate the word is the start of (a word
+ * typed half-way), then alphabetically, for determinism.
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const limit = Math.max(1, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestDistance = limit + 1;
   const lower = word.toLowerCase();
+  const rank = (c: string) => (c.toLowerCase().startsWith(lower) ? 0 : 1);
   for (const c of candidates) {
     if (c === word) continue;
     const d = editDistance(lower, c.toLowerCase(), bestDistance);
-    if (d < bestDistance || (d === bestDistance && best !== undefined && c < best)) {
+    const better =
+      d < bestDistance || (d === bestDistance && best !== undefined && (rank(c) < rank(best) || (rank(c) === rank(best) && c < best)));
+    if (better) {
       best = c;
       bestDistance = d;
     }

@@ -126,10 +126,14 @@ export class AstBuilder {
     for (const it of item) {
       const imp = sub(it, "importDecl");
       const ten = sub(it, "tenantDecl");
+      const base = sub(it, "baselineDecl");
+      const rs = sub(it, "rulesetDecl");
       const rule = sub(it, "ruleStmt");
       const wl = sub(it, "workloadDecl");
       if (imp) items.push(this.importDecl(imp));
       else if (ten) items.push(this.tenantDecl(ten));
+      else if (base) items.push(this.baselineDecl(base));
+      else if (rs) items.push(this.rulesetDecl(rs));
       else if (rule) {
         const r = this.ruleStmt(rule);
         this.error(
@@ -158,8 +162,10 @@ export class AstBuilder {
     for (const item of nodes(n, "tenantItem")) {
       const w = sub(item, "workloadDecl");
       const r = sub(item, "ruleStmt");
+      const u = sub(item, "useStmt");
       if (w) body.push(this.workloadDecl(w));
       else if (r) body.push(this.ruleStmt(r));
+      else if (u) body.push(this.useStmt(u));
     }
     const oneLine = sub(n, "ruleStmt");
     if (oneLine) body.push(this.ruleStmt(oneLine));
@@ -172,6 +178,122 @@ export class AstBuilder {
       body,
       openBrace: open ? tokenSpan(open) : undefined,
       closeBrace: close ? tokenSpan(close) : undefined,
+    };
+  }
+
+  rulesetDecl(n: CstNode): A.RulesetDecl {
+    const open = tok(n, "LBrace");
+    const close = tok(n, "RBrace");
+    const body: A.RulesetItem[] = [];
+    for (const item of nodes(n, "rulesetItem")) {
+      const r = sub(item, "ruleStmt");
+      const u = sub(item, "useStmt");
+      const d = sub(item, "defaultDenyStmt");
+      if (r) body.push(this.ruleStmt(r));
+      else if (u) body.push(this.useStmt(u));
+      else if (d) body.push(this.defaultDeny(d));
+    }
+    return {
+      kind: "Ruleset",
+      span: this.spanOf(n),
+      exported: tok(n, "KwExport") !== undefined,
+      name: ident(tok(n, "name")),
+      params: nodes(n, "param").map((p) => ({
+        kind: "Param" as const,
+        span: this.spanOf(p),
+        name: ident(tok(p, "name")),
+        type: ident(tok(p, "type")),
+        default: sub(p, "argValue") ? this.argValue(sub(p, "argValue")!) : undefined,
+      })),
+      body,
+      openBrace: open ? tokenSpan(open) : undefined,
+      closeBrace: close ? tokenSpan(close) : undefined,
+    };
+  }
+
+  argValue(n: CstNode): A.ArgValue | undefined {
+    const span = this.spanOf(n);
+    const num = tok(n, "number");
+    if (num) {
+      const end = tok(n, "end");
+      return { kind: "ArgValue", span, text: num.image, form: "number", end: end ? Number(end.image) : undefined, protocol: ident(tok(n, "protocol")) };
+    }
+    const str = tok(n, "string");
+    if (str) return { kind: "ArgValue", span, text: this.string(str)!.value, form: "string" };
+    for (const [label, form] of [
+      ["host", "host"],
+      ["address", "address"],
+      ["word", "word"],
+      ["variable", "variable"],
+    ] as const) {
+      const t = tok(n, label);
+      if (t) return { kind: "ArgValue", span, text: t.image, form };
+    }
+    return undefined;
+  }
+
+  useStmt(n: CstNode): A.UseStmt {
+    const kw = tok(n, "KwUse");
+    const list = sub(n, "targetList");
+    return {
+      kind: "Use",
+      span: this.spanOf(n),
+      keywordSpan: kw ? tokenSpan(kw) : this.spanOf(n),
+      name: ident(tok(n, "name")),
+      args: nodes(n, "arg").map((a) => {
+        const v = sub(a, "argValue");
+        return { kind: "Arg" as const, span: this.spanOf(a), name: ident(tok(a, "name")), value: v ? this.argValue(v) : undefined };
+      }),
+      for: list ? this.targetList(list, tok(n, "KwFor") ? tokenSpan(tok(n, "KwFor")!) : undefined) : undefined,
+    };
+  }
+
+  baselineDecl(n: CstNode): A.BaselineDecl {
+    const kw = tok(n, "KwBaseline");
+    const open = tok(n, "LBrace");
+    const close = tok(n, "RBrace");
+    const body: A.BaselineItem[] = [];
+    for (const item of nodes(n, "baselineItem")) {
+      const a = sub(item, "appliesStmt");
+      const d = sub(item, "defaultDenyStmt");
+      const v = sub(item, "visibilityStmt");
+      const r = sub(item, "ruleStmt");
+      const u = sub(item, "useStmt");
+      if (a) {
+        const where = sub(a, "selector");
+        body.push({
+          kind: "Applies",
+          span: this.spanOf(a),
+          allTenants: tok(a, "all") !== undefined,
+          tenants: tokensOf(a, "tenant").map((t) => ident(t)!),
+          where: where ? this.selector(where) : undefined,
+          namespaces: tokensOf(a, "namespace").map((t) => ident(t)!),
+        });
+      } else if (d) body.push(this.defaultDeny(d));
+      else if (v) body.push({ kind: "Visibility", span: this.spanOf(v) });
+      else if (r) body.push(this.ruleStmt(r));
+      else if (u) body.push(this.useStmt(u));
+    }
+    return {
+      kind: "Baseline",
+      span: this.spanOf(n),
+      keywordSpan: kw ? tokenSpan(kw) : this.spanOf(n),
+      name: ident(tok(n, "name")),
+      body,
+      openBrace: open ? tokenSpan(open) : undefined,
+      closeBrace: close ? tokenSpan(close) : undefined,
+    };
+  }
+
+  defaultDeny(n: CstNode): A.DefaultDenyStmt {
+    const list = sub(n, "directionList");
+    return {
+      kind: "DefaultDeny",
+      span: this.spanOf(n),
+      directions: (list ? tokensOf(list, "direction") : []).map((t) => ({
+        direction: t.tokenType === T.Kw.ingress ? ("ingress" as const) : ("egress" as const),
+        span: tokenSpan(t),
+      })),
     };
   }
 
@@ -222,7 +344,7 @@ export class AstBuilder {
       const lit = this.string(s)!;
       return { text: lit.value, span: lit.span, quoted: true };
     }
-    const t = tok(n, "Name") ?? tok(n, "Host") ?? tok(n, "NumberLit") ?? tok(n, "Address");
+    const t = tok(n, "Name") ?? tok(n, "Host") ?? tok(n, "NumberLit") ?? tok(n, "Address") ?? tok(n, "Variable");
     return t ? { text: t.image, span: tokenSpan(t), quoted: false } : undefined;
   }
 
@@ -234,8 +356,22 @@ export class AstBuilder {
     let to: A.TargetList | undefined;
     let ports: A.PortClause | undefined;
     let http: A.HttpClause | undefined;
+    let dns: A.DnsClause | undefined;
     for (const clause of nodes(n, "ruleClause")) {
       const kw = tok(clause, "keyword");
+      const dnsNode = sub(clause, "dnsClause");
+      if (dnsNode) {
+        const k = tok(dnsNode, "KwDns");
+        const d: A.DnsClause = {
+          kind: "DnsClause",
+          span: this.spanOf(dnsNode),
+          keywordSpan: k ? tokenSpan(k) : this.spanOf(dnsNode),
+          patterns: tokensOf(dnsNode, "pattern").map((p) => this.string(p)!),
+        };
+        if (dns) this.diagnostics.push(diag("duplicateClause", { file: this.file, span: d.keywordSpan }, { clause: "dns" }));
+        else dns = d;
+        continue;
+      }
       const httpNode = sub(clause, "httpClause");
       if (httpNode) {
         const h = this.httpClause(httpNode);
@@ -278,6 +414,7 @@ export class AstBuilder {
       to,
       ports,
       http,
+      dns,
     };
   }
 
@@ -294,6 +431,7 @@ export class AstBuilder {
 
   target(n: CstNode): A.Target | undefined {
     const [key, node] = Object.entries(n.children as Children).find(([, v]) => v && v.length > 0) ?? [];
+    if (key === "approved" && node?.[0] && isToken(node[0]) && real(node[0])) return { kind: "Approved", span: tokenSpan(node[0]) };
     if (!key || !node || !node[0] || isToken(node[0])) return undefined;
     const t = node[0];
     const span = this.spanOf(t);

@@ -138,6 +138,21 @@ export const KEYWORDS = [
   "host",
   "header",
   "import",
+  "export",
+  "ruleset",
+  "use",
+  "for",
+  "baseline",
+  "applies",
+  "all",
+  "tenants",
+  "namespaces",
+  "where",
+  "default",
+  "visibility",
+  "only",
+  "approved",
+  "dns",
 ] as const;
 export type Keyword = (typeof KEYWORDS)[number];
 
