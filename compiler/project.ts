@@ -27,6 +27,8 @@ export interface ProjectConfig {
   readonly approvalsPath: string;
   readonly sources: readonly string[];
   readonly output: string;
+  /** Project folder whose NAME@MAJOR.zt files override the bundled stdlib modules. */
+  readonly stdlib?: string | undefined;
   readonly cilium: CiliumVersion;
   readonly clusterName: string;
   readonly dns: DnsConfig;
@@ -42,6 +44,7 @@ interface RawProject {
   registries: { tenants: string; approvals: string };
   sources?: string[];
   output?: string;
+  stdlib?: string;
   cilium?: { version?: string };
   cluster?: { name?: string };
   dns?: { namespace?: string; labels?: Record<string, string>; port?: number; protocol?: string; "cluster-domain"?: string };
@@ -101,6 +104,7 @@ export function loadProject(host: CompilerHost): LoadedProject {
   const tenantsPath = path(p.registries.tenants, ["registries", "tenants"], "tenant registry");
   const approvalsPath = path(p.registries.approvals, ["registries", "approvals"], "approval registry");
   const output = path(p.output ?? "out", ["output"], "output folder");
+  const stdlib = p.stdlib !== undefined ? path(p.stdlib, ["stdlib"], "stdlib folder") : undefined;
   const sources = (p.sources ?? ["**/*.zt"]).map((g, i) => {
     if (g.startsWith("/") || g.split("/").includes("..")) {
       diagnostics.push(diag("pathOutsideProject", { file: PROJECT_FILE, span: src.locate(["sources", i]) }, { path: g, what: "source glob" }));
@@ -122,6 +126,7 @@ export function loadProject(host: CompilerHost): LoadedProject {
       approvalsPath,
       sources,
       output,
+      stdlib,
       cilium,
       clusterName: p.cluster?.name ?? "default",
       dns: {

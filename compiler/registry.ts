@@ -19,6 +19,7 @@ export interface TenantInfo {
   readonly name: string;
   readonly namespaces: readonly string[];
   readonly owners: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
   readonly paths: readonly string[];
   readonly platform: boolean;
   readonly description?: string | undefined;
@@ -88,7 +89,7 @@ export interface LoadedRegistries {
 }
 
 interface RawTenants {
-  tenants: Record<string, { namespaces?: string[]; owners?: string[]; paths: string[]; platform?: boolean; description?: string }>;
+  tenants: Record<string, { namespaces?: string[]; owners?: string[]; labels?: Record<string, string>; paths: string[]; platform?: boolean; description?: string }>;
   namespaces?: Record<string, { labels?: Record<string, string> } | null>;
 }
 
@@ -142,6 +143,7 @@ export function loadTenantRegistry(host: CompilerHost, path: string, at: { file:
       name,
       namespaces: t.namespaces ?? [],
       owners: t.owners ?? [],
+      labels: t.labels ?? {},
       paths,
       platform: t.platform === true,
       description: t.description,

@@ -1,4 +1,4 @@
-// Builds ztc: precompiled schema validators, then one bundled ESM file per entry point.
+// Builds ztc: generated code (schema validators, embedded stdlib), then one bundled ESM file per entry point.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-execFileSync(process.execPath, [join(root, "scripts/build-validators.mjs")], { stdio: "inherit" });
+execFileSync(process.execPath, [join(root, "scripts/generate.mjs")], { stdio: "inherit" });
 const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const common = {
   bundle: true,

@@ -1,0 +1,192 @@
+/**
+ * Modules: every .zt file the sources reach through `import`, each read and parsed once per
+ * compilation. Stdlib imports are versioned names (`stdlib/dns@1`), served from the project's
+ * stdlib folder when it has the module and from the bundled stdlib otherwise; local imports are
+ * paths relative to the importing file that must stay inside the project.
+ */
+import { diag, type Diagnostic, type ImportDecl, type Span } from "../language/index.js";
+import { closest } from "../language/suggest.js";
+import type { SourceUnit } from "./binder.js";
+import { dirname, joinProjectPath, type CompilerHost } from "./host.js";
+import type { ProjectConfig } from "./project.js";
+import { bundledStdlib, latestStdlib, STDLIB_PREFIX, stdlibName } from "./stdlib.js";
+
+export interface ResolvedImport {
+  readonly decl: ImportDecl;
+  /** The module's unit path, when it resolved. */
+  readonly target?: string | undefined;
+  /** The short name qualifying its exports: `dns` for stdlib/dns@1, `common` for ./common.zt. */
+  readonly alias?: string | undefined;
+}
+
+export interface ModuleGraph {
+  /** Every unit: the sources, then the modules they reach, in a stable order. */
+  readonly units: readonly SourceUnit[];
+  readonly imports: ReadonlyMap<string, readonly ResolvedImport[]>;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export type ReadUnit = (path: string, at: { file: string; span: Span }) => SourceUnit | Diagnostic;
+
+function aliasOf(path: string): string {
+  const base = path.slice(path.lastIndexOf("/") + 1).replace(/^stdlib:/, "");
+  return base.replace(/\.zt$/, "").replace(/@\d+$/, "");
+}
+
+/**
+ * Loads `roots` and everything they import. `readUnit` parses a project file (or returns the
+ * diagnostic explaining why it cannot); `stdlibUnit` parses a bundled module.
+ */
+export function loadModules(
+  host: CompilerHost,
+  config: ProjectConfig,
+  roots: readonly SourceUnit[],
+  readUnit: ReadUnit,
+  stdlibUnit: (name: string) => SourceUnit,
+): ModuleGraph {
+  const diagnostics: Diagnostic[] = [];
+  const units = new Map<string, SourceUnit>(roots.map((u) => [u.path, u]));
+  const imports = new Map<string, ResolvedImport[]>();
+  const projectZt = () => host.listFiles().filter((f) => f.endsWith(".zt"));
+  const overrides = new Set(config.stdlib ? projectZt().filter((f) => f.startsWith(`${config.stdlib}/`)).map((f) => f.slice(config.stdlib!.length + 1, -3)) : []);
+  const bundled = bundledStdlib();
+
+  const queue = [...roots];
+  while (queue.length > 0) {
+    const unit = queue.shift()!;
+    const resolved: ResolvedImport[] = [];
+    for (const item of unit.ast.items) {
+      if (item.kind !== "Import" || !item.path) continue;
+      const decl = item;
+      const text = item.path.value;
+      const at = { file: unit.path, span: item.path.span };
+      const target = resolveImport(text, unit.path, at);
+      if (target === undefined) {
+        resolved.push({ decl });
+        continue;
+      }
+      resolved.push({ decl, target, alias: aliasOf(target) });
+      if (units.has(target)) continue;
+      let loaded: SourceUnit | Diagnostic;
+      if (target.startsWith(STDLIB_PREFIX)) loaded = stdlibUnit(target.slice(STDLIB_PREFIX.length, -3));
+      else loaded = readUnit(target, at);
+      if ("code" in loaded) {
+        diagnostics.push(loaded);
+        resolved[resolved.length - 1] = { decl };
+        continue;
+      }
+      units.set(target, loaded);
+      queue.push(loaded);
+    }
+    imports.set(unit.path, resolved);
+  }
+
+  function resolveImport(text: string, from: string, at: { file: string; span: Span }): string | undefined {
+    if (text.startsWith("stdlib/")) {
+      let name = stdlibName(text);
+      if (!name) {
+        diagnostics.push(diag("unknownModule", at, { path: text }));
+        return undefined;
+      }
+      if (!name.includes("@")) {
+        const latest = latestStdlib(name) ?? (overrides.has(`${name}@1`) ? `stdlib/${name}@1` : undefined);
+        if (!latest) {
+          diagnostics.push(unknownStdlib(text, name, at));
+          return undefined;
+        }
+        diagnostics.push(
+          diag("stdlibVersionRequired", at, { path: text, latest }, {
+            fixes: [{ title: `Import ${latest}`, edits: [{ file: at.file, span: at.span, newText: JSON.stringify(latest) }] }],
+          }),
+        );
+        // Still load the newest version, so the rest of the file is checked instead of drowning
+        // in follow-on errors; the error above keeps the compilation from succeeding.
+        name = latest.slice("stdlib/".length);
+      }
+      if (overrides.has(name)) return `${config.stdlib}/${name}.zt`;
+      if (bundled[name] !== undefined) return `${STDLIB_PREFIX}${name}.zt`;
+      diagnostics.push(unknownStdlib(text, name, at));
+      return undefined;
+    }
+    if (text.startsWith("/") || /^[A-Za-z]:[\\/]/.test(text) || from.startsWith(STDLIB_PREFIX)) {
+      diagnostics.push(diag("importOutsideProject", at, { path: text }));
+      return undefined;
+    }
+    const joined = joinProjectPath(dirname(from), text);
+    if (joined === undefined) {
+      diagnostics.push(diag("importOutsideProject", at, { path: text }));
+      return undefined;
+    }
+    if (!joined.endsWith(".zt")) {
+      diagnostics.push(diag("unknownModule", at, { path: text, suggestion: projectZt().includes(`${joined}.zt`) ? `${text}.zt` : undefined }));
+      return undefined;
+    }
+    if (!host.listFiles().includes(joined) && host.readFile(joined, 0).kind === "missing") {
+      const near = closest(joined, projectZt());
+      diagnostics.push(diag("unknownModule", at, { path: text, suggestion: near ? relativeFrom(dirname(from), near) : undefined }));
+      return undefined;
+    }
+    return joined;
+  }
+
+  function unknownStdlib(text: string, name: string, at: { file: string; span: Span }): Diagnostic {
+    const suggestion = suggestStdlib(name);
+    const available = suggestion ? undefined : [...new Set([...Object.keys(bundled), ...overrides])].sort().join(", ");
+    return diag("unknownModule", at, { path: text, suggestion, available });
+  }
+
+  function suggestStdlib(name: string): string | undefined {
+    const base = name.replace(/@\d+$/, "");
+    const names = [...new Set([...Object.keys(bundled), ...overrides])];
+    const hit = closest(name, names) ?? closest(base, names.map((n) => n.replace(/@\d+$/, ""))) ?? moduleExporting(base);
+    if (!hit) return undefined;
+    return `stdlib/${hit.includes("@") ? hit : (latestStdlib(hit)?.slice(7) ?? hit)}`;
+  }
+
+  /** Someone importing a rule set by its own name (`stdlib/prometheus-scrape@1`): name its module. */
+  function moduleExporting(ruleset: string): string | undefined {
+    const declares = new RegExp(`\\bexport\\s+ruleset\\s+${ruleset.replace(/[^a-z0-9-]/g, "")}\\s*[({]`);
+    const overridden = [...overrides].find((n) => {
+      const r = host.readFile(`${config.stdlib}/${n}.zt`, 1 << 20);
+      return r.kind === "ok" && declares.test(r.text);
+    });
+    return overridden ?? Object.keys(bundled).sort().find((n) => declares.test(bundled[n]!));
+  }
+
+  detectCycles(imports, diagnostics);
+  const ordered = [...roots, ...[...units.values()].filter((u) => !roots.includes(u)).sort((a, b) => (a.path < b.path ? -1 : 1))];
+  return { units: ordered, imports, diagnostics };
+}
+
+/** `from` folder + project path -> the shortest relative spelling (`./x.zt`, `../y/x.zt`). */
+function relativeFrom(fromDir: string, target: string): string {
+  const a = fromDir ? fromDir.split("/") : [];
+  const b = target.split("/");
+  let i = 0;
+  while (i < a.length && i < b.length - 1 && a[i] === b[i]) i++;
+  const up = a.length - i;
+  return (up === 0 ? "./" : "../".repeat(up)) + b.slice(i).join("/");
+}
+
+/** Reports each import cycle once, at the import that closes it. */
+function detectCycles(imports: ReadonlyMap<string, readonly ResolvedImport[]>, out: Diagnostic[]): void {
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const visit = (path: string) => {
+    state.set(path, 1);
+    stack.push(path);
+    for (const imp of imports.get(path) ?? []) {
+      if (!imp.target) continue;
+      const s = state.get(imp.target);
+      if (s === 1) {
+        // Named from the file it is reported in: "a.zt -> b.zt -> a.zt" at a.zt's import of b.zt.
+        const loop = stack.slice(stack.indexOf(imp.target));
+        const cycle = [path, ...loop.slice(0, -1), path].map((p) => p.replace(/^stdlib:/, "stdlib/").replace(/\.zt$/, (m) => (p.startsWith("stdlib:") ? "" : m)));
+        out.push(diag("importCycle", { file: path, span: imp.decl.path!.span }, { cycle: cycle.join(" -> ") }));
+      } else if (s === undefined) visit(imp.target);
+    }
+    stack.pop();
+    state.set(path, 2);
+  };
+  for (const path of [...imports.keys()].sort()) if (!state.has(path)) visit(path);
+}
