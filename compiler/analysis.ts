@@ -20,11 +20,13 @@ export function subjectPods(s: Subject, tenantNamespaces: readonly string[], ten
 }
 
 export function podsContain(a: PodSet, b: PodSet): boolean {
-  return b.namespaces.every((n) => a.namespaces.includes(n)) && selectorContains(a.selector, b.selector);
+  if (b.anyNamespace && !a.anyNamespace) return false;
+  return (a.anyNamespace || b.namespaces.every((n) => a.namespaces.includes(n))) && selectorContains(a.selector, b.selector);
 }
 
 export function podsOverlap(a: PodSet, b: PodSet): boolean {
-  return a.namespaces.some((n) => b.namespaces.includes(n)) && selectorsOverlap(a.selector, b.selector);
+  const ns = a.anyNamespace || b.anyNamespace || a.namespaces.some((n) => b.namespaces.includes(n));
+  return ns && selectorsOverlap(a.selector, b.selector);
 }
 
 export function subjectContains(a: Subject, b: Subject): boolean {
@@ -61,6 +63,7 @@ export function peerContains(a: Peer, b: Peer): boolean {
 }
 
 function portsContain(a: Atom, b: Atom): boolean {
+  if ((a.dns ?? []).join() !== (b.dns ?? []).join()) return false;
   if (!a.ports) return true;
   if (!b.ports) return false;
   return a.portSet.containsSet(b.portSet) && b.namedPorts.every((n) => a.namedPorts.includes(n));
@@ -86,14 +89,14 @@ function locate(a: Atom) {
 }
 
 function related(a: Atom, message: string) {
-  return [{ file: a.origin.file, span: a.origin.rule.span, message }];
+  return [{ file: a.origin.file, span: a.origin.span, message }];
 }
 
 /** Duplicate, redundant and shadowed rules within each tenant. */
 export function checkOverlaps(atoms: readonly Atom[], out: Diagnostic[]): void {
   const groups = new Map<string, Atom[]>();
   for (const a of atoms) {
-    const k = `${a.tenant}|${a.direction}`;
+    const k = `${a.baseline ? `baseline:${a.baseline}` : a.tenant}|${a.direction}`;
     const g = groups.get(k);
     if (g) g.push(a);
     else groups.set(k, [a]);
@@ -128,11 +131,77 @@ export function checkOverlaps(atoms: readonly Atom[], out: Diagnostic[]): void {
               once(b, "dup", diag("duplicateRule", locate(b), { line: a.origin.line }, { related: related(a, "the same rule") }));
             continue;
           }
+          // Workload rules under a coarse rule are the coarse-to-fine path in progress; the
+          // coarse rule gets the one warning (checkCoarseRules), not every fine rule.
+          if (coarseCovers(a, b)) continue;
           const l7 = b.http !== undefined && a.http === undefined;
           once(b, "redundant", diag("redundantRule", locate(b), { line: a.origin.line, file: a.origin.file, l7 }, { related: related(a, "the broader rule") }));
         }
       }
     }
+  }
+}
+
+/** A namespace-wide rule that the coarse-to-fine path starts with. */
+function isCoarse(a: Atom): boolean {
+  if (a.subject.kind === "workload" || a.action !== "allow") return false;
+  const p = a.peer;
+  return (
+    p.kind === "within" ||
+    (p.kind === "pods" && (p.pods.anyNamespace === true || (!p.pods.workload && Object.keys(p.pods.selector.matchLabels).length === 0))) ||
+    (p.kind === "entity" && (p.entity === "cluster" || p.entity === "world" || p.entity === "all")) ||
+    a.origin.rule.to?.targets.some((t) => t.kind === "Approved") === true ||
+    a.origin.rule.bare?.targets.some((t) => t.kind === "Approved") === true
+  );
+}
+
+/**
+ * The coarse-to-fine path: a namespace-wide rule beside workload rules that already allow part of
+ * the same traffic. Says which workload rules so the move to fine-grained rules stays visible.
+ */
+function coarseCovers(c: Atom, f: Atom): boolean {
+  return (
+    !c.baseline &&
+    !f.baseline &&
+    f.subject.kind === "workload" &&
+    f.action === "allow" &&
+    isCoarse(c) &&
+    f.tenant === c.tenant &&
+    f.direction === c.direction &&
+    (c.subject.kind === "all" || (c.subject.kind === "namespace" && f.subject.workload.namespaces.includes(c.subject.namespace))) &&
+    (c.peer.kind === "within" ? f.peer.kind === "pods" && f.peer.pods.tenant === c.tenant : peerContains(c.peer, f.peer)) &&
+    portsContain(c, f)
+  );
+}
+
+export function checkCoarseRules(atoms: readonly Atom[], out: Diagnostic[]): void {
+  // Per tenant and direction: comparing across tenants would make this quadratic in the cluster.
+  const fine = new Map<string, Atom[]>();
+  for (const a of atoms) {
+    if (a.subject.kind !== "workload" || a.action !== "allow" || a.baseline) continue;
+    const k = `${a.tenant}|${a.direction}`;
+    const list = fine.get(k);
+    if (list) list.push(a);
+    else fine.set(k, [a]);
+  }
+  const byOrigin = new Map<number, { first: Atom; covered: Atom[] }>();
+  for (const c of atoms) {
+    if (c.baseline || !isCoarse(c)) continue;
+    const covered = (fine.get(`${c.tenant}|${c.direction}`) ?? []).filter((f) => coarseCovers(c, f));
+    if (covered.length === 0) continue;
+    const entry = byOrigin.get(c.origin.order) ?? { first: c, covered: [] };
+    entry.covered.push(...covered);
+    byOrigin.set(c.origin.order, entry);
+  }
+  for (const { first, covered } of byOrigin.values()) {
+    const lines = [...new Set(covered.map((f) => f.origin.line))].sort((x, y) => x - y);
+    const workloads = [...new Set(covered.map((f) => (f.subject.kind === "workload" ? f.subject.workload.name : "")))].sort();
+    const directions = [...new Set(covered.map((f) => f.direction))].sort().join(" and ");
+    out.push(
+      diag("coarseRule", locate(first), {
+        message: `this namespace-wide rule allows more than the workload rules beside it: ${workloads.join(", ")} already ${workloads.length === 1 ? "has" : "have"} ${directions} rules for part of this traffic (line${lines.length === 1 ? "" : "s"} ${lines.join(", ")})`,
+      }, { related: [...covered].sort((x, y) => x.origin.order - y.origin.order).slice(0, 5).map((f) => ({ file: f.origin.file, span: f.origin.span, message: "a workload rule" })) }),
+    );
   }
 }
 
@@ -142,7 +211,7 @@ export function checkCidrUnions(atoms: readonly Atom[], out: Diagnostic[]): void
   for (const a of atoms) {
     if (a.action !== "allow" || a.peer.kind !== "cidr") continue;
     if (a.peer.set.coversFamily(4) || a.peer.set.coversFamily(6)) continue;
-    const k = `${a.tenant}|${a.direction}|${a.subject.kind === "workload" ? a.subject.workload.name : a.subject.kind}`;
+    const k = `${a.baseline ?? a.tenant}|${a.direction}|${a.subject.kind === "workload" ? a.subject.workload.name : a.subject.kind}`;
     const g = groups.get(k);
     if (g) g.push(a);
     else groups.set(k, [a]);

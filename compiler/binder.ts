@@ -2,10 +2,11 @@
  * Binding: which tenant each block speaks for (and whether its file may), and the workload
  * symbols of every tenant across all files. Everything later resolves names against this.
  */
-import { diag, type Diagnostic, type LineIndex, type SourceFileAst, type TenantDecl } from "../language/index.js";
+import { diag, type BaselineDecl, type Diagnostic, type LineIndex, type SourceFileAst, type TenantDecl } from "../language/index.js";
 import { closest } from "../language/suggest.js";
 import { EMPTY_SELECTOR, type WorkloadSymbol } from "./ir.js";
 import { resolveSelector } from "./labels.js";
+import type { LabelSelector } from "./ir.js";
 import type { TenantInfo, TenantRegistry } from "./registry.js";
 
 export interface SourceUnit {
@@ -22,8 +23,25 @@ export interface TenantBlock {
   readonly unit: SourceUnit;
 }
 
+/** A baseline: cluster-wide rules for the namespaces it applies to. */
+export interface BaselineSymbol {
+  readonly name: string;
+  readonly unit: SourceUnit;
+  readonly decl: BaselineDecl;
+  /** The platform tenant whose file declares it. */
+  readonly owner: TenantInfo;
+  /** The namespaces it applies to, sorted. */
+  readonly namespaces: readonly string[];
+  /** The tenant behind each namespace; shared namespaces count as the owner's. */
+  readonly tenantOf: ReadonlyMap<string, string>;
+  /** Directions with default deny, from `default deny` here or in the rule sets it uses. */
+  readonly defaultDeny: Set<"ingress" | "egress">;
+  readonly visibilityOnly: boolean;
+}
+
 export interface BindResult {
   readonly blocks: readonly TenantBlock[];
+  readonly baselines: readonly BaselineSymbol[];
   /** tenant -> workload name -> symbol */
   readonly workloads: ReadonlyMap<string, ReadonlyMap<string, WorkloadSymbol>>;
   readonly diagnostics: readonly Diagnostic[];
@@ -38,13 +56,105 @@ export function nameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** Does a tenant's `labels` satisfy a selector (applies to tenants where ...)? */
+export function labelsMatch(sel: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
+  for (const [k, v] of Object.entries(sel.matchLabels)) if (labels[k] !== v) return false;
+  return sel.matchExpressions.every((e) => {
+    const v = labels[e.key];
+    switch (e.operator) {
+      case "In":
+        return v !== undefined && (e.values ?? []).includes(v);
+      case "NotIn":
+        return v === undefined || !(e.values ?? []).includes(v);
+      case "Exists":
+        return v !== undefined;
+      case "DoesNotExist":
+        return v === undefined;
+    }
+  });
+}
+
+function bindBaseline(unit: SourceUnit, decl: BaselineDecl, registry: TenantRegistry, diagnostics: Diagnostic[]): BaselineSymbol | undefined {
+  if (!decl.name) return undefined;
+  const name = decl.name.text;
+  const at = (span: { start: number; end: number }) => ({ file: unit.path, span });
+  const owner = registry.ownersOf(unit.path).find((t) => t.platform);
+  if (!owner) {
+    diagnostics.push(diag("baselineNotAllowed", at({ start: decl.keywordSpan.start, end: decl.name.span.end }), { file: unit.path }));
+    return undefined;
+  }
+  const problem = nameProblem(name);
+  if (problem) {
+    diagnostics.push(diag("invalidName", at(decl.name.span), { what: "baseline", name, reason: problem }));
+    return undefined;
+  }
+  const tenantOf = new Map<string, string>();
+  const addTenant = (t: TenantInfo) => t.namespaces.forEach((ns) => tenantOf.set(ns, t.name));
+  let scoped = false;
+  for (const item of decl.body) {
+    if (item.kind !== "Applies") continue;
+    scoped = true;
+    if (item.allTenants) for (const t of registry.tenants.values()) addTenant(t);
+    for (const t of item.tenants) {
+      const info = registry.tenants.get(t.text);
+      if (info) addTenant(info);
+      else diagnostics.push(diag("unknownTenant", at(t.span), { name: t.text, suggestion: closest(t.text, registry.tenants.keys()) }));
+    }
+    if (item.where) {
+      const sel = resolveSelector(item.where, unit.path, diagnostics);
+      if (sel) for (const t of registry.tenants.values()) if (labelsMatch(sel, t.labels)) addTenant(t);
+    }
+    for (const ns of item.namespaces) {
+      const info = registry.namespaces.get(ns.text);
+      if (info) tenantOf.set(ns.text, info.tenant ?? owner.name);
+      else diagnostics.push(diag("unknownNamespace", at(ns.span), { name: ns.text, suggestion: closest(ns.text, registry.namespaces.keys()) }));
+    }
+  }
+  if (!scoped) {
+    diagnostics.push(diag("baselineWithoutScope", at(decl.name.span), { name }));
+    return undefined;
+  }
+  const defaultDeny = new Set<"ingress" | "egress">();
+  const visibilityOnly = decl.body.some((i) => i.kind === "Visibility");
+  for (const item of decl.body) {
+    if (item.kind !== "DefaultDeny") continue;
+    for (const d of item.directions) defaultDeny.add(d.direction);
+    if (visibilityOnly && item.directions.length > 0)
+      diagnostics.push(diag("visibilityWithDefaultDeny", at(item.span), { name, directions: item.directions.map((d) => d.direction).join(" and ") }));
+  }
+  return {
+    name,
+    unit,
+    decl,
+    owner,
+    namespaces: [...tenantOf.keys()].sort(),
+    tenantOf,
+    defaultDeny,
+    visibilityOnly,
+  };
+}
+
 export function bind(units: readonly SourceUnit[], registry: TenantRegistry): BindResult {
   const diagnostics: Diagnostic[] = [];
   const blocks: TenantBlock[] = [];
+  const baselines: BaselineSymbol[] = [];
   const workloads = new Map<string, Map<string, WorkloadSymbol>>();
 
   for (const unit of units) {
     for (const item of unit.ast.items) {
+      if (item.kind === "Baseline") {
+        const b = bindBaseline(unit, item, registry, diagnostics);
+        if (!b) continue;
+        const first = baselines.find((x) => x.name === b.name);
+        if (first)
+          diagnostics.push(
+            diag("duplicateRuleset", { file: unit.path, span: item.name!.span }, { name: b.name, what: "baseline" }, {
+              related: [{ file: first.unit.path, span: first.decl.name!.span, message: "first declared here" }],
+            }),
+          );
+        else baselines.push(b);
+        continue;
+      }
       if (item.kind !== "Tenant" || !item.name) continue;
       const name = item.name.text;
       const tenant = registry.tenants.get(name);
@@ -117,5 +227,5 @@ export function bind(units: readonly SourceUnit[], registry: TenantRegistry): Bi
       }
     }
   }
-  return { blocks, workloads, diagnostics };
+  return { blocks, baselines, workloads, diagnostics };
 }

@@ -38,7 +38,8 @@ export function boundaryProblems(
   today: string,
 ): string[] {
   const out: string[] = [];
-  if (!policy.tenant) return out;
+  if (policy.baseline) return baselineProblems(policy, tenants, approvals, today);
+  if (!policy.tenant) return ["a generated policy belongs to neither a tenant nor a baseline"];
   const tenant = tenants.tenants.get(policy.tenant);
   const m = policy.manifest;
   if (!tenant) return [`policy of unknown tenant '${policy.tenant}'`];
@@ -89,4 +90,42 @@ function checkEgress(spec: Obj, tenantName: string, approvals: ApprovalRegistry 
       if (!cov.ok) out.push(`egress to ${d.text} on ${ports.toString()} is not covered by an approval for tenant '${tenantName}'`);
     }
   }
+}
+
+/** The namespaces a CCNP rule's endpointSelector selects, or undefined if it is not an explicit list. */
+function selectedNamespaces(sel: unknown): string[] | undefined {
+  if (!isObj(sel)) return undefined;
+  const labels = isObj(sel["matchLabels"]) ? (sel["matchLabels"] as Obj) : {};
+  const ns = labels["k8s:io.kubernetes.pod.namespace"];
+  if (typeof ns === "string") return [ns];
+  for (const e of arr(sel["matchExpressions"])) {
+    if (isObj(e) && e["key"] === "k8s:io.kubernetes.pod.namespace" && e["operator"] === "In") return arr(e["values"]).map(String);
+  }
+  return undefined;
+}
+
+/**
+ * A baseline's cluster-wide policy: written by a platform tenant, selecting only the registry
+ * namespaces the baseline applies to (never "every pod"), and every external destination approved
+ * for every tenant whose namespaces it covers.
+ */
+function baselineProblems(policy: EmittedPolicy, tenants: TenantRegistry, approvals: ApprovalRegistry | undefined, today: string): string[] {
+  const out: string[] = [];
+  const b = policy.baseline!;
+  const m = policy.manifest;
+  if (m.kind !== "CiliumClusterwideNetworkPolicy") out.push(`baseline '${b.name}' produced a ${m.kind}`);
+  if (!b.owner.platform || !tenants.tenants.get(b.owner.name)?.platform) out.push(`baseline '${b.name}' is not owned by a platform tenant`);
+  for (const spec of rulesOf(m) as Obj[]) {
+    const selected = selectedNamespaces(spec["endpointSelector"]);
+    if (!selected) {
+      out.push(`baseline '${b.name}' has a rule that does not select an explicit list of namespaces`);
+      continue;
+    }
+    for (const ns of selected) {
+      if (!tenants.namespaces.has(ns)) out.push(`baseline '${b.name}' selects namespace '${ns}', which the registry does not know`);
+      if (!b.namespaces.includes(ns)) out.push(`baseline '${b.name}' selects namespace '${ns}' outside its 'applies to'`);
+    }
+    for (const tenant of new Set(selected.map((ns) => b.tenantOf.get(ns) ?? b.owner.name))) checkEgress(spec, tenant, approvals, today, out);
+  }
+  return out;
 }

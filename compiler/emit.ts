@@ -4,6 +4,7 @@
  * for namespace-wide rules). Entries keep source order; each is traced in annotations to its .zt
  * line and the approvals that allowed it. Follows the compiler checklist of cilium-semantics.md §C.
  */
+import type { BaselineSymbol } from "./binder.js";
 import type { Atom, HttpRuleIr, LabelSelector, Peer, PodSet, PortReq } from "./ir.js";
 import { formatPrefix } from "./net/cidr.js";
 import type { ProjectConfig } from "./project.js";
@@ -12,6 +13,7 @@ import type { TenantRegistry } from "./registry.js";
 export const NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace";
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const TENANT_LABEL = "ztc.io/tenant";
+export const BASELINE_LABEL = "ztc.io/baseline";
 /** `default-deny` or `rules`: what a generated policy is for. */
 export const POLICY_LABEL = "ztc.io/policy";
 export const SOURCE_ANNOTATION = "ztc.io/source";
@@ -45,8 +47,10 @@ export function rulesOf(m: Manifest): JsonObject[] {
 
 export interface EmittedPolicy {
   readonly manifest: Manifest;
-  /** The tenant whose policy this is (a security boundary: see checkTenantBoundary). */
+  /** The tenant whose policy this is (a security boundary: see boundary.ts). */
   readonly tenant?: string | undefined;
+  /** The baseline a cluster-wide policy comes from. */
+  readonly baseline?: BaselineSymbol | undefined;
   /** Output path relative to the output folder. */
   readonly path: string;
   /** The atoms behind each entry, by section and index (for hover, explain and tests). */
@@ -57,6 +61,7 @@ export interface EmitInput {
   readonly atoms: readonly Atom[];
   readonly tenants: TenantRegistry;
   readonly config: ProjectConfig;
+  readonly baselines?: readonly BaselineSymbol[] | undefined;
 }
 
 function selectorJson(s: LabelSelector, extraLabels: Record<string, string> = {}, extraExpr: JsonObject[] = []): JsonObject {
@@ -75,6 +80,8 @@ function selectorJson(s: LabelSelector, extraLabels: Record<string, string> = {}
 }
 
 function podsSelector(p: PodSet): JsonObject {
+  // Pods of every namespace: an explicit Exists, because an absent namespace means "my namespace" in a CNP.
+  if (p.anyNamespace) return selectorJson(p.selector, {}, [{ key: NAMESPACE_LABEL, operator: "Exists" }]);
   if (p.namespaces.length === 1) return selectorJson(p.selector, { [NAMESPACE_LABEL]: p.namespaces[0]! });
   return selectorJson(p.selector, {}, [{ key: NAMESPACE_LABEL, operator: "In", values: [...p.namespaces] }]);
 }
@@ -117,12 +124,22 @@ function httpJson(h: HttpRuleIr): JsonObject {
   return out;
 }
 
-function toPortsJson(ports: readonly PortReq[] | undefined, http: readonly HttpRuleIr[] | undefined, deny: boolean): Json[] | undefined {
+function dnsJson(pattern: string): JsonObject {
+  return pattern.includes("*") ? { matchPattern: pattern } : { matchName: pattern };
+}
+
+function toPortsJson(
+  ports: readonly PortReq[] | undefined,
+  http: readonly HttpRuleIr[] | undefined,
+  dns: readonly string[] | undefined,
+  deny: boolean,
+): Json[] | undefined {
   if (!ports || ports.length === 0) return undefined;
   const items: Json[] = [];
   for (let i = 0; i < ports.length; i += MAX_PORTS_PER_ITEM) {
     const item: JsonObject = { ports: ports.slice(i, i + MAX_PORTS_PER_ITEM).map(portJson) };
     if (!deny && http && http.length > 0) item["rules"] = { http: http.map(httpJson) };
+    else if (!deny && dns && dns.length > 0) item["rules"] = { dns: dns.map(dnsJson) };
     items.push(item);
   }
   return items;
@@ -144,7 +161,7 @@ function buildEntries(atoms: readonly Atom[], direction: "ingress" | "egress", n
   let last: { entry: Entry; field: string; key: string; origin: number } | undefined;
   for (const a of atoms) {
     const [field, element] = peerElement(a.peer, direction, namespace);
-    const toPorts = toPortsJson(a.ports, a.http, a.action === "deny");
+    const toPorts = toPortsJson(a.ports, a.http, a.dns, a.action === "deny");
     const key = JSON.stringify(toPorts ?? null);
     if (last && last.origin === a.origin.order && last.field === field && last.key === key) {
       const list = last.entry.json[field] as Json[];
@@ -179,7 +196,10 @@ function traceLine(section: string, index: number, e: Entry): string {
   const origins = [...new Map(e.atoms.map((a) => [a.origin.order, a.origin])).values()];
   const approvals = [...new Set(e.atoms.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
   return origins
-    .map((o) => `${section}[${index}]: ${o.file}:${o.line}: ${o.text}${approvals.length ? ` [${approvals.join(", ")}]` : ""}`)
+    .map(
+      (o) =>
+        `${section}[${index}]: ${o.file}:${o.line}: ${o.text}${o.via ? ` (${o.via.file}:${o.via.line}: ${o.via.text})` : ""}${approvals.length ? ` [${approvals.join(", ")}]` : ""}`,
+    )
     .join("\n");
 }
 
@@ -192,12 +212,12 @@ interface Group {
 }
 
 /** `file:3,7,12; other.zt:2`: every source line behind a policy, grouped by file. */
-function sourceList(atoms: readonly Atom[]): string[] {
+function sourceList(atoms: readonly Atom[], extra: readonly [string, number][] = []): string[] {
   const byFile = new Map<string, Set<number>>();
-  for (const a of atoms) {
-    const lines = byFile.get(a.origin.file) ?? new Set<number>();
-    lines.add(a.origin.line);
-    byFile.set(a.origin.file, lines);
+  for (const [file, line] of [...extra, ...atoms.map((a): [string, number] => [a.origin.file, a.origin.line])]) {
+    const lines = byFile.get(file) ?? new Set<number>();
+    lines.add(line);
+    byFile.set(file, lines);
   }
   return [...byFile.entries()].map(([f, lines]) => `${f}:${[...lines].sort((x, y) => x - y).join(",")}`);
 }
@@ -280,6 +300,7 @@ export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
   const policies: EmittedPolicy[] = [];
   const byTenant = new Map<string, Atom[]>();
   for (const a of [...input.atoms].sort((x, y) => x.origin.order - y.origin.order || x.id - y.id)) {
+    if (a.baseline) continue;
     const l = byTenant.get(a.tenant);
     if (l) l.push(a);
     else byTenant.set(a.tenant, [a]);
@@ -296,17 +317,7 @@ export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
       const all: Atom[] = [];
       groups.forEach((g, i) => {
         const spec: JsonObject = { description: g.description, endpointSelector: g.selector };
-        for (const direction of ["ingress", "egress"] as const) {
-          const mine = g.atoms.filter((a) => a.direction === direction);
-          if (mine.length === 0) continue;
-          const allow = buildEntries(mine.filter((a) => a.action === "allow"), direction, ns);
-          const deny = buildEntries(mine.filter((a) => a.action === "deny"), direction, ns);
-          if (direction === "egress" && mine.some((a) => a.action === "allow" && a.peer.kind === "fqdn")) allow.push(dnsProxyEntry(config));
-          const denyKey = direction === "ingress" ? "ingressDeny" : "egressDeny";
-          if (allow.length > 0) spec[direction] = allow.map((e) => e.json);
-          if (deny.length > 0) spec[denyKey] = deny.map((e) => e.json);
-          trace.push(...allow.map((e, j) => traceLine(`specs[${i}].${direction}`, j, e)), ...deny.map((e, j) => traceLine(`specs[${i}].${denyKey}`, j, e)));
-        }
+        ruleSections(g.atoms, ns, config, `specs[${i}]`, spec, trace);
         specs.push(spec);
         all.push(...g.atoms);
       });
@@ -329,6 +340,93 @@ export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
     }
   }
   return policies;
+}
+
+/** Sections of one rule: allow and deny entries per direction, plus the DNS-proxy rule for hosts. */
+function ruleSections(atoms: readonly Atom[], namespace: string, config: ProjectConfig, prefix: string, spec: JsonObject, trace: string[]): void {
+  for (const direction of ["ingress", "egress"] as const) {
+    const mine = atoms.filter((a) => a.direction === direction);
+    if (mine.length === 0) continue;
+    const allow = buildEntries(mine.filter((a) => a.action === "allow"), direction, namespace);
+    const deny = buildEntries(mine.filter((a) => a.action === "deny"), direction, namespace);
+    if (direction === "egress" && mine.some((a) => a.action === "allow" && a.peer.kind === "fqdn")) allow.push(dnsProxyEntry(config));
+    const denyKey = direction === "ingress" ? "ingressDeny" : "egressDeny";
+    if (allow.length > 0) spec[direction] = allow.map((e) => e.json);
+    if (deny.length > 0) spec[denyKey] = deny.map((e) => e.json);
+    trace.push(...allow.map((e, j) => traceLine(`${prefix}.${direction}`, j, e)), ...deny.map((e, j) => traceLine(`${prefix}.${denyKey}`, j, e)));
+  }
+}
+
+/**
+ * One CiliumClusterwideNetworkPolicy per baseline, selecting exactly its namespaces, with
+ * enableDefaultDeny stated for both directions so the baseline never flips (or keeps) default
+ * deny by accident. `within namespace` needs one rule per namespace (a CCNP cannot say "the
+ * subject's own namespace"), in a second policy.
+ */
+export function emitBaselinePolicies(input: EmitInput): EmittedPolicy[] {
+  const out: EmittedPolicy[] = [];
+  for (const b of [...(input.baselines ?? [])].sort((x, y) => (x.name < y.name ? -1 : 1))) {
+    if (b.namespaces.length === 0) continue;
+    const atoms = input.atoms.filter((a) => a.baseline === b.name).sort((x, y) => x.origin.order - y.origin.order || x.id - y.id);
+    const enableDefaultDeny = {
+      ingress: b.defaultDeny.has("ingress") && !b.visibilityOnly,
+      egress: b.defaultDeny.has("egress") && !b.visibilityOnly,
+    };
+    const selector = { matchExpressions: [{ key: NAMESPACE_LABEL, operator: "In", values: [...b.namespaces] }] };
+    const labels = { [MANAGED_BY_LABEL]: "ztc", [BASELINE_LABEL]: b.name, [POLICY_LABEL]: "baseline" };
+    const scope = `namespaces ${b.namespaces.length <= 6 ? b.namespaces.join(", ") : `${b.namespaces.slice(0, 5).join(", ")} and ${b.namespaces.length - 5} more`}`;
+
+    const shared = atoms.filter((a) => a.peer.kind !== "within");
+    const trace: string[] = [];
+    const spec: JsonObject = { description: `ztc: baseline ${b.name} for ${scope}`, endpointSelector: selector, enableDefaultDeny };
+    ruleSections(shared, "", input.config, "spec", spec, trace);
+    for (const direction of ["ingress", "egress"] as const)
+      if (enableDefaultDeny[direction] && spec[direction] === undefined && spec[direction === "ingress" ? "ingressDeny" : "egressDeny"] === undefined) {
+        spec[direction] = [{}];
+        trace.push(`spec.${direction}[0]: default deny (${b.unit.path})`);
+      }
+    const sections = ["ingress", "ingressDeny", "egress", "egressDeny"].filter((k) => spec[k] !== undefined);
+    if (sections.length > 0) {
+      const name = `zt-baseline-${b.name}`;
+      const approvals = [...new Set(shared.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
+      const annotations: Record<string, string> = {
+        [SOURCE_ANNOTATION]: sourceList(shared, [[b.unit.path, b.unit.lines.positionAt(b.decl.span.start).line + 1]]).join("; "),
+      };
+      if (approvals.length > 0) annotations[APPROVALS_ANNOTATION] = approvals.join(", ");
+      annotations[RULES_ANNOTATION] = trace.join("\n");
+      out.push({ baseline: b, path: policyPath(undefined, name), atoms: shared, manifest: { apiVersion: "cilium.io/v2", kind: "CiliumClusterwideNetworkPolicy", metadata: { name, labels, annotations }, spec } });
+    }
+
+    const within = atoms.filter((a) => a.peer.kind === "within");
+    if (within.length > 0) {
+      const specs: JsonObject[] = [];
+      const wtrace: string[] = [];
+      b.namespaces.forEach((ns, i) => {
+        const s: JsonObject = {
+          description: `ztc: baseline ${b.name}, within namespace ${ns}`,
+          endpointSelector: { matchLabels: { [NAMESPACE_LABEL]: ns } },
+          enableDefaultDeny,
+        };
+        const t: string[] = [];
+        ruleSections(within, ns, input.config, `specs[${i}]`, s, t);
+        if (i === 0) wtrace.push(...t.map((l) => l.replace(/^specs\[0\]/, "specs[*]")));
+        specs.push(s);
+      });
+      const name = `zt-baseline-${b.name}-within-namespace`;
+      out.push({
+        baseline: b,
+        path: policyPath(undefined, name),
+        atoms: within,
+        manifest: {
+          apiVersion: "cilium.io/v2",
+          kind: "CiliumClusterwideNetworkPolicy",
+          metadata: { name, labels, annotations: { [SOURCE_ANNOTATION]: sourceList(within).join("; "), [RULES_ANNOTATION]: wtrace.join("\n") } },
+          specs,
+        },
+      });
+    }
+  }
+  return out;
 }
 
 /** Output order: cluster-wide policies first, then by namespace and name. */

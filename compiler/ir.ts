@@ -41,9 +41,11 @@ export type Subject =
   | { readonly kind: "namespace"; readonly namespace: string }
   | { readonly kind: "workload"; readonly workload: WorkloadSymbol };
 
-/** A set of pods: those in `namespaces` matching `selector`. */
+/** A set of pods: those in `namespaces` (or in any namespace) matching `selector`. */
 export interface PodSet {
   readonly namespaces: readonly string[];
+  /** `namespace *`: pods of every namespace (then `namespaces` is empty). */
+  readonly anyNamespace?: boolean | undefined;
   readonly selector: LabelSelector;
   /** The tenant owning all of `namespaces`, if one does. */
   readonly tenant?: string | undefined;
@@ -77,16 +79,35 @@ export interface HttpRuleIr {
 export interface RuleOrigin {
   /** Global order: files sorted by path, rules by position. */
   readonly order: number;
+  /** Where the rule is written, or for a rule from a rule set, where the rule set is used. */
   readonly file: string;
   readonly line: number;
+  /** The span in `file` to point at: the rule, or the `use` statement. */
+  readonly span: Span;
   readonly rule: RuleStmt;
-  /** The rule's text with comments removed and whitespace collapsed. */
+  /** The rule's text with comments removed and whitespace collapsed (`use ...` for rule sets). */
   readonly text: string;
+  /** For rules that come from a rule set: which, and where its rule is written. */
+  readonly via?:
+    | {
+        readonly ruleset: string;
+        readonly file: string;
+        readonly line: number;
+        readonly text: string;
+        /** Every module of the `use` chain, outermost first (the innermost is `file`). */
+        readonly files: readonly string[];
+      }
+    | undefined;
+  /** The rule comes from the stdlib, which the platform team vetted. */
+  readonly stdlib?: boolean | undefined;
 }
 
 export interface Atom {
   readonly id: number;
+  /** The tenant whose policy this is; for a baseline atom, the platform tenant that owns it. */
   readonly tenant: string;
+  /** Set for atoms of a baseline (cluster-wide policy). */
+  readonly baseline?: string | undefined;
   readonly origin: RuleOrigin;
   readonly action: "allow" | "deny";
   readonly direction: "ingress" | "egress";
@@ -99,6 +120,8 @@ export interface Atom {
   readonly portSet: PortSet;
   readonly namedPorts: readonly string[];
   readonly http?: readonly HttpRuleIr[] | undefined;
+  /** DNS rule patterns (L7 `dns`): the names the subject may resolve through this peer. */
+  readonly dns?: readonly string[] | undefined;
   /** Approvals that make this egress legal (external destinations only). */
   readonly approvals: readonly Approval[];
   /** Its rule had errors (already reported): kept for editor features, skipped by analyses. */

@@ -16,10 +16,13 @@ import {
 import { boundaryProblems } from "./boundary.js";
 import { check, type CheckResult } from "./checker.js";
 import { ciliumProblems } from "./cilium/validate.js";
-import { emitTenantPolicies, sortPolicies, type EmittedPolicy } from "./emit.js";
+import { emitBaselinePolicies, emitTenantPolicies, sortPolicies, type EmittedPolicy } from "./emit.js";
 import type { CompilerHost } from "./host.js";
+import { loadModules, type ModuleGraph } from "./modules.js";
 import { loadProject, type LoadedProject, type ProjectConfig } from "./project.js";
 import { loadRegistries, type LoadedRegistries } from "./registry.js";
+import { buildRulesetIndex, type RulesetIndex } from "./rulesets.js";
+import { bundledStdlib, isStdlibPath, STDLIB_PREFIX } from "./stdlib.js";
 import type { SourceUnit } from "./binder.js";
 
 export interface ProgramOptions {
@@ -39,7 +42,10 @@ export interface Program {
   readonly project: LoadedProject;
   readonly config?: ProjectConfig | undefined;
   readonly registries?: LoadedRegistries | undefined;
+  /** Every unit of the compilation: the sources, then the modules they import. */
   readonly units: readonly SourceUnit[];
+  readonly modules?: ModuleGraph | undefined;
+  readonly rulesets?: RulesetIndex | undefined;
   /** The text of any file a diagnostic can point at. */
   fileText(path: string): string | undefined;
   lineIndex(path: string): LineIndex | undefined;
@@ -75,6 +81,13 @@ export function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
+function parsedUnit(path: string, text: string, old: Program | undefined): SourceUnit {
+  const prev = old?.units.find((u) => u.path === path);
+  if (prev && prev.text === text) return prev;
+  const parsed = parse(text, path);
+  return { path, text, lines: new LineIndex(text), ast: parsed.ast, parseDiagnostics: parsed.diagnostics };
+}
+
 function readSource(host: CompilerHost, path: string, old: Program | undefined): SourceUnit {
   const r = host.readFile(path, MAX_SOURCE_CHARS * 4);
   const at = { file: path, span: { start: 0, end: 0 } };
@@ -86,12 +99,8 @@ function readSource(host: CompilerHost, path: string, old: Program | undefined):
     parseDiagnostics: [d],
   });
   switch (r.kind) {
-    case "ok": {
-      const prev = old?.units.find((u) => u.path === path);
-      if (prev && prev.text === r.text) return prev;
-      const parsed = parse(r.text, path);
-      return { path, text: r.text, lines: new LineIndex(r.text), ast: parsed.ast, parseDiagnostics: parsed.diagnostics };
-    }
+    case "ok":
+      return parsedUnit(path, r.text, old);
     case "too-large":
       return empty(diag("fileTooLarge", at, { size: `${(r.size / 1048576).toFixed(1)} MiB`, limit: "4.0 MiB" }));
     case "not-text":
@@ -119,11 +128,28 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
   const registries = config ? loadRegistries(host, config, project.source) : undefined;
   const extra: Diagnostic[] = [];
   let units: SourceUnit[] = [];
+  let modules: ModuleGraph | undefined;
+  let rulesets: RulesetIndex | undefined;
   if (config) {
     const paths = discoverSources(host, config);
     if (paths.length === 0)
       extra.push(diag("noSources", { file: config.file, span: project.source?.locate(["sources"]) ?? { start: 0, end: 0 } }, { globs: config.sources.join(", ") }));
-    units = paths.map((p) => readSource(host, p, old));
+    const roots = paths.map((p) => readSource(host, p, old));
+    modules = loadModules(
+      host,
+      config,
+      roots,
+      (path, at) => {
+        const unit = readSource(host, path, old);
+        // A module that cannot be read is reported at the import, not as a broken source.
+        const fatal = unit.parseDiagnostics.find((d) => d.code === "ZT5005" || d.code === "ZT5006");
+        return fatal ? diag("unknownModule", at, { path }) : unit;
+      },
+      (name) => parsedUnit(`${STDLIB_PREFIX}${name}.zt`, bundledStdlib()[name]!, old),
+    );
+    units = [...modules.units];
+    rulesets = buildRulesetIndex(modules, (p) => isStdlibPath(p, config.stdlib));
+    extra.push(...modules.diagnostics, ...rulesets.diagnostics);
     const tenants = registries?.tenants;
     if (tenants)
       for (const u of units) {
@@ -149,6 +175,8 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
     config,
     registries,
     units,
+    modules,
+    rulesets,
     fileText: (p) => texts.get(p),
     lineIndex(p) {
       let li = indexes.get(p);
@@ -163,10 +191,11 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
     getCheck() {
       if (checked !== null) return checked;
       checked =
-        config && registries?.tenants
+        config && registries?.tenants && rulesets
           ? check({
               config,
               units,
+              rulesets,
               tenants: registries.tenants,
               approvals: registries.approvals,
               approvalsSource: registries.sources.find((s) => s.file === config.approvalsPath),
@@ -195,7 +224,8 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
         emitted = { ok: false, policies: [], diagnostics };
         return emitted;
       }
-      const policies = sortPolicies(emitTenantPolicies({ atoms: result.atoms, tenants: registries.tenants, config }));
+      const input = { atoms: result.atoms, tenants: registries.tenants, config, baselines: result.bound.baselines };
+      const policies = sortPolicies([...emitBaselinePolicies(input), ...emitTenantPolicies(input)]);
       const internal = validatePolicies(policies, registries, today);
       emitted =
         internal.length > 0

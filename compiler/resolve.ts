@@ -1,10 +1,17 @@
 /**
- * Rule resolution: every rule of a tenant block becomes atoms (subject x peer, with ports), after
- * the checks that concern one rule: names resolve, peers fit the direction and action, ports and
- * HTTP rules are valid for Cilium, and external egress is approved and not blocked.
+ * Rule resolution: every rule of a tenant block or baseline, and every rule a `use` brings in from
+ * a rule set, becomes atoms (subject x peer, with ports), after the checks that concern one rule:
+ * names resolve, peers fit the direction and action, ports and L7 rules are valid for Cilium, and
+ * external egress is approved and not blocked.
+ *
+ * Rules from rule sets are resolved in the context of the use: `$parameters` take the use's
+ * arguments, subjects default to its `for`, approvals are the using tenant's; problems are
+ * reported at the use, with a note pointing at the rule set.
  */
 import {
   diag,
+  isVariable,
+  type DiagnosticExtras,
   type Diagnostic,
   type Fix,
   type HttpClause,
@@ -12,11 +19,15 @@ import {
   type RuleStmt,
   type Span,
   type Target,
+  type TargetList,
+  type UseStmt,
 } from "../language/index.js";
 import { closest } from "../language/suggest.js";
+import type { CatalogEntry, CodeName } from "../language/catalog.js";
+import { CATALOG } from "../language/catalog.js";
 import { draftApprovalFix } from "./approval-draft.js";
-import { checkCoverage, daysBetween, findBlocked, type RequestedDestination } from "./approvals.js";
-import type { SourceUnit, TenantBlock } from "./binder.js";
+import { appliesTo, checkCoverage, daysBetween, findBlocked, isPending, type RequestedDestination } from "./approvals.js";
+import type { BaselineSymbol, SourceUnit, TenantBlock } from "./binder.js";
 import { nameProblem } from "./binder.js";
 import { FEATURE_NEEDS, supports } from "./cilium/versions.js";
 import { EMPTY_SELECTOR, type Atom, type HttpRuleIr, type Peer, type PortReq, type RuleOrigin, type Subject, type WorkloadSymbol } from "./ir.js";
@@ -26,25 +37,12 @@ import { parseFqdn, type FqdnPattern } from "./net/fqdn.js";
 import { isValidPortName, PortSet, type ProtocolSpec } from "./net/ports.js";
 import type { ProjectConfig } from "./project.js";
 import { re2Problem } from "./re2.js";
-import type { ApprovalRegistry, TenantInfo, TenantRegistry } from "./registry.js";
+import type { Approval, ApprovalRegistry, TenantInfo, TenantRegistry } from "./registry.js";
+import { ENTITIES, HTTP_METHODS } from "./resolve-constants.js";
+import { bindArguments, type Binding, type RulesetIndex } from "./rulesets.js";
 import type { YamlSource } from "./yaml-source.js";
 
-/** Entities the CRD accepts (cilium-semantics B5). */
-export const ENTITIES = [
-  "all",
-  "world",
-  "cluster",
-  "host",
-  "remote-node",
-  "kube-apiserver",
-  "ingress",
-  "health",
-  "init",
-  "unmanaged",
-  "none",
-] as const;
-
-export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"] as const;
+export { ENTITIES, HTTP_METHODS };
 
 /** Days before expiry at which a rule starts warning about its approval. */
 export const EXPIRY_WARNING_DAYS = 30;
@@ -55,24 +53,50 @@ export interface ResolveContext {
   readonly approvals: ApprovalRegistry | undefined;
   readonly approvalsSource: YamlSource | undefined;
   readonly workloads: ReadonlyMap<string, ReadonlyMap<string, WorkloadSymbol>>;
+  readonly rulesets: RulesetIndex;
   readonly today: string;
   readonly diagnostics: Diagnostic[];
   nextAtomId: number;
   nextOrder: number;
 }
 
-/** The rule's text without comments, whitespace collapsed, for annotations and messages. */
-export function ruleText(unit: SourceUnit, rule: RuleStmt): string {
+/** Where rules are resolved: a tenant's block, or a platform baseline. */
+export type RuleContext =
+  | { readonly kind: "tenant"; readonly tenant: TenantInfo; readonly unit: SourceUnit }
+  | { readonly kind: "baseline"; readonly baseline: BaselineSymbol; readonly unit: SourceUnit };
+
+/** A rule set being expanded at a use. */
+interface Instantiation {
+  readonly env: ReadonlyMap<string, Binding>;
+  /** The outermost use: where diagnostics and traceability point. */
+  readonly site: { readonly file: string; readonly span: Span; readonly line: number; readonly text: string };
+  /** The file of the rule set whose rules are being resolved. */
+  readonly unit: SourceUnit;
+  readonly ruleset: string;
+  readonly chain: readonly string[];
+  /** The files of the rule sets in the chain, outermost first. */
+  readonly files: readonly string[];
+  /** The outermost use's `for` subjects (spans in the site's file). */
+  readonly subjects?: TargetList | undefined;
+  readonly stdlib: boolean;
+}
+
+/** The text of a span without comments, whitespace collapsed, for annotations and messages. */
+export function sourceText(unit: SourceUnit, span: Span): string {
   let text = "";
-  let at = rule.span.start;
+  let at = span.start;
   for (const c of unit.ast.comments) {
-    if (c.span.start < rule.span.start || c.span.start >= rule.span.end) continue;
+    if (c.span.start < span.start || c.span.start >= span.end) continue;
     text += unit.text.slice(at, c.span.start) + " ";
     at = c.span.end;
   }
-  text += unit.text.slice(at, rule.span.end);
+  text += unit.text.slice(at, span.end);
   const collapsed = text.replace(/\s+/g, " ").trim();
   return collapsed.length > 240 ? collapsed.slice(0, 237) + "..." : collapsed;
+}
+
+export function ruleText(unit: SourceUnit, rule: RuleStmt): string {
+  return sourceText(unit, rule.span);
 }
 
 function describeTarget(t: Target): string {
@@ -93,6 +117,8 @@ function describeTarget(t: Target): string {
       return `workload ${t.name?.text ?? ""}`;
     case "Within":
       return "within namespace";
+    case "Approved":
+      return "approved";
   }
 }
 
@@ -115,9 +141,7 @@ export function peerText(p: Peer): string {
 
 export function portsText(ports: readonly PortReq[] | undefined): string {
   if (!ports) return "all ports";
-  return ports
-    .map((p) => `${p.port}${p.end !== undefined ? `-${p.end}` : ""}/${p.protocol.toLowerCase()}`)
-    .join(", ");
+  return ports.map((p) => `${p.port}${p.end !== undefined ? `-${p.end}` : ""}/${p.protocol.toLowerCase()}`).join(", ");
 }
 
 export function portSetOf(ports: readonly PortReq[] | undefined): PortSet {
@@ -127,265 +151,420 @@ export function portSetOf(ports: readonly PortReq[] | undefined): PortSet {
   return s;
 }
 
+type Args<N extends CodeName> = Parameters<(typeof CATALOG)[N]["message"]>[0];
+
 class RuleResolver {
-  private readonly file: string;
   private errors = 0;
+  /** The rule set expansion in progress, if any. */
+  private inst: Instantiation | undefined;
 
   constructor(
     private readonly ctx: ResolveContext,
-    private readonly block: TenantBlock,
-  ) {
-    this.file = block.unit.path;
+    private readonly context: RuleContext,
+  ) {}
+
+  /** The file the current rule is written in. */
+  private get file(): string {
+    return this.inst?.unit.path ?? this.context.unit.path;
   }
 
-  private get tenant(): TenantInfo {
-    return this.block.tenant;
+  /**
+   * Reports a diagnostic about a span of the current rule. Inside a rule set it is reported at the
+   * use, with a note pointing at the rule set's text; each use reports its own instance.
+   */
+  private report<N extends CodeName>(name: N, span: Span, args: Args<N>, extras: DiagnosticExtras = {}): void {
+    const entry = CATALOG[name] as CatalogEntry<never>;
+    if (entry.severity === "error") this.errors++;
+    if (!this.inst) {
+      this.ctx.diagnostics.push(diag(name, { file: this.file, span }, args, extras));
+      return;
+    }
+    const related = [
+      { file: this.inst.unit.path, span, message: `in rule set ${this.inst.chain.join(" > ")}` },
+      ...(extras.related ?? []),
+    ];
+    this.ctx.diagnostics.push(diag(name, { file: this.inst.site.file, span: this.inst.site.span }, args, { ...extras, related }));
   }
 
-  private report(d: Diagnostic): void {
-    if (d.severity === "error") this.errors++;
-    this.ctx.diagnostics.push(d);
+  private get tenantName(): string {
+    return this.context.kind === "tenant" ? this.context.tenant.name : this.context.baseline.owner.name;
   }
 
-  private at(span: Span) {
-    return { file: this.file, span };
+  /** The tenants whose approvals an external rule needs: the tenant, or every tenant a baseline covers. */
+  private get approvalTenants(): string[] {
+    if (this.context.kind === "tenant") return [this.context.tenant.name];
+    return [...new Set(this.context.baseline.tenantOf.values())].sort();
   }
 
-  resolve(rule: RuleStmt): Atom[] {
-    if (!rule.direction && !rule.withinNamespace) return [];
-    const unit = this.block.unit;
-    const origin: RuleOrigin = {
-      order: this.ctx.nextOrder++,
-      file: this.file,
-      line: unit.lines.positionAt(rule.span.start).line + 1,
+  /** A `$parameter` replaced by its value (with the value's type); a plain name unchanged. */
+  private value(ident: { text: string; span: Span } | undefined, want: string[]): { text: string; span: Span; binding?: Binding } | undefined {
+    if (!ident) return undefined;
+    if (!isVariable(ident)) return ident;
+    const name = ident.text.slice(1);
+    const b = this.inst?.env.get(name);
+    if (!b) {
+      const params = this.inst ? [...this.inst.env.keys()] : [];
+      this.report("unknownVariable", ident.span, {
+        name,
+        where: this.inst ? `is not a parameter of rule set '${this.inst.ruleset}'` : "can only be used inside a rule set",
+        suggestion: closest(name, params),
+      });
+      return undefined;
+    }
+    if (!want.includes(b.type)) {
+      this.report("argumentType", ident.span, { param: `$${name}`, expected: want.map((w) => `a ${w}`).join(" or "), found: `a ${b.type}` });
+      return undefined;
+    }
+    return { text: b.value.text, span: ident.span, binding: b };
+  }
+
+  private origin(rule: RuleStmt): RuleOrigin {
+    const order = this.ctx.nextOrder++;
+    if (!this.inst) {
+      const unit = this.context.unit;
+      return { order, file: unit.path, line: unit.lines.positionAt(rule.span.start).line + 1, span: rule.span, rule, text: ruleText(unit, rule) };
+    }
+    const site = this.inst.site;
+    return {
+      order,
+      file: site.file,
+      line: site.line,
+      span: site.span,
       rule,
-      text: ruleText(unit, rule),
+      text: site.text,
+      via: {
+        ruleset: this.inst.ruleset,
+        file: this.inst.unit.path,
+        line: this.inst.unit.lines.positionAt(rule.span.start).line + 1,
+        text: ruleText(this.inst.unit, rule),
+        files: this.inst.files,
+      },
+      stdlib: this.inst.stdlib,
     };
+  }
+
+  /** Expands a `use`: binds arguments, then resolves the rule set's rules at this use. */
+  expand(use: UseStmt, outer?: Instantiation): Atom[] {
+    if (!use.name) return [];
+    const useUnit = outer?.unit ?? this.context.unit;
+    const errors: Diagnostic[] = [];
+    const ruleset = this.ctx.rulesets.lookup(useUnit, use.name, errors);
+    const fail = () => {
+      // A problem inside a rule set's own `use` belongs to the rule set's file, reported once.
+      this.ctx.diagnostics.push(...errors);
+      this.errors += errors.filter((d) => d.severity === "error").length;
+      return [];
+    };
+    if (!ruleset) return fail();
+    const chain = [...(outer?.chain ?? []), ruleset.name];
+    if (outer?.chain.includes(ruleset.name)) {
+      errors.push(diag("rulesetCycle", { file: useUnit.path, span: use.name.span }, { cycle: chain.join(" -> ") }));
+      return fail();
+    }
+    if (use.for && (outer || this.context.kind === "baseline")) {
+      this.ctx.diagnostics.push(
+        diag("invalidSubject", { file: useUnit.path, span: use.for.span }, { found: "a 'for' clause here", direction: "egress" }, {
+          help: outer ? "'for' belongs where a tenant uses the rule set, not inside another rule set." : "Baseline rules apply to every pod of the namespaces the baseline covers; they take no subject.",
+        }),
+      );
+      this.errors++;
+      return [];
+    }
+    const env = bindArguments(use, ruleset, useUnit.path, outer ? (n) => outer.env.get(n) : undefined, errors);
+    if (!env) return fail();
+    const site =
+      outer?.site ??
+      (() => {
+        const unit = this.context.unit;
+        return { file: unit.path, span: use.span, line: unit.lines.positionAt(use.span.start).line + 1, text: sourceText(unit, use.span) };
+      })();
+    const inst: Instantiation = {
+      env,
+      site,
+      unit: ruleset.unit,
+      ruleset: ruleset.name,
+      chain,
+      files: [...(outer?.files ?? []), ruleset.unit.path],
+      subjects: outer?.subjects ?? use.for,
+      stdlib: ruleset.stdlib,
+    };
+    const atoms: Atom[] = [];
+    for (const item of ruleset.decl.body) {
+      if (item.kind === "Rule") atoms.push(...this.resolve(item, inst));
+      else if (item.kind === "Use") atoms.push(...this.expand(item, inst));
+      else if (this.context.kind === "baseline") {
+        const b = this.context.baseline;
+        for (const d of item.directions) b.defaultDeny.add(d.direction);
+        if (b.visibilityOnly && item.directions.length > 0) {
+          const saved = this.inst;
+          this.inst = inst;
+          this.report("visibilityWithDefaultDeny", item.span, { name: b.name, directions: item.directions.map((d) => d.direction).join(" and ") });
+          this.inst = saved;
+        }
+      }
+    }
+    return atoms;
+  }
+
+  resolve(rule: RuleStmt, inst?: Instantiation): Atom[] {
+    const saved = this.inst;
+    this.inst = inst;
+    try {
+      return this.resolveRule(rule);
+    } finally {
+      this.inst = saved;
+    }
+  }
+
+  private resolveRule(rule: RuleStmt): Atom[] {
+    if (!rule.direction && !rule.withinNamespace) return [];
+    const origin = this.origin(rule);
     if (rule.withinNamespace) return this.resolveWithin(rule, origin);
     const direction = rule.direction!;
     const ingress = direction === "ingress";
     const peerClause = ingress ? rule.from : rule.to;
-    if (rule.bare && peerClause) {
-      this.report(diag("duplicateClause", this.at(peerClause.keywordSpan ?? peerClause.span), { clause: ingress ? "from" : "to" }));
-    }
+    if (rule.bare && peerClause) this.report("duplicateClause", peerClause.keywordSpan ?? peerClause.span, { clause: ingress ? "from" : "to" });
     const peers = rule.bare ?? peerClause;
     const subjects = ingress ? rule.to : rule.from;
     if (!peers) {
       const span = { start: rule.actionSpan.start, end: rule.directionSpan?.end ?? rule.actionSpan.end };
-      this.report(
-        diag("syntaxError", this.at(span), {
-          message: ingress
-            ? "this ingress rule names no source: add 'from <tenant, namespace, cidr, entity ...>'"
-            : "this egress rule names no destination: add 'to <host, cidr, tenant, namespace, service, entity ...>'",
-        }),
-      );
+      this.report("syntaxError", span, {
+        message: ingress
+          ? "this ingress rule names no source: add 'from <tenant, namespace, cidr, entity ...>'"
+          : "this egress rule names no destination: add 'to <host, cidr, tenant, namespace, service, entity ...>'",
+      });
       return [];
     }
     if (peers.targets.length === 0 || (subjects && subjects.targets.length === 0)) return [];
 
     const ruleErrors = this.errors;
-    const resolvedSubjects: Subject[] = [];
-    if (subjects) {
-      for (const t of subjects.targets) {
-        const s = this.resolveSubject(t, direction);
-        if (s) resolvedSubjects.push(s);
-      }
-    } else resolvedSubjects.push({ kind: "all" });
-
+    const resolvedSubjects = this.resolveSubjects(subjects, direction);
+    if (!resolvedSubjects) return [];
     const clausePorts = rule.ports ? this.resolvePorts(rule.ports.ports) : undefined;
     const http = rule.http ? this.resolveHttp(rule.http) : undefined;
-    const atoms: Atom[] = [];
+    const dns = rule.dns ? this.resolveDns(rule) : undefined;
     const subjectErrors = this.errors - ruleErrors;
+    const atoms: Atom[] = [];
     for (const target of peers.targets) {
       const targetErrors = this.errors;
-      const peer = this.resolvePeer(target, direction, rule.action);
       let ports = clausePorts;
       if (target.kind === "Host" && target.port) {
-        if (rule.ports) this.report(diag("portGivenTwice", this.at(target.port.span), {}));
+        if (rule.ports) this.report("portGivenTwice", target.port.span, {});
         else ports = this.resolvePorts([target.port]);
       }
-      if (!peer || ports === null || http === null) continue;
+      if (ports === null || http === null || dns === null) continue;
       const portList = ports ?? undefined;
-      if (!this.checkPortsForPeer(peer, target, portList, direction)) continue;
-      if (http && !this.checkHttp(rule, http, portList, target)) continue;
-      const approvals = this.checkExternal(peer, target, portList, direction, rule.action);
-      this.checkBreadth(peer, target, portList, rule, direction);
-      for (const subject of resolvedSubjects)
-        atoms.push({
-          id: this.ctx.nextAtomId++,
-          tenant: this.tenant.name,
-          origin,
-          action: rule.action,
-          direction,
-          subject,
-          peer,
-          peerSpan: target.span,
-          ports: portList,
-          portSet: portSetOf(portList),
-          namedPorts: (portList ?? []).filter((p) => typeof p.port === "string").map((p) => `${p.port}/${p.protocol}`),
-          http: http ?? undefined,
-          approvals,
-          flawed: subjectErrors > 0 || this.errors > targetErrors,
-        });
+      const resolved =
+        target.kind === "Approved" ? this.approvedPeers(target, portList, direction, rule.action) : [{ peer: this.resolvePeer(target, direction, rule.action), ports: portList }];
+      for (const { peer, ports: portList } of resolved) {
+        if (!peer) continue;
+        if (!this.checkPortsForPeer(peer, target, portList, direction)) continue;
+        if (http && !this.checkHttp(rule, portList)) continue;
+        if (dns && !this.checkDns(rule, portList, direction)) continue;
+        const approvals = this.checkExternal(peer, target, portList, direction, rule.action);
+        if (!origin.stdlib) this.checkBreadth(peer, target, portList, rule, direction);
+        const flawed = subjectErrors > 0 || this.errors > targetErrors;
+        const peerSpan = this.inst ? this.inst.site.span : target.span;
+        for (const subject of resolvedSubjects)
+          atoms.push(this.atom({ origin, action: rule.action, direction, subject, peer, peerSpan, ports: portList, http, dns, approvals, flawed }));
+      }
     }
     return atoms;
   }
 
+  private resolveSubjects(subjects: TargetList | undefined, direction: "ingress" | "egress"): Subject[] | undefined {
+    const fromUse = !subjects && this.inst?.subjects;
+    const list = subjects ?? (this.inst?.subjects || undefined);
+    if (!list) return [{ kind: "all" }];
+    if (this.context.kind === "baseline") {
+      this.report("invalidSubject", list.span, { found: "a subject in a baseline", direction }, { help: "Baseline rules apply to every pod of the namespaces the baseline covers; they take no subject." });
+      return undefined;
+    }
+    // `for` subjects are written at the use, not in the rule set: resolve them there.
+    const saved = this.inst;
+    if (fromUse) this.inst = undefined;
+    try {
+      const out: Subject[] = [];
+      for (const t of list.targets) {
+        const s = this.resolveSubject(t, direction);
+        if (s) out.push(s);
+      }
+      return out.length > 0 ? out : undefined;
+    } finally {
+      this.inst = saved;
+    }
+  }
+
   private resolveWithin(rule: RuleStmt, origin: RuleOrigin): Atom[] {
-    const extra = rule.from ?? rule.to ?? rule.bare ?? rule.http;
+    const extra = rule.from ?? rule.to ?? rule.bare ?? rule.http ?? rule.dns;
     if (extra) {
-      this.report(
-        diag("peerNotAllowed", this.at(extra.span), {
-          peer: "this clause",
-          reason: "'allow within namespace' covers both directions for all of the tenant's pods; it takes only a port clause",
-        }),
-      );
+      this.report("peerNotAllowed", extra.span, {
+        peer: "this clause",
+        reason: "'allow within namespace' covers both directions for all pods of the namespace; it takes only a port clause",
+      });
       return [];
     }
     const ports = rule.ports ? this.resolvePorts(rule.ports.ports) : undefined;
     if (ports === null) return [];
-    const span = { start: rule.actionSpan.start, end: rule.span.end };
-    return (["ingress", "egress"] as const).map((direction) => ({
+    const subjects = this.inst?.subjects ? this.resolveSubjects(undefined, "ingress") : [{ kind: "all" } as const];
+    if (!subjects) return [];
+    const span = this.inst ? this.inst.site.span : { start: rule.actionSpan.start, end: rule.span.end };
+    return (["ingress", "egress"] as const).flatMap((direction) =>
+      subjects.map((subject) =>
+        this.atom({ origin, action: rule.action, direction, subject, peer: { kind: "within" }, peerSpan: span, ports: ports ?? undefined, approvals: [], flawed: false }),
+      ),
+    );
+  }
+
+  private atom(a: {
+    origin: RuleOrigin;
+    action: Atom["action"];
+    direction: Atom["direction"];
+    subject: Subject;
+    peer: Peer;
+    peerSpan: Span;
+    ports: readonly PortReq[] | undefined;
+    http?: Atom["http"] | null;
+    dns?: Atom["dns"] | null;
+    approvals: Atom["approvals"];
+    flawed: boolean;
+  }): Atom {
+    return {
+      ...a,
       id: this.ctx.nextAtomId++,
-      tenant: this.tenant.name,
-      origin,
-      action: rule.action,
-      direction,
-      subject: { kind: "all" } as const,
-      peer: { kind: "within" } as const,
-      peerSpan: span,
-      ports: ports ?? undefined,
-      portSet: portSetOf(ports ?? undefined),
-      namedPorts: (ports ?? []).filter((p) => typeof p.port === "string").map((p) => `${p.port}/${p.protocol}`),
-      approvals: [],
-    }));
+      tenant: this.tenantName,
+      baseline: this.context.kind === "baseline" ? this.context.baseline.name : undefined,
+      portSet: portSetOf(a.ports),
+      namedPorts: (a.ports ?? []).filter((p) => typeof p.port === "string").map((p) => `${p.port}/${p.protocol}`),
+      http: a.http ?? undefined,
+      dns: a.dns ?? undefined,
+    };
   }
 
   private workload(tenant: string, name: { text: string; span: Span }): WorkloadSymbol | undefined {
     const own = this.ctx.workloads.get(tenant);
     const w = own?.get(name.text);
     if (!w) {
-      this.report(
-        diag("unknownWorkload", this.at(name.span), { name: name.text, tenant, suggestion: closest(name.text, own?.keys() ?? []) }),
-      );
+      this.report("unknownWorkload", name.span, { name: name.text, tenant, suggestion: closest(name.text, own?.keys() ?? []) });
       return undefined;
     }
     return w.broken ? undefined : w;
   }
 
   private resolveSubject(t: Target, direction: "ingress" | "egress"): Subject | undefined {
+    if (this.context.kind !== "tenant") return undefined;
+    const tenant = this.context.tenant;
     switch (t.kind) {
       case "WorkloadRef": {
         if (!t.name) return undefined;
-        const w = this.workload(this.tenant.name, t.name);
+        const w = this.workload(tenant.name, t.name);
         return w ? { kind: "workload", workload: w } : undefined;
       }
       case "NamespaceRef": {
-        if (!t.namespace) return undefined;
-        const ns = t.namespace.text;
+        const ns = this.value(t.namespace, ["namespace"]);
+        if (!ns) return undefined;
         if (t.selector) {
-          this.report(
-            diag("invalidSubject", this.at(t.selector.span), { found: "an inline selector", direction }, { help: "Declare a workload for these pods and name it: workload NAME = selector" }),
-          );
+          this.report("invalidSubject", t.selector.span, { found: "an inline selector", direction }, { help: "Declare a workload for these pods and name it: workload NAME = selector" });
           return undefined;
         }
-        if (this.tenant.namespaces.includes(ns)) return { kind: "namespace", namespace: ns };
-        if (this.ctx.tenants.namespaces.has(ns)) this.report(diag("namespaceNotOwned", this.at(t.namespace.span), { namespace: ns, tenant: this.tenant.name }));
-        else
-          this.report(
-            diag("unknownNamespace", this.at(t.namespace.span), { name: ns, tenant: this.tenant.name, suggestion: closest(ns, this.tenant.namespaces) }),
-          );
+        if (tenant.namespaces.includes(ns.text)) return { kind: "namespace", namespace: ns.text };
+        if (this.ctx.tenants.namespaces.has(ns.text) || ns.text === "*") this.report("namespaceNotOwned", ns.span, { namespace: ns.text, tenant: tenant.name });
+        else this.report("unknownNamespace", ns.span, { name: ns.text, tenant: tenant.name, suggestion: closest(ns.text, tenant.namespaces) });
         return undefined;
       }
       case "TenantRef": {
-        if (!t.tenant) return undefined;
-        if (t.tenant.text !== this.tenant.name) {
-          this.report(diag("invalidSubject", this.at(t.span), { found: `tenant ${t.tenant.text}`, direction }));
+        const name = this.value(t.tenant, ["tenant"]);
+        if (!name) return undefined;
+        if (name.text !== tenant.name) {
+          this.report("invalidSubject", t.span, { found: `tenant ${name.text}`, direction });
           return undefined;
         }
         if (!t.workload) return { kind: "all" };
-        const w = this.workload(this.tenant.name, t.workload);
+        const w = this.workload(tenant.name, t.workload);
         return w ? { kind: "workload", workload: w } : undefined;
       }
       default:
-        this.report(diag("invalidSubject", this.at(t.span), { found: describeTarget(t), direction }));
+        this.report("invalidSubject", t.span, { found: describeTarget(t), direction });
         return undefined;
     }
   }
 
+  /** `approved`: every destination approved for the tenant(s) on these ports, one peer each. */
+  /**
+   * `approved`: each destination approved for the tenant(s), on those of the rule's ports its
+   * approvals cover, so `approved port 443, 5432` reaches Stripe on 443 and the database on 5432.
+   */
+  private approvedPeers(
+    target: Target,
+    ports: readonly PortReq[] | undefined,
+    direction: "ingress" | "egress",
+    action: "allow" | "deny",
+  ): { peer: Peer; ports: readonly PortReq[] }[] {
+    if (direction !== "egress" || action !== "allow") {
+      this.report("peerNotAllowed", target.span, { peer: "approved", reason: "approvals are for egress; 'approved' stands for the destinations approved for this tenant" });
+      return [];
+    }
+    if (!ports) {
+      this.report("peerNotAllowed", target.span, {
+        peer: "approved",
+        reason: "without ports: approvals are per port, so say which (allow egress to approved port 443)",
+      });
+      return [];
+    }
+    const reg = this.ctx.approvals;
+    if (!reg) return [];
+    const wanted = portSetOf(ports);
+    const tenants = this.approvalTenants;
+    const usable = reg.approvals.filter(
+      (a) => a.expires >= this.ctx.today && !isPending(a) && tenants.every((t) => appliesTo(a, t)) && a.ports.intersects(wanted),
+    );
+    if (usable.length === 0) {
+      this.report("unapprovedDestination", target.span, {
+        destination: "approved",
+        tenant: tenants.join(", "),
+        ports: ports ? ` on ${wanted.toString()}` : "",
+        detail: "no unexpired approval matches these ports",
+      });
+      return [];
+    }
+    const covered = new Map<string, { approval: (typeof usable)[number]; ports: PortSet }>();
+    for (const a of usable) {
+      const entry = covered.get(a.destinationText);
+      if (entry) entry.ports = entry.ports.union(a.ports);
+      else covered.set(a.destinationText, { approval: a, ports: a.ports });
+    }
+    const out: { peer: Peer; ports: readonly PortReq[] }[] = [];
+    for (const { approval: a, ports: approvedPorts } of covered.values()) {
+      const mine = ports.filter((p) => typeof p.port === "number" && approvedPorts.containsSet(portSetOf([p])));
+      if (mine.length === 0) continue;
+      if (a.destination.kind === "fqdn") {
+        if (a.destination.pattern.multi && !supports(this.ctx.config.cilium, "fqdnMultiLabelWildcard")) continue;
+        out.push({ peer: { kind: "fqdn", pattern: a.destination.pattern }, ports: mine });
+      } else out.push({ peer: { kind: "cidr", prefix: a.destination.prefix, except: [], set: a.destination.set }, ports: mine });
+    }
+    return out;
+  }
+
   private resolvePeer(t: Target, direction: "ingress" | "egress", action: "allow" | "deny"): Peer | undefined {
-    const at = this.at(t.span);
     switch (t.kind) {
       case "Host": {
-        const parsed = parseFqdn(t.name.text);
-        if (!parsed.ok) {
-          this.report(diag("invalidHost", this.at(t.name.span), { text: t.name.text, reason: parsed.reason }));
-          return undefined;
+        if (isVariable(t.name)) {
+          const v = this.value(t.name, ["host", "cidr"]);
+          if (!v) return undefined;
+          if (v.binding?.type === "cidr") return this.cidrPeer(t, { text: v.text, span: t.name.span }, []);
+          return this.hostPeer(t, { text: v.text, span: t.name.span }, direction, action);
         }
-        const pattern = parsed.pattern;
-        if (direction === "ingress") {
-          this.report(
-            diag("peerNotAllowed", this.at(t.name.span), {
-              peer: `host ${t.name.text}`,
-              reason: "Cilium matches host names only for egress (there is no fromFQDNs); admit the clients by cidr, entity, tenant or namespace",
-            }),
-          );
-          return undefined;
-        }
-        if (action === "deny") {
-          this.report(
-            diag("peerNotAllowed", this.at(t.name.span), {
-              peer: `host ${t.name.text}`,
-              reason: "Cilium has no deny rules for host names (toFQDNs is allow-only); deny a cidr instead, or simply do not allow the host",
-            }),
-          );
-          return undefined;
-        }
-        if (pattern.multi && !supports(this.ctx.config.cilium, "fqdnMultiLabelWildcard")) {
-          this.report(
-            diag("versionUnsupportedFeature", this.at(t.name.span), {
-              feature: `the multi-label wildcard '**.' in ${t.name.text}`,
-              version: this.ctx.config.cilium.text,
-              need: FEATURE_NEEDS.fqdnMultiLabelWildcard,
-            }, { help: "On older Cilium, '**' behaves like '*' inside one label, which would silently narrow the rule. Use '*.' per level, or raise cilium.version in ztc.yaml." }),
-          );
-          return undefined;
-        }
-        if (this.isInCluster(pattern)) {
-          this.report(diag("fqdnInCluster", this.at(t.name.span), { name: t.name.text }));
-          return undefined;
-        }
-        return { kind: "fqdn", pattern };
+        return this.hostPeer(t, t.name, direction, action);
       }
       case "Cidr": {
-        if (!t.cidr) return undefined;
-        const prefix = this.parsePrefix(t.cidr);
-        if (!prefix) return undefined;
-        const except: Prefix[] = [];
-        for (const e of t.except) {
-          const p = this.parsePrefix(e);
-          if (!p) return undefined;
-          const cidr = formatPrefix(prefix);
-          if (p.family !== prefix.family) {
-            this.report(diag("invalidExcept", this.at(e.span), { except: e.text, cidr, reason: "is of another address family than" }));
-            return undefined;
-          }
-          if (!prefixContains(prefix, p)) {
-            this.report(diag("invalidExcept", this.at(e.span), { except: e.text, cidr, reason: "is not inside" }));
-            return undefined;
-          }
-          except.push(p);
-        }
-        const set = AddressSet.cidrExcept(prefix, except);
-        if (set.isEmpty()) {
-          this.report(diag("invalidExcept", this.at(t.span), { except: except.map(formatPrefix).join(", "), cidr: formatPrefix(prefix), reason: "removes every address of" }));
-          return undefined;
-        }
-        return { kind: "cidr", prefix, except, set };
+        const c = this.value(t.cidr, ["cidr"]);
+        if (!c) return undefined;
+        return this.cidrPeer(t, c, t.except);
       }
       case "Entity": {
-        if (!t.name) return undefined;
-        const name = t.name.text;
+        const e = this.value(t.name, ["entity"]);
+        if (!e) return undefined;
+        const name = e.text;
         if ((ENTITIES as readonly string[]).includes(name)) return { kind: "entity", entity: name };
         if (name === "cluster-mesh" && supports(this.ctx.config.cilium, "clusterMeshEntity")) return { kind: "entity", entity: name };
         const note =
@@ -394,130 +573,192 @@ class RuleResolver {
             : name === "cluster-mesh"
               ? `in Cilium ${this.ctx.config.cilium.text} (it needs ${FEATURE_NEEDS.clusterMeshEntity}).`
               : undefined;
-        this.report(diag("unknownEntity", this.at(t.name.span), { name, note, suggestion: note ? undefined : closest(name, ENTITIES) }));
+        this.report("unknownEntity", e.span, { name, note, suggestion: note ? undefined : closest(name, ENTITIES) });
         return undefined;
       }
       case "TenantRef": {
-        if (!t.tenant) return undefined;
-        const other = this.ctx.tenants.tenants.get(t.tenant.text);
+        const name = this.value(t.tenant, ["tenant"]);
+        if (!name) return undefined;
+        const other = this.ctx.tenants.tenants.get(name.text);
         if (!other) {
-          this.report(diag("unknownTenant", this.at(t.tenant.span), { name: t.tenant.text, suggestion: closest(t.tenant.text, this.ctx.tenants.tenants.keys()) }));
+          this.report("unknownTenant", name.span, { name: name.text, suggestion: closest(name.text, this.ctx.tenants.tenants.keys()) });
           return undefined;
         }
         if (other.namespaces.length === 0) {
-          this.report(diag("peerNotAllowed", at, { peer: `tenant ${other.name}`, reason: "this tenant has no namespaces, so it has no pods" }));
+          this.report("peerNotAllowed", t.span, { peer: `tenant ${other.name}`, reason: "this tenant has no namespaces, so it has no pods" });
           return undefined;
         }
         if (t.workload) {
           const w = this.workload(other.name, t.workload);
           if (!w) return undefined;
-          return {
-            kind: "pods",
-            pods: { namespaces: w.namespaces, selector: w.selector, tenant: other.name, workload: w.name },
-            description: `tenant ${other.name} workload ${w.name}`,
-          };
+          return { kind: "pods", pods: { namespaces: w.namespaces, selector: w.selector, tenant: other.name, workload: w.name }, description: `tenant ${other.name} workload ${w.name}` };
         }
-        return {
-          kind: "pods",
-          pods: { namespaces: [...other.namespaces].sort(), selector: EMPTY_SELECTOR, tenant: other.name },
-          description: `tenant ${other.name}`,
-        };
+        return { kind: "pods", pods: { namespaces: [...other.namespaces].sort(), selector: EMPTY_SELECTOR, tenant: other.name }, description: `tenant ${other.name}` };
       }
       case "NamespaceRef": {
-        if (!t.namespace) return undefined;
-        const ns = this.ctx.tenants.namespaces.get(t.namespace.text);
+        const name = this.value(t.namespace, ["namespace"]);
+        if (!name) return undefined;
+        let selector = EMPTY_SELECTOR;
+        if (t.selector) {
+          const sel = this.withVariables(t.selector);
+          if (!sel) return undefined;
+          const r = resolveSelector(sel, this.file, this.ctx.diagnostics);
+          if (!r) {
+            this.errors++;
+            return undefined;
+          }
+          selector = r;
+        }
+        const sel = t.selector ? ` workload ${selectorText(selector)}` : "";
+        if (name.text === "*") return { kind: "pods", pods: { namespaces: [], anyNamespace: true, selector }, description: `pods of every namespace${sel}` };
+        const ns = this.ctx.tenants.namespaces.get(name.text);
         if (!ns) {
-          this.report(
-            diag("unknownNamespace", this.at(t.namespace.span), {
-              name: t.namespace.text,
-              suggestion: closest(t.namespace.text, this.ctx.tenants.namespaces.keys()),
-            }),
-          );
+          this.report("unknownNamespace", name.span, { name: name.text, suggestion: closest(name.text, this.ctx.tenants.namespaces.keys()) });
           return undefined;
         }
-        const selector = t.selector ? resolveSelector(t.selector, this.file, this.ctx.diagnostics) : EMPTY_SELECTOR;
-        if (!selector) {
-          this.errors++;
-          return undefined;
-        }
-        const sel = selectorText(selector);
-        return {
-          kind: "pods",
-          pods: { namespaces: [ns.name], selector, tenant: ns.tenant },
-          description: `namespace ${ns.name}${t.selector ? ` workload ${sel}` : ""}`,
-        };
+        return { kind: "pods", pods: { namespaces: [ns.name], selector, tenant: ns.tenant }, description: `namespace ${ns.name}${sel}` };
       }
       case "Service": {
         if (!t.namespace || !t.name) return undefined;
         if (direction === "ingress") {
-          this.report(diag("peerNotAllowed", at, { peer: describeTarget(t), reason: "services are egress destinations; admit the clients instead" }));
+          this.report("peerNotAllowed", t.span, { peer: describeTarget(t), reason: "services are egress destinations; admit the clients instead" });
           return undefined;
         }
         if (action === "deny") {
-          this.report(
-            diag("peerNotAllowed", at, {
-              peer: describeTarget(t),
-              reason: "Cilium never resolves services in deny rules, so the deny would apply to every destination on those ports; deny the service's pods by tenant or namespace instead",
-            }),
-          );
+          this.report("peerNotAllowed", t.span, {
+            peer: describeTarget(t),
+            reason: "Cilium never resolves services in deny rules, so the deny would apply to every destination on those ports; deny the service's pods by tenant or namespace instead",
+          });
           return undefined;
         }
         if (t.namespace.text === "default" && t.name.text === "kubernetes") {
-          this.report(
-            diag("peerNotAllowed", at, {
-              peer: "service default/kubernetes",
-              reason: "the API server's service has no pod selector, so Cilium would match its IPs as a CIDR; use entity kube-apiserver",
-            }),
-          );
+          this.report("peerNotAllowed", t.span, {
+            peer: "service default/kubernetes",
+            reason: "the API server's service has no pod selector, so Cilium would match its IPs as a CIDR; use entity kube-apiserver",
+          });
           return undefined;
         }
         if (!this.ctx.tenants.namespaces.has(t.namespace.text)) {
-          this.report(
-            diag("unknownNamespace", this.at(t.namespace.span), {
-              name: t.namespace.text,
-              suggestion: closest(t.namespace.text, this.ctx.tenants.namespaces.keys()),
-            }),
-          );
+          this.report("unknownNamespace", t.namespace.span, { name: t.namespace.text, suggestion: closest(t.namespace.text, this.ctx.tenants.namespaces.keys()) });
           return undefined;
         }
         const problem = nameProblem(t.name.text);
         if (problem) {
-          this.report(diag("invalidName", this.at(t.name.span), { what: "service", name: t.name.text, reason: problem }));
+          this.report("invalidName", t.name.span, { what: "service", name: t.name.text, reason: problem });
           return undefined;
         }
         return { kind: "service", namespace: t.namespace.text, name: t.name.text };
       }
       case "WorkloadRef": {
         if (!t.name) return undefined;
-        const w = this.workload(this.tenant.name, t.name);
+        if (this.context.kind !== "tenant") {
+          this.report("peerNotAllowed", t.span, { peer: describeTarget(t), reason: "a baseline has no workloads; name the peer by tenant, namespace or entity" });
+          return undefined;
+        }
+        const tenant = this.context.tenant;
+        const w = this.workload(tenant.name, t.name);
         if (!w) return undefined;
-        return {
-          kind: "pods",
-          pods: { namespaces: w.namespaces, selector: w.selector, tenant: this.tenant.name, workload: w.name },
-          description: `workload ${w.name}`,
-        };
+        return { kind: "pods", pods: { namespaces: w.namespaces, selector: w.selector, tenant: tenant.name, workload: w.name }, description: `workload ${w.name}` };
       }
       case "Within":
         return { kind: "within" };
+      case "Approved":
+        return undefined;
     }
+  }
+
+  /** A selector with `$label` values substituted. */
+  private withVariables<S extends { terms: readonly { values: readonly { text: string; span: Span; quoted: boolean }[] }[] }>(sel: S): S | undefined {
+    let ok = true;
+    const terms = sel.terms.map((t) => ({
+      ...t,
+      values: t.values.map((v) => {
+        if (!isVariable(v)) return v;
+        const r = this.value(v, ["label", "string"]);
+        if (!r) ok = false;
+        return { ...v, text: r?.text ?? v.text };
+      }),
+    }));
+    return ok ? { ...sel, terms } : undefined;
+  }
+
+  private hostPeer(t: Target & { kind: "Host" }, name: { text: string; span: Span }, direction: "ingress" | "egress", action: "allow" | "deny"): Peer | undefined {
+    const parsed = parseFqdn(name.text);
+    if (!parsed.ok) {
+      this.report("invalidHost", name.span, { text: name.text, reason: parsed.reason });
+      return undefined;
+    }
+    const pattern = parsed.pattern;
+    if (direction === "ingress") {
+      this.report("peerNotAllowed", name.span, {
+        peer: `host ${name.text}`,
+        reason: "Cilium matches host names only for egress (there is no fromFQDNs); admit the clients by cidr, entity, tenant or namespace",
+      });
+      return undefined;
+    }
+    if (action === "deny") {
+      this.report("peerNotAllowed", name.span, {
+        peer: `host ${name.text}`,
+        reason: "Cilium has no deny rules for host names (toFQDNs is allow-only); deny a cidr instead, or simply do not allow the host",
+      });
+      return undefined;
+    }
+    if (pattern.multi && !supports(this.ctx.config.cilium, "fqdnMultiLabelWildcard")) {
+      this.report(
+        "versionUnsupportedFeature",
+        name.span,
+        { feature: `the multi-label wildcard '**.' in ${name.text}`, version: this.ctx.config.cilium.text, need: FEATURE_NEEDS.fqdnMultiLabelWildcard },
+        { help: "On older Cilium, '**' behaves like '*' inside one label, which would silently narrow the rule. Use '*.' per level, or raise cilium.version in ztc.yaml." },
+      );
+      return undefined;
+    }
+    if (this.isInCluster(pattern)) {
+      this.report("fqdnInCluster", name.span, { name: name.text });
+      return undefined;
+    }
+    void t;
+    return { kind: "fqdn", pattern };
+  }
+
+  private cidrPeer(t: Target, cidr: { text: string; span: Span }, exceptList: readonly { text: string; span: Span }[]): Peer | undefined {
+    const prefix = this.parsePrefix(cidr);
+    if (!prefix) return undefined;
+    const except: Prefix[] = [];
+    for (const e of exceptList) {
+      const p = this.parsePrefix(e);
+      if (!p) return undefined;
+      const text = formatPrefix(prefix);
+      if (p.family !== prefix.family) {
+        this.report("invalidExcept", e.span, { except: e.text, cidr: text, reason: "is of another address family than" });
+        return undefined;
+      }
+      if (!prefixContains(prefix, p)) {
+        this.report("invalidExcept", e.span, { except: e.text, cidr: text, reason: "is not inside" });
+        return undefined;
+      }
+      except.push(p);
+    }
+    const set = AddressSet.cidrExcept(prefix, except);
+    if (set.isEmpty()) {
+      this.report("invalidExcept", t.span, { except: except.map(formatPrefix).join(", "), cidr: formatPrefix(prefix), reason: "removes every address of" });
+      return undefined;
+    }
+    return { kind: "cidr", prefix, except, set };
   }
 
   private isInCluster(p: FqdnPattern): boolean {
     if (p.all) return false;
     const domain = this.ctx.config.dns.clusterDomain.split(".");
     const labels = p.labels;
-    const endsWith = (suffix: readonly string[]) =>
-      labels.length >= suffix.length && suffix.every((l, i) => labels[labels.length - suffix.length + i] === l);
+    const endsWith = (suffix: readonly string[]) => labels.length >= suffix.length && suffix.every((l, i) => labels[labels.length - suffix.length + i] === l);
     return endsWith(domain) || endsWith(["svc"]);
   }
 
   private parsePrefix(tok: { text: string; span: Span }): Prefix | undefined {
     const r = parseCidr(tok.text);
     if (r.ok) return r.prefix;
-    const fixes: Fix[] = r.suggestion
-      ? [{ title: `Write ${r.suggestion}`, edits: [{ file: this.file, span: tok.span, newText: r.suggestion }] }]
-      : [];
-    this.report(diag("invalidCidr", this.at(tok.span), { text: tok.text, reason: r.reason }, { fixes }));
+    const fixes: Fix[] = r.suggestion && !this.inst ? [{ title: `Write ${r.suggestion}`, edits: [{ file: this.file, span: tok.span, newText: r.suggestion }] }] : [];
+    this.report("invalidCidr", tok.span, { text: tok.text, reason: r.reason }, { fixes });
     return undefined;
   }
 
@@ -531,41 +772,57 @@ class RuleResolver {
         continue;
       }
       let protocol: ProtocolSpec = "TCP";
+      let protocolGiven = false;
       if (s.protocol) {
         const p = s.protocol.text.toUpperCase();
-        if (p === "TCP" || p === "UDP" || p === "SCTP" || p === "ANY") protocol = p;
-        else {
-          this.report(diag("invalidProtocol", this.at(s.protocol.span), { text: s.protocol.text }));
+        if (p === "TCP" || p === "UDP" || p === "SCTP" || p === "ANY") {
+          protocol = p;
+          protocolGiven = true;
+        } else {
+          this.report("invalidProtocol", s.protocol.span, { text: s.protocol.text });
           ok = false;
           continue;
         }
       }
-      const v = s.port.value;
       if (s.port.variable) {
-        this.report(diag("invalidPort", this.at(s.port.span), { reason: `$${v} is a ruleset parameter and can only be used inside a ruleset` }));
-        ok = false;
-      } else if (typeof v === "string") {
+        const v = this.value({ text: `$${s.port.value}`, span: s.port.span }, ["port"]);
+        if (!v?.binding) {
+          ok = false;
+          continue;
+        }
+        const b = v.binding.value;
+        const bound = b.protocol?.text.toUpperCase() as ProtocolSpec | undefined;
+        if (bound && protocolGiven && bound !== protocol) {
+          this.report("invalidPort", s.span, { reason: `$${s.port.value} is ${b.text}/${b.protocol!.text}, which conflicts with /${s.protocol!.text}` });
+          ok = false;
+          continue;
+        }
+        const proto = bound ?? protocol;
+        if (b.form === "word") out.push({ port: b.text.toLowerCase(), protocol: proto });
+        else out.push({ port: Number(b.text), end: b.end, protocol: proto });
+        continue;
+      }
+      const v = s.port.value;
+      if (typeof v === "string") {
         if (!isValidPortName(v)) {
-          this.report(diag("invalidPort", this.at(s.port.span), { reason: `'${v}' is not a port name (at most 15 letters, digits and single '-', with at least one letter)` }));
+          this.report("invalidPort", s.port.span, { reason: `'${v}' is not a port name (at most 15 letters, digits and single '-', with at least one letter)` });
           ok = false;
         } else if (s.end) {
-          this.report(diag("invalidPort", this.at(s.span), { reason: "a named port cannot start a range" }));
+          this.report("invalidPort", s.span, { reason: "a named port cannot start a range" });
           ok = false;
         } else out.push({ port: v.toLowerCase(), protocol });
       } else if (v === 0) {
-        this.report(
-          diag("invalidPort", this.at(s.port.span), { reason: "port 0 means 'every port' to Cilium" }, { help: "Leave the port out to allow every port, or name the port you need." }),
-        );
+        this.report("invalidPort", s.port.span, { reason: "port 0 means 'every port' to Cilium" }, { help: "Leave the port out to allow every port, or name the port you need." });
         ok = false;
       } else if (v > 65535) {
-        this.report(diag("invalidPort", this.at(s.port.span), { reason: `${v} is above 65535` }));
+        this.report("invalidPort", s.port.span, { reason: `${v} is above 65535` });
         ok = false;
       } else if (s.end) {
         if (s.end.value > 65535) {
-          this.report(diag("invalidPort", this.at(s.end.span), { reason: `${s.end.value} is above 65535` }));
+          this.report("invalidPort", s.end.span, { reason: `${s.end.value} is above 65535` });
           ok = false;
         } else if (s.end.value <= v) {
-          this.report(diag("invalidPort", this.at(s.span), { reason: `the range ${v}-${s.end.value} is empty or backwards; write low-high` }));
+          this.report("invalidPort", s.span, { reason: `the range ${v}-${s.end.value} is empty or backwards; write low-high` });
           ok = false;
         } else out.push({ port: v, end: s.end.value, protocol });
       } else out.push({ port: v, protocol });
@@ -576,11 +833,9 @@ class RuleResolver {
   private checkPortsForPeer(peer: Peer, target: Target, ports: readonly PortReq[] | undefined, direction: "ingress" | "egress"): boolean {
     const named = (ports ?? []).find((p) => typeof p.port === "string");
     if (named && direction === "egress" && (peer.kind === "fqdn" || peer.kind === "cidr" || peer.kind === "entity")) {
-      this.report(
-        diag("invalidPort", this.at(target.span), {
-          reason: `the named port '${named.port}' cannot be resolved for ${describeTarget(target)}: named ports are looked up in the destination pods' container ports`,
-        }),
-      );
+      this.report("invalidPort", target.span, {
+        reason: `the named port '${named.port}' cannot be resolved for ${describeTarget(target)}: named ports are looked up in the destination pods' container ports`,
+      });
       return false;
     }
     return true;
@@ -590,7 +845,7 @@ class RuleResolver {
     const out: HttpRuleIr[] = [];
     let ok = true;
     const bad = (span: Span, reason: string) => {
-      this.report(diag("invalidHttpRule", this.at(span), { reason }));
+      this.report("invalidHttpRule", span, { reason });
       ok = false;
     };
     for (const r of clause.rules) {
@@ -614,42 +869,77 @@ class RuleResolver {
           if (problem) bad(lit.span, `the ${what} ${JSON.stringify(lit.value)} is not a valid RE2 regular expression: ${problem}`);
         }
       }
-      for (const h of r.headers) {
-        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+(: ?.*)?$/.test(h.value)) bad(h.span, `the header ${JSON.stringify(h.value)} must be "Name" or "Name: value"`);
-      }
+      for (const h of r.headers) if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+(: ?.*)?$/.test(h.value)) bad(h.span, `the header ${JSON.stringify(h.value)} must be "Name" or "Name: value"`);
       out.push({ method, path: r.path?.value, host: r.host?.value, headers: r.headers.map((h) => h.value), ast: r });
     }
     return ok ? out : null;
   }
 
-  private checkHttp(rule: RuleStmt, http: readonly HttpRuleIr[], ports: readonly PortReq[] | undefined, target: Target): boolean {
+  private checkHttp(rule: RuleStmt, ports: readonly PortReq[] | undefined): boolean {
     const span = rule.http!.keywordSpan;
+    if (rule.dns) {
+      this.report("l7NotAllowed", span, { reason: "a rule has either HTTP rules or DNS rules, not both (Cilium: one L7 protocol per port)" });
+      return false;
+    }
     if (rule.action === "deny") {
-      this.report(diag("l7NotAllowed", this.at(span), { reason: "deny rules are L3/L4 only in Cilium; deny the peer or port, or allow only the requests you want" }));
+      this.report("l7NotAllowed", span, { reason: "deny rules are L3/L4 only in Cilium; deny the peer or port, or allow only the requests you want" });
       return false;
     }
     if (!ports) {
-      this.report(
-        diag("l7NotAllowed", this.at(span), { reason: "HTTP rules need explicit TCP ports (Cilium rejects L7 rules on 'all ports')" }, { help: "Add the port the service listens on: port 8080" }),
-      );
+      this.report("l7NotAllowed", span, { reason: "HTTP rules need explicit TCP ports (Cilium rejects L7 rules on 'all ports')" }, { help: "Add the port the service listens on: port 8080" });
       return false;
     }
     const nonTcp = ports.find((p) => p.protocol !== "TCP");
     if (nonTcp) {
-      this.report(
-        diag("l7NotAllowed", this.at(span), {
-          reason: `HTTP rules apply only to TCP ports, and ${nonTcp.port}/${nonTcp.protocol.toLowerCase()} is not TCP${nonTcp.protocol === "ANY" ? " only" : ""}`,
-        }),
-      );
+      this.report("l7NotAllowed", span, {
+        reason: `HTTP rules apply only to TCP ports, and ${nonTcp.port}/${nonTcp.protocol.toLowerCase()} is not TCP${nonTcp.protocol === "ANY" ? " only" : ""}`,
+      });
       return false;
     }
-    void http;
-    void target;
+    return true;
+  }
+
+  /** DNS rule patterns: names or patterns with Cilium's wildcard rules. */
+  private resolveDns(rule: RuleStmt): string[] | null {
+    let ok = true;
+    const out: string[] = [];
+    for (const p of rule.dns!.patterns) {
+      const r = parseFqdn(p.value);
+      if (!r.ok) {
+        this.report("invalidHost", p.span, { text: p.value, reason: r.reason });
+        ok = false;
+        continue;
+      }
+      if (r.pattern.multi && !supports(this.ctx.config.cilium, "fqdnMultiLabelWildcard")) {
+        this.report("versionUnsupportedFeature", p.span, { feature: `the multi-label wildcard '**.' in ${p.value}`, version: this.ctx.config.cilium.text, need: FEATURE_NEEDS.fqdnMultiLabelWildcard });
+        ok = false;
+        continue;
+      }
+      out.push(r.pattern.text);
+    }
+    return ok ? out : null;
+  }
+
+  private checkDns(rule: RuleStmt, ports: readonly PortReq[] | undefined, direction: "ingress" | "egress"): boolean {
+    const span = rule.dns!.keywordSpan;
+    if (direction !== "egress" || rule.action !== "allow") {
+      this.report("l7NotAllowed", span, { reason: "DNS rules only exist on egress allow rules (Cilium rejects them on ingress and in deny rules)" });
+      return false;
+    }
+    if (!ports) {
+      this.report("l7NotAllowed", span, { reason: "DNS rules need the DNS port (port 53/any, or 5353 on OpenShift)" });
+      return false;
+    }
+    const bad = ports.find((p) => p.end !== undefined || p.protocol === "SCTP" || typeof p.port === "string");
+    if (bad) {
+      this.report("l7NotAllowed", span, { reason: `DNS rules need single numeric UDP/TCP ports, and ${bad.port}${bad.end ? `-${bad.end}` : ""}/${bad.protocol.toLowerCase()} is not one` });
+      return false;
+    }
     return true;
   }
 
   /** Blocklist and approvals for egress that leaves the cluster; returns the approvals used. */
-  private checkExternal(peer: Peer, target: Target, ports: readonly PortReq[] | undefined, direction: "ingress" | "egress", action: "allow" | "deny") {
+  private checkExternal(peer: Peer, target: Target, ports: readonly PortReq[] | undefined, direction: "ingress" | "egress", action: "allow" | "deny"): Approval[] {
     if (direction !== "egress" || action !== "allow") return [];
     const reg = this.ctx.approvals;
     if (!reg) return [];
@@ -669,54 +959,50 @@ class RuleResolver {
     const span = target.span;
     const blocked = findBlocked(reg, peer.kind === "entity" ? { kind: "everything" } : dest);
     if (blocked) {
-      this.report(
-        diag("blockedDestination", this.at(span), { destination: text, blocked: blocked.destinationText, reason: blocked.reason }, {
-          related: [{ file: blocked.file, span: blocked.span, message: "blocked here" }],
-        }),
-      );
+      this.report("blockedDestination", span, { destination: text, blocked: blocked.destinationText, reason: blocked.reason }, {
+        related: [{ file: blocked.file, span: blocked.span, message: "blocked here" }],
+      });
       return [];
     }
     const portSet = portSetOf(ports);
-    const cov = checkCoverage(reg, this.tenant.name, dest, portSet, this.ctx.today);
     const portsLabel = ports ? ` on ${portSet.toString()}` : " on all ports";
-    if (cov.ok) {
-      const soon = cov.used.filter((a) => daysBetween(this.ctx.today, a.expires) <= EXPIRY_WARNING_DAYS);
-      if (soon.length > 0) {
-        const first = soon.reduce((a, b) => (a.expires <= b.expires ? a : b));
-        this.report(
-          diag("approvalExpiringSoon", this.at(span), {
-            ids: soon.map((a) => a.id).join(", "),
-            date: first.expires,
-            days: daysBetween(this.ctx.today, first.expires),
-          }, { related: soon.map((a) => ({ file: a.file, span: a.span, message: `approval ${a.id}` })) }),
-        );
+    const used = new Map<string, Approval>();
+    for (const tenant of this.approvalTenants) {
+      const cov = checkCoverage(reg, tenant, dest, portSet, this.ctx.today);
+      if (cov.ok) {
+        for (const a of cov.used) used.set(a.id, a);
+        continue;
       }
-      return cov.used;
-    }
-    if (cov.reason === "expired") {
-      const last = cov.expired.reduce((a, b) => (a.expires >= b.expires ? a : b));
-      this.report(
-        diag("approvalExpired", this.at(span), { destination: text + portsLabel, ids: cov.expired.map((a) => a.id).join(", "), date: last.expires }, {
+      if (cov.reason === "expired") {
+        const last = cov.expired.reduce((a, b) => (a.expires >= b.expires ? a : b));
+        this.report("approvalExpired", span, { destination: text + portsLabel, ids: cov.expired.map((a) => a.id).join(", "), date: last.expires }, {
           related: cov.expired.map((a) => ({ file: a.file, span: a.span, message: `approval ${a.id}` })),
-        }),
-      );
+        });
+        return [];
+      }
+      const fixes: Fix[] = [];
+      if (this.ctx.approvalsSource && peer.kind !== "entity" && this.context.kind === "tenant") {
+        const draftDest = peer.kind === "fqdn" ? peer.pattern.text : formatPrefix(peer.prefix);
+        const fix = draftApprovalFix(this.ctx.approvalsSource, tenant, draftDest, portSet, this.ctx.today);
+        if (fix) fixes.push(fix);
+      }
+      const detail = this.context.kind === "baseline" ? `baseline ${this.context.baseline.name} applies to tenant ${tenant}${cov.detail ? `; ${cov.detail}` : ""}` : cov.detail;
+      this.report("unapprovedDestination", span, { destination: text, tenant, ports: portsLabel, detail }, { fixes });
       return [];
     }
-    const fixes: Fix[] = [];
-    if (this.ctx.approvalsSource && peer.kind !== "entity") {
-      const draftDest = peer.kind === "fqdn" ? peer.pattern.text : formatPrefix(peer.prefix);
-      const fix = draftApprovalFix(this.ctx.approvalsSource, this.tenant.name, draftDest, portSet, this.ctx.today);
-      if (fix) fixes.push(fix);
+    const list = [...used.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const soon = list.filter((a) => daysBetween(this.ctx.today, a.expires) <= EXPIRY_WARNING_DAYS);
+    if (soon.length > 0) {
+      const first = soon.reduce((a, b) => (a.expires <= b.expires ? a : b));
+      this.report("approvalExpiringSoon", span, { ids: soon.map((a) => a.id).join(", "), date: first.expires, days: daysBetween(this.ctx.today, first.expires) }, {
+        related: soon.map((a) => ({ file: a.file, span: a.span, message: `approval ${a.id}` })),
+      });
     }
-    this.report(
-      diag("unapprovedDestination", this.at(span), { destination: text, tenant: this.tenant.name, ports: portsLabel, detail: cov.detail }, { fixes }),
-    );
-    return [];
+    return list;
   }
 
   private checkBreadth(peer: Peer, target: Target, ports: readonly PortReq[] | undefined, rule: RuleStmt, direction: "ingress" | "egress"): void {
     if (rule.action !== "allow") return;
-    const at = this.at(target.span);
     let what: string | undefined;
     if (peer.kind === "entity") {
       if (peer.entity === "world") what = `entity world ${direction === "egress" ? "reaches every address outside the cluster" : "admits every address outside the cluster"}`;
@@ -728,26 +1014,33 @@ class RuleResolver {
     } else if (peer.kind === "fqdn") {
       const p = peer.pattern;
       if (p.all) what = "'*' matches every host name";
-      else if (p.labels.slice(0, -1).every((l) => l === "*") && (p.multi || p.labels.length >= 2))
-        what = `'${p.text}' matches every name under .${p.labels[p.labels.length - 1]}`;
-    }
-    if (what) this.report(diag("broadRule", at, { what }));
-    if (ports || rule.http) return;
-    const own =
-      peer.kind === "within" ||
-      (peer.kind === "pods" && peer.pods.tenant === this.tenant.name);
-    if (!own && !(peer.kind === "entity" && peer.entity === "none")) this.report(diag("allPorts", at, { peer: describeTarget(target), ingress: direction === "ingress" }));
-  }
-
-  get errorCount(): number {
-    return this.errors;
+      else if (p.labels.slice(0, -1).every((l) => l === "*") && (p.multi || p.labels.length >= 2)) what = `'${p.text}' matches every name under .${p.labels[p.labels.length - 1]}`;
+    } else if (peer.kind === "pods" && peer.pods.anyNamespace) what = `${peer.description} ${direction === "egress" ? "reaches" : "admits"} every pod of every tenant`;
+    if (what) this.report("broadRule", target.span, { what });
+    if (ports || rule.http || target.kind === "Approved") return;
+    const own = peer.kind === "within" || (peer.kind === "pods" && peer.pods.tenant === this.tenantName && this.context.kind === "tenant");
+    if (!own && !(peer.kind === "entity" && peer.entity === "none")) this.report("allPorts", target.span, { peer: describeTarget(target), ingress: direction === "ingress" });
   }
 }
 
-/** Resolves every rule of one tenant block. */
+/** Resolves every rule (and rule set use) of one tenant block. */
 export function resolveBlock(block: TenantBlock, ctx: ResolveContext): Atom[] {
-  const r = new RuleResolver(ctx, block);
+  const r = new RuleResolver(ctx, { kind: "tenant", tenant: block.tenant, unit: block.unit });
   const atoms: Atom[] = [];
-  for (const item of block.decl.body) if (item.kind === "Rule") atoms.push(...r.resolve(item));
+  for (const item of block.decl.body) {
+    if (item.kind === "Rule") atoms.push(...r.resolve(item));
+    else if (item.kind === "Use") atoms.push(...r.expand(item));
+  }
+  return atoms;
+}
+
+/** Resolves the rules of a baseline (its default deny comes from the binder and the rule sets it uses). */
+export function resolveBaseline(baseline: BaselineSymbol, ctx: ResolveContext): Atom[] {
+  const r = new RuleResolver(ctx, { kind: "baseline", baseline, unit: baseline.unit });
+  const atoms: Atom[] = [];
+  for (const item of baseline.decl.body) {
+    if (item.kind === "Rule") atoms.push(...r.resolve(item));
+    else if (item.kind === "Use") atoms.push(...r.expand(item));
+  }
   return atoms;
 }

@@ -174,7 +174,7 @@ describe("values Cilium would reject", () => {
   allow egress to api.stripe.com:https
 //                ^^^^^^^^^^^^^^^^^^^^ ZT3006
   allow ingress port $port from tenant checkout
-//                   ^^^^^ ZT3006
+//                   ^^^^^ ZT2023
 }
 `);
   });
