@@ -11,6 +11,10 @@ import { isValidDate } from "../registry.js";
 import { createNodeHost, decodeText } from "../host.js";
 import { createNodeOutputFs, planOutput, renderStream, writeOutput } from "../output.js";
 import { createProgram, discoverSources, type Program } from "../program.js";
+import { diffSnapshots, renderDiffMarkdown, renderDiffText, snapshotFromPolicies, snapshotFromProgram, type Snapshot } from "../diff.js";
+import type { Manifest } from "../emit.js";
+import { createGitHost, GitError } from "../git-host.js";
+import { parseAllDocuments } from "yaml";
 import { PROJECT_FILE, loadProject } from "../project.js";
 import { VERSION } from "../version.js";
 import { renderGithub, renderJson, renderSarif, renderText, summaryLine, type RenderContext } from "./render.js";
@@ -23,7 +27,7 @@ export interface CliIo {
   readonly stderrIsTTY: boolean;
 }
 
-const FORMATS = ["text", "json", "github", "sarif"] as const;
+const FORMATS = ["text", "json", "github", "sarif", "markdown"] as const;
 type Format = (typeof FORMATS)[number];
 
 export const HELP = `ztc ${VERSION}: zero-trust network policy for Kubernetes and Cilium
@@ -33,13 +37,16 @@ Usage:
                                       CiliumNetworkPolicies (one file each + kustomization.yaml)
   ztc check [DIR] [-f FORMAT]         type-check only and report diagnostics
   ztc fmt [--check] [PATH...]         format .zt files canonically (default: the project's sources)
+  ztc diff BASE [DIR] [-f FORMAT]     blast radius: what changes against BASE (a git ref, or a folder of
+                                      compiled policies): policies, tenants, namespaces, changed inputs
   ztc --help | --version
 
 DIR is a folder with a ztc.yaml (or below one); default: the current folder.
 
 Options:
   -o, --output PATH    output folder (default: 'output' in ztc.yaml); '-' writes one YAML stream to stdout
-  -f, --format FORMAT  diagnostics as text (default), json, github (workflow annotations) or sarif
+  -f, --format FORMAT  diagnostics as text (default), json, github (workflow annotations) or sarif;
+                       for diff: text (default), markdown (a pull-request comment) or json
       --today DATE     check approval expiry as of DATE (YYYY-MM-DD, UTC); also ZTC_TODAY
       --check          fmt: change nothing, exit 1 if a file is not formatted
   -q, --quiet          print errors only
@@ -144,7 +151,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const color = io.stderrIsTTY && !values["no-color"] && !io.env["NO_COLOR"];
   try {
     const fmt = (values.format ?? "text") as Format;
-    if (!FORMATS.includes(fmt)) throw new UsageError(`unknown format '${values.format}' (use ${FORMATS.join(", ")})`);
+    if (!FORMATS.includes(fmt) || (fmt === "markdown" && command !== "diff")) throw new UsageError(`unknown format '${values.format}' (use ${FORMATS.filter((f) => f !== "markdown").join(", ")}; diff also takes markdown)`);
     const today = values.today ?? io.env["ZTC_TODAY"];
     if (today !== undefined && !isValidDate(today)) throw new UsageError(`--today must be a date written YYYY-MM-DD, not '${today}'`);
     const quiet = values.quiet === true;
@@ -157,6 +164,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       }
       case "fmt":
         return runFmt(io, rest, { check: values.check === true, color, quiet });
+      case "diff": {
+        if (rest.length < 1 || rest.length > 2) throw new UsageError("diff takes BASE (a git ref or a folder of compiled policies) and optionally the project folder");
+        if (fmt === "github" || fmt === "sarif") throw new UsageError("diff writes text, markdown or json");
+        return runDiff(io, rest[0]!, rest[1] ?? ".", { fmt, today, color });
+      }
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
@@ -199,7 +211,11 @@ function runCompile(io: CliIo, command: "compile" | "check", dir: string, o: Com
     report(io, ctx, diagnostics, o.fmt, o.quiet);
     if (o.fmt === "text" && !o.quiet) {
       const tenants = new Set(program.getCheck()?.bound.blocks.map((b) => b.tenant.name) ?? []);
-      io.stderr(`ztc: checked ${program.units.length} file${program.units.length === 1 ? "" : "s"} (${tenants.size} tenant${tenants.size === 1 ? "" : "s"}): ${summaryLine(diagnostics)} in ${Date.now() - started} ms\n`);
+      const files = program.units.filter((u) => !u.path.startsWith("stdlib:")).length;
+      const stdlib = program.units.length - files;
+      io.stderr(
+        `ztc: checked ${files} file${files === 1 ? "" : "s"}${stdlib ? ` and ${stdlib} stdlib module${stdlib === 1 ? "" : "s"}` : ""} (${tenants.size} tenant${tenants.size === 1 ? "" : "s"}): ${summaryLine(diagnostics)} in ${Date.now() - started} ms\n`,
+      );
     }
     return exitCodeFor(diagnostics);
   }
@@ -247,11 +263,72 @@ function runCompile(io: CliIo, command: "compile" | "check", dir: string, o: Com
   if (o.fmt === "text" && !o.quiet) {
     const s = written.summary;
     const tenants = new Set(result.policies.map((p) => p.tenant).filter(Boolean));
+    const namespaced = result.policies.filter((p) => p.manifest.kind === "CiliumNetworkPolicy").length;
+    const clusterwide = result.policies.length - namespaced;
     io.stderr(
-      `ztc: ${result.policies.length} policies for ${tenants.size} tenant${tenants.size === 1 ? "" : "s"} -> ${label}/ ` +
+      `ztc: ${namespaced} ${namespaced === 1 ? "policy" : "policies"} for ${tenants.size} tenant${tenants.size === 1 ? "" : "s"}` +
+        `${clusterwide > 0 ? `, ${clusterwide} cluster-wide` : ""} -> ${label}/ ` +
         `(${s.written} written, ${s.unchanged} unchanged, ${s.removed} removed); ${summaryLine(all)} in ${Date.now() - started} ms\n`,
     );
   }
+  return 0;
+}
+
+/** Reads the CiliumNetworkPolicies of a folder of YAML files (a previous `ztc compile` output). */
+function readPolicyFolder(dir: string): Manifest[] {
+  const out: Manifest[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = nodePath.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.ya?ml$/.test(e.name))
+        for (const doc of parseAllDocuments(fs.readFileSync(p, "utf8"))) {
+          const v = (doc as { toJS(): unknown }).toJS() as Manifest | null;
+          if (v && (v.kind === "CiliumNetworkPolicy" || v.kind === "CiliumClusterwideNetworkPolicy")) out.push(v);
+        }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function runDiff(io: CliIo, base: string, dir: string, o: { fmt: Format; today: string | undefined; color: boolean }): number {
+  const root = findProjectRoot(nodePath.resolve(io.cwd, dir));
+  if (!root) {
+    io.stderr(`ztc: error ZT5014: no ztc.yaml found in ${dir} or its parent folders\n`);
+    return 2;
+  }
+  const head = createProgram(createNodeHost(root), { today: o.today });
+  const headResult = head.emit();
+  if (!headResult.ok) {
+    report(io, renderContext(io, head, root, o.color), headResult.diagnostics.filter((d) => d.severity === "error"), "text", false);
+    io.stderr("ztc: the working tree does not compile; fix it before diffing\n");
+    return 1;
+  }
+  let baseSnapshot: Snapshot;
+  const basePath = nodePath.resolve(io.cwd, base);
+  if (fs.existsSync(basePath) && fs.statSync(basePath).isDirectory()) {
+    baseSnapshot = { policies: snapshotFromPolicies(readPolicyFolder(basePath)) };
+  } else {
+    let baseProgram: Program;
+    try {
+      baseProgram = createProgram(createGitHost(root, base), { today: o.today });
+    } catch (e) {
+      io.stderr(`ztc: cannot read ${base}: ${e instanceof GitError ? e.message : (e as Error).message}\n  = help: BASE is a git revision (main, HEAD~1, a commit) or a folder with compiled policies\n`);
+      return 2;
+    }
+    if (!baseProgram.emit().ok) {
+      const errors = baseProgram.emit().diagnostics.filter((d) => d.severity === "error").length;
+      io.stderr(`ztc: ${base} does not compile (${errors} error${errors === 1 ? "" : "s"}); compare against a revision that does\n`);
+      return 1;
+    }
+    baseSnapshot = snapshotFromProgram(baseProgram);
+  }
+  const result = diffSnapshots(baseSnapshot, snapshotFromProgram(head), head.registries?.tenants);
+  const label = base;
+  if (o.fmt === "json") io.stdout(JSON.stringify({ base: label, ...result }, null, 2) + "\n");
+  else if (o.fmt === "markdown") io.stdout(renderDiffMarkdown(result, label));
+  else io.stdout(renderDiffText(result, label, true));
   return 0;
 }
 
