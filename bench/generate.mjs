@@ -1,5 +1,6 @@
-// Generates a deterministic policy repository for benchmarks: N tenants, 20 rules each, 2 approvals
-// each. Every rule is legal, so the benchmark measures the whole pipeline including the writes.
+// Generates a deterministic policy repository for benchmarks: N tenants, 20 rules each (three of
+// them through stdlib and shared rule sets), 2 approvals each, and a platform baseline for every
+// tenant. Every rule is legal, so the benchmark measures the whole pipeline including the writes.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -10,14 +11,20 @@ export function generate(dir, tenants = 1000) {
   const subnet = (i) => `10.${Math.floor(i / 256) % 256}.${i % 256}.0/24`;
   writeFileSync(
     join(dir, "ztc.yaml"),
-    `version: 1\nregistries:\n  tenants: registry/tenants.yaml\n  approvals: registry/approvals.yaml\nsources: ["tenants/**/*.zt"]\noutput: out\ncilium:\n  version: "1.19"\n`,
+    `version: 1\nregistries:\n  tenants: registry/tenants.yaml\n  approvals: registry/approvals.yaml\nsources: ["tenants/**/*.zt", "platform/**/*.zt"]\noutput: out\ncilium:\n  version: "1.19"\n`,
   );
-  const reg = ["tenants:"];
+  const reg = ["tenants:", "  platform:", "    platform: true", '    paths: ["platform/**"]'];
+  mkdirSync(join(dir, "platform"), { recursive: true });
+  writeFileSync(
+    join(dir, "platform/baseline.zt"),
+    'import "stdlib/baseline@1"\nimport "stdlib/within-namespace@1"\n\nbaseline defaults {\n  applies to all tenants\n  use zero-trust\n}\n\nbaseline batch {\n  applies to tenants where tier=batch\n  use within-namespace\n}\n',
+  );
+  writeFileSync(join(dir, "platform/shared.zt"), "export ruleset metrics-server() {\n  allow egress to service kube-system/metrics-server port 443\n}\n");
   const apps = ["approvals:"];
   for (let i = 0; i < tenants; i++) {
     const t = name(i);
     const ns = i % 5 === 0 ? `[${t}, ${t}-batch]` : `[${t}]`;
-    reg.push(`  ${t}:`, `    namespaces: ${ns}`, `    owners: [team-${t}]`, `    paths: ["tenants/${t}/**"]`);
+    reg.push(`  ${t}:`, `    namespaces: ${ns}`, `    owners: [team-${t}]`, `    paths: ["tenants/${t}/**"]`, `    labels: { tier: ${i % 5 === 0 ? "batch" : "web"} }`);
     apps.push(
       `  - id: APR-${i}-A`, `    destination: api-${i}.partner.example`, "    ports: [443/tcp]", `    tenants: [${t}]`,
       "    approved-by: secops", `    ticket: SEC-${i}`, "    expires: 2035-01-01",
@@ -34,15 +41,15 @@ export function generate(dir, tenants = 1000) {
       "allow egress from worker to api port 8080",
       "allow ingress to api port 8080 from worker",
       "allow ingress to api port 8443 from namespace ingress-nginx",
-      "allow ingress to api port 9090 from namespace monitoring workload app.kubernetes.io/name=prometheus",
+      "use prometheus-scrape for api",
       `allow egress from api to tenant ${next} workload api port 8080`,
       `allow ingress to api port 8080 from tenant ${prev} workload api`,
       `allow egress from api to tenant ${next} workload api port 8081`,
       `allow ingress to api port 8081 from tenant ${prev} workload api http GET "/v1/.*", POST "/v1/items"`,
       "allow ingress to db port 5432 from api",
       "allow egress from api to db port 5432",
-      "allow egress from worker to entity kube-apiserver port 6443",
-      "allow egress from api to service kube-system/metrics-server port 443",
+      "use kube-apiserver for worker",
+      "use shared.metrics-server for api",
       "deny egress to cidr 169.254.169.254/32",
       "allow within namespace port 7000",
       "allow ingress to worker port 9100 from namespace monitoring",
@@ -51,7 +58,7 @@ export function generate(dir, tenants = 1000) {
     mkdirSync(join(dir, "tenants", t), { recursive: true });
     writeFileSync(
       join(dir, "tenants", t, "policy.zt"),
-      `// generated tenant ${i}\ntenant ${t} {\n  workload api    = app=api\n  workload worker = app=worker, tier=batch\n  workload db     = app=db\n\n${rules.map((r) => `  ${r}`).join("\n")}\n}\n`,
+      `// generated tenant ${i}\nimport "stdlib/prometheus@1"\nimport "stdlib/kube-apiserver@1"\nimport "../../platform/shared.zt"\n\ntenant ${t} {\n  workload api    = app=api\n  workload worker = app=worker, tier=batch\n  workload db     = app=db\n\n${rules.map((r) => `  ${r}`).join("\n")}\n}\n`,
     );
   }
   reg.push("namespaces:", "  kube-system: {}", "  monitoring: {}", "  ingress-nginx: {}");

@@ -36,22 +36,25 @@ const files = (tenant: string) => {
 
 /** What a snippet compiles to: each policy's spec (without description), or its errors. */
 export function compileSnippet(zt: string): string {
-  const tenant = /\btenant\s+([a-z0-9-]+)/.exec(zt)?.[1] ?? "payments";
-  const host = createMemoryHost({ ...files(tenant), [`tenants/${tenant}/docs.zt`]: zt });
+  // Baselines are the platform team's: they go where the platform tenant may write, and show
+  // the cluster-wide policies they compile to.
+  const baseline = /^\s*baseline\s/m.test(zt);
+  const tenant = baseline ? "platform" : (/\btenant\s+([a-z0-9-]+)/.exec(zt)?.[1] ?? "payments");
+  const host = createMemoryHost({ ...files(tenant), [baseline ? "platform/docs.zt" : `tenants/${tenant}/docs.zt`]: zt });
   const result = createProgram(host, { today: DOC_TODAY }).emit();
   const errors = result.diagnostics.filter((d) => d.severity === "error" && d.code !== "ZT5017");
   if (!result.ok) return errors.map((d) => `# ${d.code}: ${d.message}`).join("\n") + "\n";
   const byName = new Map<string, { namespaces: string[]; yaml: string }>();
   for (const p of result.policies) {
-    if (p.tenant !== tenant || p.manifest.metadata.labels["ztc.io/policy"] === "default-deny") continue;
-    const yaml = toYaml({ specs: p.manifest.specs ?? [] } as never);
+    if (baseline ? p.manifest.kind !== "CiliumClusterwideNetworkPolicy" : p.tenant !== tenant || p.manifest.metadata.labels["ztc.io/policy"] === "default-deny") continue;
+    const yaml = toYaml((p.manifest.spec ? { spec: p.manifest.spec } : { specs: p.manifest.specs ?? [] }) as never);
     const key = `${p.manifest.metadata.name}\u0000${yaml}`;
     const entry = byName.get(key) ?? { namespaces: [], yaml };
-    entry.namespaces.push(p.manifest.metadata.namespace ?? "(cluster-wide)");
+    entry.namespaces.push(p.manifest.metadata.namespace ?? "");
     byName.set(key, entry);
   }
   return [...byName.entries()]
-    .map(([key, e]) => `# ${key.split("\u0000")[0]} (namespace${e.namespaces.length > 1 ? "s" : ""} ${e.namespaces.join(", ")})\n${e.yaml}`)
+    .map(([key, e]) => `# ${key.split("\u0000")[0]} (${baseline ? "cluster-wide" : `namespace${e.namespaces.length > 1 ? "s" : ""} ${e.namespaces.join(", ")}`})\n${e.yaml}`)
     .join("");
 }
 

@@ -31,21 +31,21 @@ try {
 
   const compile = ztc(["compile", repo]);
   const files = readdirSync(join(repo, "out"), { recursive: true }).filter((f) => String(f).endsWith(".yaml"));
-  check(`compile the example (exit 0, ${files.length} files, ${compile.ms.toFixed(0)} ms)`, compile.status === 0 && files.length === 11, compile.stderr);
+  check(`compile the example (exit 0, ${files.length} files, ${compile.ms.toFixed(0)} ms)`, compile.status === 0 && files.length === 12, compile.stderr);
 
   const again = ztc(["compile"], join(repo, "tenants/payments"));
-  check("compile from a subfolder finds ztc.yaml and changes nothing", again.status === 0 && again.stderr.includes("0 written, 11 unchanged"), again.stderr);
+  check("compile from a subfolder finds ztc.yaml and changes nothing", again.status === 0 && again.stderr.includes("0 written, 12 unchanged"), again.stderr);
 
   const stream = ztc(["compile", repo, "-o", "-", "-q"]);
   const docs = parseAllDocuments(stream.stdout);
-  check("-o - writes a YAML stream of 10 policies", stream.status === 0 && docs.length === 10 && docs.every((d) => d.errors.length === 0), stream.stderr);
+  check("-o - writes a YAML stream of 11 policies", stream.status === 0 && docs.length === 11 && docs.every((d) => d.errors.length === 0), stream.stderr);
 
   const json = ztc(["check", repo, "--format", "json"]);
   let parsed;
   try {
     parsed = JSON.parse(json.stdout);
   } catch {}
-  check("check --format json", json.status === 0 && parsed?.summary?.warnings === 3, json.stdout + json.stderr);
+  check("check --format json", json.status === 0 && parsed?.summary?.warnings === 4, json.stdout + json.stderr);
 
   writeFileSync(join(repo, "tenants/checkout/broken.zt"), "tenant checkout allow egress to api.evil.example:443\n");
   const broken = ztc(["compile", repo]);
