@@ -47,6 +47,21 @@ try {
   } catch {}
   check("check --format json", json.status === 0 && parsed?.summary?.warnings === 4, json.stdout + json.stderr);
 
+  const git = (...args) => spawnSync("git", ["-c", "user.email=ci@example.org", "-c", "user.name=ci", ...args], { cwd: repo, encoding: "utf8" });
+  git("init", "-q");
+  git("add", "-A");
+  const committed = git("commit", "-qm", "base");
+  const module = join(repo, "platform/stdlib/prometheus@1.zt");
+  const original = readFileSync(module, "utf8");
+  writeFileSync(module, original.replace("port: port = 9090", "port: port = 9091"));
+  const diff = ztc(["diff", "HEAD", repo, "-f", "markdown"]);
+  check(
+    "diff HEAD: a stdlib module change shows every tenant it touches",
+    committed.status === 0 && diff.status === 0 && diff.stdout.includes("touching **2 tenants** (`ledger`, `payments`)") && diff.stdout.includes("| changed | `module platform/stdlib/prometheus@1.zt` | ledger, payments |"),
+    committed.stderr + diff.stdout + diff.stderr,
+  );
+  writeFileSync(module, original);
+
   writeFileSync(join(repo, "tenants/checkout/broken.zt"), "tenant checkout allow egress to api.evil.example:443\n");
   const broken = ztc(["compile", repo]);
   check(
