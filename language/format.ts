@@ -1,7 +1,7 @@
 /**
  * The canonical formatter behind `ztc fmt` and the editor's "Format Document". It re-emits the
  * tokens of a file with canonical spacing, one statement per line, two-space indentation inside
- * tenant blocks and at most one blank line in a row. It never reorders or drops anything: every
+ * tenant, baseline and rule set blocks and at most one blank line in a row. It never reorders or drops anything: every
  * comment stays, on its line or on its own line, and the parse tree is unchanged (tested).
  */
 import type { IToken } from "chevrotain";
@@ -38,24 +38,85 @@ interface Layout {
   /** Offsets of block braces. */
   readonly opens: Set<number>;
   readonly closes: Set<number>;
-  /** `=` tokens that separate a workload name from its selector (written " = "). */
+  /** `=` tokens that separate a workload name from its selector, or a parameter from its default (written " = "). */
   readonly spacedEquals: Set<number>;
+  /** Column to pad to before a workload's " = ", so consecutive declarations line up (as gofmt does). */
+  readonly padBefore: Map<number, number>;
+  /** `:` of parameters and arguments (written ": "). */
+  readonly spacedColons: Set<number>;
+  /** `(` right after a rule set's name (written without a space before it). */
+  readonly tightParens: Set<number>;
   /** Spans of single statements: a comment inside one is a continuation of it. */
   readonly statements: { start: number; end: number }[];
 }
 
-function layout(ast: SourceFileAst, tokens: readonly IToken[]): Layout {
-  const l: Layout = { lineStarts: new Set(), opens: new Set(), closes: new Set(), spacedEquals: new Set(), statements: [] };
+/** The first token of `type` at or after `from` and before `before`. */
+function tokenAfter(tokens: readonly IToken[], from: number, before: number, type: unknown): IToken | undefined {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.startOffset < from) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < tokens.length && tokens[i]!.startOffset < before; i++) if (tokens[i]!.tokenType === type) return tokens[i];
+  return undefined;
+}
+
+function layout(ast: SourceFileAst, tokens: readonly IToken[], text: string): Layout {
+  const l: Layout = {
+    lineStarts: new Set(),
+    opens: new Set(),
+    closes: new Set(),
+    spacedEquals: new Set(),
+    padBefore: new Map(),
+    spacedColons: new Set(),
+    tightParens: new Set(),
+    statements: [],
+  };
   const statement = (s: { span: { start: number; end: number } }, name?: { span: { end: number } }) => {
     l.lineStarts.add(s.span.start);
     l.statements.push(s.span);
     if (name) {
-      const eq = tokens.find((t) => t.startOffset >= name.span.end && t.tokenType === T.Equals);
-      if (eq && eq.startOffset < s.span.end) l.spacedEquals.add(eq.startOffset);
+      const eq = tokenAfter(tokens, name.span.end, s.span.end, T.Equals);
+      if (eq) l.spacedEquals.add(eq.startOffset);
     }
   };
+  const callParts = (name: { span: { end: number } } | undefined, end: number, parts: readonly { span: { start: number; end: number } }[]) => {
+    if (!name) return;
+    const paren = tokenAfter(tokens, name.span.end, end, T.LParen);
+    if (paren && paren.startOffset === name.span.end) l.tightParens.add(paren.startOffset);
+    else if (paren && !/[^ \t]/.test(text.slice(name.span.end, paren.startOffset))) l.tightParens.add(paren.startOffset);
+    for (const p of parts) {
+      const colon = tokenAfter(tokens, p.span.start, p.span.end, T.Colon);
+      if (colon) l.spacedColons.add(colon.startOffset);
+    }
+  };
+  /** Consecutive workload declarations (no blank line between) get their '=' aligned. */
+  const alignWorkloads = (members: readonly { kind: string; span: { start: number; end: number } }[]) => {
+    let run: { name: { text: string }; eq: number }[] = [];
+    let lastEnd = -1;
+    const close = () => {
+      const width = Math.max(...run.map((r) => r.name.text.length));
+      if (run.length > 1) for (const r of run) l.padBefore.set(r.eq, width - r.name.text.length);
+      run = [];
+    };
+    for (const m of members) {
+      const w = m as { kind: string; span: { start: number; end: number }; name?: { text: string; span: { end: number } } };
+      const eq = w.kind === "Workload" && w.name ? tokenAfter(tokens, w.name.span.end, w.span.end, T.Equals) : undefined;
+      const adjacent = lastEnd >= 0 && newlinesBetween(text, lastEnd, m.span.start) === 1;
+      if (!eq || !w.name || !adjacent) close();
+      if (eq && w.name) run.push({ name: w.name, eq: eq.startOffset });
+      lastEnd = m.span.end;
+    }
+    close();
+  };
+  const useParts = (u: { kind: string; span: { end: number }; name?: { span: { end: number } }; args?: readonly { span: { start: number; end: number } }[] }) => {
+    if (u.kind === "Use") callParts(u.name, u.span.end, u.args ?? []);
+  };
   for (const item of ast.items) {
-    if (item.kind !== "Tenant" || !item.block) {
+    const block = (item.kind === "Tenant" && item.block) || item.kind === "Baseline" || item.kind === "Ruleset";
+    if (!block) {
       statement(item, item.kind === "Workload" ? item.name : undefined);
       continue;
     }
@@ -65,7 +126,18 @@ function layout(ast: SourceFileAst, tokens: readonly IToken[]): Layout {
       l.closes.add(item.closeBrace.start);
       l.lineStarts.add(item.closeBrace.start);
     }
-    for (const member of item.body) statement(member, member.kind === "Workload" ? member.name : undefined);
+    for (const member of item.body) {
+      statement(member, member.kind === "Workload" ? member.name : undefined);
+      useParts(member);
+    }
+    if (item.kind === "Ruleset") {
+      callParts(item.name, item.openBrace?.start ?? item.span.end, item.params);
+      for (const p of item.params) if (p.default && p.type) {
+        const eq = tokenAfter(tokens, p.type.span.end, p.span.end, T.Equals);
+        if (eq) l.spacedEquals.add(eq.startOffset);
+      }
+    }
+    if (item.kind === "Tenant") alignWorkloads(item.body);
   }
   return l;
 }
@@ -75,7 +147,7 @@ export function format(text: string, file = ""): FormatResult {
   const parsed = parse(text, file);
   if (parsed.diagnostics.some((d) => d.severity === "error")) return { ok: false, diagnostics: parsed.diagnostics };
   const { tokens } = lexAll(text);
-  const l = layout(parsed.ast, tokens);
+  const l = layout(parsed.ast, tokens, text);
   const inside = (offset: number) => l.statements.some((s) => offset > s.start && offset < s.end);
 
   const lines: string[] = [];
@@ -110,14 +182,19 @@ export function format(text: string, file = ""): FormatResult {
         afterOpen = true; // no blank line before a closing brace
       }
       if (l.lineStarts.has(t.startOffset)) begin(depth, blank, t.image);
-      else if (!curHas) begin(depth + 1, false, t.image);
+      // A line break the author put inside a statement stays, as a continuation line.
+      else if (!curHas || (gap > 0 && !l.closes.has(t.startOffset) && !(t.tokenType === T.LBrace && l.opens.has(t.startOffset)))) begin(depth + 1, false, t.image);
       else {
-        const spaced = l.spacedEquals.has(t.startOffset) || (prev !== undefined && l.spacedEquals.has(prev.startOffset));
+        const spaced =
+          l.spacedEquals.has(t.startOffset) ||
+          (prev !== undefined && l.spacedEquals.has(prev.startOffset)) ||
+          (prev !== undefined && l.spacedColons.has(prev.startOffset));
         const tight =
-          !spaced &&
-          prev !== undefined &&
-          (NO_SPACE_BEFORE.has(t.tokenType) || NO_SPACE_AFTER.has(prev.tokenType) || SELECTOR_OPS.has(t.tokenType) || SELECTOR_OPS.has(prev.tokenType));
-        cur += (tight ? "" : " ") + t.image;
+          l.tightParens.has(t.startOffset) ||
+          (!spaced &&
+            prev !== undefined &&
+            (NO_SPACE_BEFORE.has(t.tokenType) || NO_SPACE_AFTER.has(prev.tokenType) || SELECTOR_OPS.has(t.tokenType) || SELECTOR_OPS.has(prev.tokenType)));
+        cur += (tight ? "" : " ".repeat(1 + (l.padBefore.get(t.startOffset) ?? 0))) + t.image;
       }
       if (t.tokenType === T.LBrace && l.opens.has(t.startOffset)) {
         depth++;

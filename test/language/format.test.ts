@@ -1,4 +1,6 @@
 import fc from "fast-check";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { format } from "../../language/format.js";
 import { parse, type SourceFileAst } from "../../language/index.js";
@@ -34,7 +36,7 @@ tenant payments allow egress   files.stripe.com:443
 `;
     expect(fmt(input)).toBe(`// payments
 tenant payments {
-  workload api = app=payments-api
+  workload api    = app=payments-api
   workload worker = app=w, tier in (a, b) in namespace payments-batch // pinned
 
   allow egress api.stripe.com:443
@@ -45,6 +47,51 @@ tenant payments {
 }
 tenant payments allow egress files.stripe.com:443
 `);
+  });
+
+  it("lays out rule sets, baselines and uses, and aligns consecutive workloads", () => {
+    const input = `import "stdlib/dns@1"
+export ruleset scrape ( port : port=9090, ns:namespace = monitoring ) { allow ingress port $port from namespace $ns
+use dns( port : 53/any ) }
+baseline defaults { applies to all tenants
+  default deny ingress , egress
+use scrape(port:9100) }
+tenant payments {
+  workload api=app=payments-api
+  workload worker = app=payments-worker
+
+  workload db = app=db
+  use scrape ( port: 8080 ) for api , worker
+}
+`;
+    expect(fmt(input)).toBe(`import "stdlib/dns@1"
+export ruleset scrape(port: port = 9090, ns: namespace = monitoring) {
+  allow ingress port $port from namespace $ns
+  use dns(port: 53/any)
+}
+baseline defaults {
+  applies to all tenants
+  default deny ingress, egress
+  use scrape(port: 9100)
+}
+tenant payments {
+  workload api    = app=payments-api
+  workload worker = app=payments-worker
+
+  workload db = app=db
+  use scrape(port: 8080) for api, worker
+}
+`);
+  });
+
+  it("leaves every bundled stdlib module and the example repository formatted", () => {
+    const root = join(import.meta.dirname, "../..");
+    const files = [...readdirSync(join(root, "stdlib")).map((f) => `stdlib/${f}`), ...readdirSync(join(root, "examples/acme"), { recursive: true }).map((f) => `examples/acme/${String(f)}`)].filter((f) => f.endsWith(".zt"));
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const text = readFileSync(join(root, f), "utf8");
+      expect(fmt(text), f).toBe(text);
+    }
   });
 
   it("refuses files with syntax errors and changes nothing", () => {
