@@ -1,0 +1,498 @@
+/**
+ * The evaluator: the verdict for a flow under a set of CNPs/CCNPs, with the entries that decided it.
+ *
+ * Indexes, mirroring how the agent itself computes policy:
+ * - rules by subject: CNP rules by namespace (a CNP selects only its own namespace, B3), CCNP
+ *   endpoint rules and host (nodeSelector) rules in their own lists;
+ * - per subject identity (memoised): the rules selecting it, its per-direction default deny (B1) and
+ *   its allow and deny entries, like the agent's per-endpoint policy;
+ * - per subject and peer identity (memoised): the entries whose L3 part matches, like the selector
+ *   cache; only the L4/L7 part is decided per flow.
+ */
+import { matchesName, type FqdnPattern } from "../net/fqdn.js";
+import { identityOf, selects, selectsNode, type Identity } from "./identity.js";
+import type {
+  Decision,
+  Direction,
+  DirectionDecision,
+  DirectionReason,
+  Endpoint,
+  EntryRef,
+  Flow,
+  HttpRequest,
+  HttpRuleJson,
+  L7Decision,
+  L7Rule,
+  PolicyId,
+  Verdict,
+} from "./model.js";
+import { readPolicies, type Block, type Entry, type EvaluatorOptions, type PeerPart, type PolicyProblem, type PortItem, type Rule } from "./policy.js";
+
+interface PeerMatch {
+  readonly allows: readonly Entry[];
+  readonly denies: readonly Entry[];
+  readonly notes: readonly string[];
+}
+
+interface DirPolicy {
+  /** Some rule selects the subject (so it is enforced, default deny or not). */
+  readonly selected: boolean;
+  readonly defaultDeny: boolean;
+  readonly defaultDenyBy: readonly EntryRef[];
+  readonly allows: readonly Entry[];
+  readonly denies: readonly Entry[];
+  /** Egress: the DNS-proxy rules (allow entries with L7 dns) that toFQDNs depends on (B4). */
+  readonly dnsRules: readonly { readonly ref: EntryRef; readonly pattern: FqdnPattern | undefined; readonly text: string }[];
+  readonly peers: Map<string, PeerMatch>;
+}
+
+interface EndpointPolicy {
+  /** Why the subject is not enforced at all, if it is not. */
+  readonly notEnforced?: string | undefined;
+  readonly ingress: DirPolicy;
+  readonly egress: DirPolicy;
+}
+
+const MAX_CACHE = 50_000;
+
+function inBlock(b: Block, id: Identity): boolean {
+  const a = id.address;
+  if (!a || a.family !== b.family) return false;
+  const bits = b.family === 4 ? 32 : 128;
+  const under = (addr: bigint, len: number) => addr >> BigInt(bits - len) === a.addr >> BigInt(bits - len);
+  if (!under(b.addr, b.len)) return false;
+  return !b.except.some((e) => e.family === a.family && under(e.addr, e.len));
+}
+
+const CLUSTER_RESERVED = new Set(["host", "remote-node", "init", "ingress", "health", "unmanaged", "kube-apiserver"]);
+
+/** B5: which identities an entity selects. */
+export function entityMatches(entity: string, id: Identity, localCluster: string): boolean {
+  switch (entity) {
+    case "all":
+      return true;
+    case "none":
+      return false;
+    case "world":
+      return id.kind === "world";
+    case "world-ipv4":
+      return id.kind === "world" && id.address?.family !== 6;
+    case "world-ipv6":
+      return id.kind === "world" && id.address?.family !== 4;
+    case "cluster":
+      return (id.kind === "reserved" && CLUSTER_RESERVED.has(id.entity!)) || (id.kind === "pod" && id.cluster === localCluster);
+    case "cluster-mesh":
+      // Newer Cilium: the local cluster plus the pods of every remote cluster (inferred from identity aggregation).
+      return (id.kind === "reserved" && CLUSTER_RESERVED.has(id.entity!)) || id.kind === "pod";
+    default:
+      return id.kind === "reserved" && id.entity === entity;
+  }
+}
+
+// ---- L7
+
+const regexCache = new Map<string, RegExp | null>();
+
+/** Envoy matches method, path and host as RE2 regexes against the whole value (B9). */
+export function fullMatch(pattern: string, value: string): boolean {
+  let re = regexCache.get(pattern);
+  if (re === undefined) {
+    let src = pattern.replace(/\(\?P</g, "(?<");
+    let flags = "u";
+    if (src.startsWith("(?i)")) {
+      src = src.slice(4);
+      flags += "i";
+    }
+    try {
+      re = new RegExp(`^(?:${src})$`, flags);
+    } catch {
+      try {
+        re = new RegExp(`^(?:${src})$`, flags.replace("u", ""));
+      } catch {
+        re = null;
+      }
+    }
+    if (regexCache.size > 10_000) regexCache.clear();
+    regexCache.set(pattern, re);
+  }
+  return re !== null && re.test(value);
+}
+
+function header(req: HttpRequest, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(req.headers ?? {})) if (k.toLowerCase() === lower) return v;
+  if (lower === ":authority" || lower === "host") return req.host;
+  if (lower === ":method") return req.method;
+  if (lower === ":path") return req.path;
+  return undefined;
+}
+
+/** One HTTP rule against a request: every given field must match (B9). */
+export function httpRuleMatches(rule: HttpRuleJson, req: HttpRequest): boolean {
+  if (rule.method !== undefined && rule.method !== "" && (req.method === undefined || !fullMatch(rule.method, req.method))) return false;
+  if (rule.path !== undefined && rule.path !== "" && (req.path === undefined || !fullMatch(rule.path, req.path))) return false;
+  if (rule.host !== undefined && rule.host !== "" && (req.host === undefined || !fullMatch(rule.host, req.host))) return false;
+  for (const h of rule.headers ?? []) {
+    // Cilium splits "Name: value" at the first space and trims the ':' (envoy_l7_rules_translator.go).
+    const sp = h.indexOf(" ");
+    if (sp < 0) {
+      if (header(req, h) === undefined) return false;
+    } else if (header(req, h.slice(0, sp).replace(/:+$/, "")) !== h.slice(sp + 1)) return false;
+  }
+  for (const hm of rule.headerMatches ?? []) {
+    // A mismatch action (LOG, ADD, DELETE, REPLACE) handles the request instead of rejecting it.
+    if (hm.mismatch) continue;
+    if (hm.secret !== undefined) continue;
+    const v = header(req, hm.name);
+    if (hm.value === undefined || hm.value === "" ? v === undefined : v !== hm.value) return false;
+  }
+  return true;
+}
+
+// ---- the evaluator
+
+const NOT_ENFORCED_DIR: DirPolicy = { selected: false, defaultDeny: false, defaultDenyBy: [], allows: [], denies: [], dnsRules: [], peers: new Map() };
+
+export class Evaluator {
+  readonly problems: readonly PolicyProblem[];
+  readonly rules: readonly Rule[];
+  private readonly byNamespace = new Map<string, Rule[]>();
+  private readonly clusterwide: Rule[] = [];
+  private readonly hostRules: Rule[] = [];
+  private readonly identities = new WeakMap<Endpoint, Identity>();
+  private readonly policies = new Map<string, EndpointPolicy>();
+  private readonly cluster: string;
+  private readonly memoize: boolean;
+
+  constructor(
+    objects: readonly unknown[],
+    readonly options: EvaluatorOptions = {},
+  ) {
+    const read = readPolicies(objects, options);
+    this.problems = read.problems;
+    this.rules = read.rules;
+    this.cluster = options.clusterName ?? "default";
+    this.memoize = options.memoize ?? true;
+    for (const r of read.rules) {
+      if (r.subject.kind === "nodes") this.hostRules.push(r);
+      else if (r.namespace !== undefined) {
+        const l = this.byNamespace.get(r.namespace);
+        if (l) l.push(r);
+        else this.byNamespace.set(r.namespace, [r]);
+      } else this.clusterwide.push(r);
+    }
+  }
+
+  identity(e: Endpoint): Identity {
+    let id = this.identities.get(e);
+    if (!id) {
+      id = identityOf(e, this.cluster);
+      this.identities.set(e, id);
+    }
+    return id;
+  }
+
+  /** The rules that select an identity as their subject. */
+  selecting(id: Identity): Rule[] {
+    if (id.kind === "pod") {
+      const out: Rule[] = [];
+      for (const r of this.byNamespace.get(id.namespace!) ?? []) if (selects(r.subject.selector, id)) out.push(r);
+      for (const r of this.clusterwide) if (selects(r.subject.selector, id)) out.push(r);
+      return out;
+    }
+    if (id.kind === "reserved" && (id.entity === "host" || id.entity === "remote-node")) return this.hostRules.filter((r) => selectsNode(r.subject.selector, id));
+    if (id.kind === "reserved" && (id.entity === "health" || id.entity === "ingress" || id.entity === "init"))
+      return this.clusterwide.filter((r) => selects(r.subject.selector, id));
+    return [];
+  }
+
+  private endpointPolicy(id: Identity): EndpointPolicy {
+    let p = this.memoize ? this.policies.get(id.key) : undefined;
+    if (p) return p;
+    p = this.computeEndpointPolicy(id);
+    if (this.memoize) {
+      if (this.policies.size >= MAX_CACHE) this.policies.clear();
+      this.policies.set(id.key, p);
+    }
+    return p;
+  }
+
+  private computeEndpointPolicy(id: Identity): EndpointPolicy {
+    let notEnforced: string | undefined;
+    if (id.kind === "world") notEnforced = "outside the cluster (world): no Cilium policy applies to it";
+    else if (id.kind === "reserved" && (id.entity === "kube-apiserver" || id.entity === "unmanaged"))
+      notEnforced = `${id.entity} is not a Cilium endpoint: no policy applies to it`;
+    else if (id.kind === "reserved" && (id.entity === "host" || id.entity === "remote-node") && this.options.hostFirewall === false)
+      notEnforced = "the host firewall is off: host policies are not enforced (B6)";
+    else if (id.kind === "pod" && id.cluster !== this.cluster) notEnforced = `a pod of cluster ${id.cluster}: its own cluster's policies apply there, not these`;
+    if (notEnforced) return { notEnforced, ingress: NOT_ENFORCED_DIR, egress: NOT_ENFORCED_DIR };
+    const rules = this.selecting(id);
+    return { ingress: this.dirPolicy(rules, "ingress"), egress: this.dirPolicy(rules, "egress") };
+  }
+
+  private dirPolicy(rules: readonly Rule[], dir: Direction): DirPolicy {
+    const deny = dir === "ingress" ? "ingressDeny" : "egressDeny";
+    const defaultDenyBy: EntryRef[] = [];
+    const allows: Entry[] = [];
+    const denies: Entry[] = [];
+    const dnsRules: DirPolicy["dnsRules"][number][] = [];
+    for (const r of rules) {
+      allows.push(...r.sections[dir]);
+      denies.push(...r.sections[deny]);
+      if (r.defaultDeny[dir]) {
+        const first = r.sections[dir][0] ?? r.sections[deny][0];
+        defaultDenyBy.push(
+          first?.ref ?? { policy: r.policy, rule: r.rule, section: dir, entry: -1, path: `${r.rule === "spec" ? "spec" : r.rule}.enableDefaultDeny.${dir}`, sources: [] },
+        );
+      }
+      if (dir === "egress")
+        for (const e of r.sections.egress)
+          if (e.l4?.kind === "ports") for (const it of e.l4.items) for (const d of it.l7?.dns ?? []) dnsRules.push({ ref: e.ref, pattern: d.pattern, text: d.text });
+    }
+    return { selected: rules.length > 0, defaultDeny: defaultDenyBy.length > 0, defaultDenyBy, allows, denies, dnsRules, peers: new Map() };
+  }
+
+  private partMatches(part: PeerPart, peer: Identity, dp: DirPolicy, notes: string[]): boolean {
+    switch (part.kind) {
+      case "selector":
+        return selects(part.selector, peer);
+      case "node":
+        return peer.kind === "reserved" && (peer.entity === "host" || peer.entity === "remote-node") && selectsNode(part.selector, peer);
+      case "entity":
+        return entityMatches(part.entity, peer, this.cluster);
+      case "cidr": {
+        // CIDR rules never match Cilium-managed pods or nodes (B7).
+        const eligible = peer.kind === "world" || (this.options.cidrMatchesNodes === true && peer.kind === "reserved" && (peer.entity === "host" || peer.entity === "remote-node"));
+        if (!eligible) return false;
+        if (!peer.address) {
+          if (peer.names.length === 0) notes.push(`CIDR ${part.block.text} cannot be decided: the peer's address is not known`);
+          return false;
+        }
+        return inBlock(part.block, peer);
+      }
+      case "fqdn": {
+        // toFQDNs never matches in-cluster peers, and only names the DNS proxy let through have addresses (B4).
+        if (peer.kind !== "world") return false;
+        const names = peer.names.filter((n) => matchesName(part.pattern, n));
+        if (names.length === 0) return false;
+        if (dp.dnsRules.length === 0) {
+          notes.push(`toFQDNs ${part.text} matches ${names[0]}, but no egress rule of the subject sends DNS through Cilium's DNS proxy, so Cilium never learns its addresses (B4)`);
+          return false;
+        }
+        const proxied = names.find((n) => dp.dnsRules.some((d) => d.pattern !== undefined && matchesName(d.pattern, n)));
+        if (!proxied) {
+          notes.push(`toFQDNs ${part.text} matches ${names[0]}, but the subject's DNS rules refuse that name, so Cilium never learns its addresses (B4)`);
+          return false;
+        }
+        return true;
+      }
+    }
+  }
+
+  private entryL3(e: Entry, peer: Identity, dp: DirPolicy, notes: string[]): boolean {
+    if (e.note) notes.push(`${e.ref.path} of ${policyText(e.ref.policy)}: ${e.note}`);
+    if (e.l3 === "any") return true;
+    for (const part of e.l3) if (this.partMatches(part, peer, dp, notes)) return true;
+    return false;
+  }
+
+  private peerMatch(dp: DirPolicy, peer: Identity): PeerMatch {
+    let m = this.memoize ? dp.peers.get(peer.key) : undefined;
+    if (m) return m;
+    const notes: string[] = [];
+    m = {
+      allows: dp.allows.filter((e) => this.entryL3(e, peer, dp, notes)),
+      denies: dp.denies.filter((e) => this.entryL3(e, peer, dp, notes)),
+      notes: [...new Set(notes)],
+    };
+    if (this.memoize) {
+      if (dp.peers.size >= MAX_CACHE) dp.peers.clear();
+      dp.peers.set(peer.key, m);
+    }
+    return m;
+  }
+
+  /** Decides one direction: `subject`'s policy about traffic with `peer`. */
+  private direction(dir: Direction, subject: Identity, peer: Identity, flow: Flow, destination: Identity): DirectionDecision {
+    const ep = this.endpointPolicy(subject);
+    const base = { direction: dir, defaultDenyBy: [] as EntryRef[], allowedBy: [] as EntryRef[], deniedBy: [] as EntryRef[] };
+    if (ep.notEnforced) return { ...base, verdict: "allowed", reason: "not-enforced", defaultDeny: false, notes: [ep.notEnforced] };
+    if (this.options.policyEnforcement === "never")
+      return { ...base, verdict: "allowed", reason: "enforcement-disabled", defaultDeny: false, notes: ["policy enforcement is 'never'"] };
+    const dp = ep[dir];
+    const notes: string[] = [];
+    let defaultDeny = dp.defaultDeny;
+    if (this.options.policyEnforcement === "always" && !defaultDeny) {
+      defaultDeny = true;
+      notes.push("policy enforcement is 'always': every endpoint is default-deny (B1)");
+    }
+    if (subject.kind === "reserved" && subject.entity === "init" && !defaultDeny) {
+      defaultDeny = true;
+      notes.push("endpoints with reserved:init are always default-deny (B1)");
+    }
+    const pm = this.peerMatch(dp, peer);
+    notes.push(...pm.notes);
+    const deniedBy = pm.denies.filter((e) => l4Matches(e, flow, destination, notes) !== undefined).map((e) => e.ref);
+    const common = { direction: dir, defaultDeny, defaultDenyBy: dp.defaultDenyBy };
+    if (deniedBy.length > 0) return { ...common, verdict: "dropped", reason: "denied", allowedBy: [], deniedBy, notes: uniq(notes) };
+    const matched: { entry: Entry; items: readonly MatchedItem[] }[] = [];
+    for (const e of pm.allows) {
+      const items = l4Matches(e, flow, destination, notes);
+      if (items !== undefined) matched.push({ entry: e, items });
+    }
+    const allowedBy = matched.map((m) => m.entry.ref);
+    let reason: DirectionReason;
+    let verdict: Verdict = "allowed";
+    if (matched.length > 0) reason = "allowed";
+    else if (
+      dir === "ingress" &&
+      peer.kind === "reserved" &&
+      peer.entity === "host" &&
+      subject.kind !== "reserved" &&
+      (this.options.allowLocalhost ?? "always") === "always"
+    )
+      reason = "allow-localhost";
+    else if (defaultDeny) {
+      reason = "default-deny";
+      verdict = "dropped";
+    } else {
+      reason = "no-policy";
+      if (dp.selected) notes.push(`the rules selecting the subject do not make it default-deny for ${dir}, so Cilium allows what they do not mention (B1)`);
+    }
+    const l7 = matched.length > 0 ? decideL7(matched, flow) : undefined;
+    if (l7?.verdict === "denied") verdict = "l7-denied";
+    return { ...common, verdict, reason, allowedBy, deniedBy: [], l7, notes: uniq(notes) };
+  }
+
+  evaluate(flow: Flow): Decision {
+    const src = this.identity(flow.source);
+    const dst = this.identity(flow.destination);
+    const egress = this.direction("egress", src, dst, flow, dst);
+    const ingress = this.direction("ingress", dst, src, flow, dst);
+    const verdict: Verdict =
+      egress.verdict === "dropped" || ingress.verdict === "dropped"
+        ? "dropped"
+        : egress.verdict === "l7-denied" || ingress.verdict === "l7-denied"
+          ? "l7-denied"
+          : "allowed";
+    return { verdict, flow, egress, ingress, summary: summarize(verdict, egress, ingress) };
+  }
+}
+
+function uniq(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+export function policyText(p: PolicyId): string {
+  return p.kind === "CiliumNetworkPolicy" ? `CiliumNetworkPolicy ${p.namespace}/${p.name}` : `CiliumClusterwideNetworkPolicy ${p.name}`;
+}
+
+function refText(r: EntryRef): string {
+  return `${policyText(r.policy)} ${r.path}`;
+}
+
+function summarize(verdict: Verdict, egress: DirectionDecision, ingress: DirectionDecision): string {
+  const side = (d: DirectionDecision) => {
+    switch (d.reason) {
+      case "denied":
+        return `${d.direction} denied by ${refText(d.deniedBy[0]!)}`;
+      case "default-deny":
+        return `${d.direction} default deny (no allow rule matches)`;
+      case "allowed":
+        return d.l7?.verdict === "denied"
+          ? `${d.direction} ${d.l7.protocol.toUpperCase()} request rejected by L7 rules (${d.l7.protocol === "http" ? "403" : "REFUSED"})`
+          : `${d.direction} allowed by ${refText(d.allowedBy[0]!)}${d.allowedBy.length > 1 ? ` (+${d.allowedBy.length - 1})` : ""}`;
+      case "allow-localhost":
+        return `${d.direction} from the local host (allow-localhost)`;
+      case "no-policy":
+        return `${d.direction} not default-deny`;
+      case "not-enforced":
+        return `${d.direction} not enforced`;
+      case "enforcement-disabled":
+        return `${d.direction} enforcement disabled`;
+    }
+  };
+  return `${verdict}: ${side(egress)}; ${side(ingress)}`;
+}
+
+// ---- L4 and the L7 merge
+
+interface MatchedItem {
+  readonly item?: PortItem | undefined;
+  /** Port key of the policy map entry: protocol and range; wider = less specific. */
+  readonly key: string;
+  readonly width: number;
+}
+
+const WILDCARD: MatchedItem = { key: "*", width: 1 << 30 };
+
+/** The entry's L4 part against the flow: undefined if it does not match, else the matching port items. */
+function l4Matches(e: Entry, flow: Flow, destination: Identity, notes: string[]): readonly MatchedItem[] | undefined {
+  const l4 = e.l4;
+  if (!l4) return [WILDCARD];
+  if (l4.kind === "icmp") {
+    const family = flow.protocol === "ICMPv4" ? 4 : flow.protocol === "ICMPv6" ? 6 : 0;
+    if (family === 0) return undefined;
+    return l4.fields.some((f) => f.family === family && f.type === flow.icmpType) ? [{ key: `icmp${family}/${flow.icmpType}`, width: 0 }] : undefined;
+  }
+  const out: MatchedItem[] = [];
+  for (const item of l4.items)
+    for (const p of item.ports) {
+      if (p.protocol !== flow.protocol) continue;
+      if (p.name !== undefined) {
+        const np = destination.namedPorts.find((n) => n.name.toLowerCase() === p.name && (n.protocol ?? "TCP") === p.protocol);
+        if (!np) {
+          if (destination.namedPorts.length === 0) notes.push(`named port '${p.name}' of ${e.ref.path}: the destination's container ports are not known`);
+          continue;
+        }
+        if (np.port !== flow.port) continue;
+        out.push({ item, key: `${p.protocol}/${np.port}-${np.port}`, width: 0 });
+        continue;
+      }
+      const isExtended = p.protocol !== "TCP" && p.protocol !== "UDP" && p.protocol !== "SCTP";
+      if (!isExtended && p.end - p.start < 65535 && (flow.port === undefined || flow.port < p.start || flow.port > p.end)) continue;
+      out.push({ item, key: `${p.protocol}/${p.start}-${p.end}`, width: p.end - p.start });
+    }
+  return out.length > 0 ? out : undefined;
+}
+
+/**
+ * L7 (B9): the most specific policy-map entry for the port wins (longest match); within one port
+ * key, an allow for the same peer without L7 rules makes the L7 rules allow-all (mergePortProto).
+ */
+function decideL7(matched: readonly { entry: Entry; items: readonly MatchedItem[] }[], flow: Flow): L7Decision | undefined {
+  const groups = new Map<string, { width: number; plain: EntryRef[]; rules: L7Rule[]; patterns: (FqdnPattern | undefined)[]; protocol?: "http" | "dns" }>();
+  for (const m of matched)
+    for (const it of m.items) {
+      let g = groups.get(it.key);
+      if (!g) groups.set(it.key, (g = { width: it.width, plain: [], rules: [], patterns: [] }));
+      const l7 = it.item?.l7;
+      if (l7?.http && l7.http.length > 0) {
+        g.protocol = "http";
+        for (const h of l7.http) {
+          g.rules.push({ ref: m.entry.ref, http: h });
+          g.patterns.push(undefined);
+        }
+      } else if (l7?.dns && l7.dns.length > 0) {
+        g.protocol ??= "dns";
+        for (const d of l7.dns) {
+          g.rules.push({ ref: m.entry.ref, dns: d.text });
+          g.patterns.push(d.pattern);
+        }
+      } else g.plain.push(m.entry.ref);
+    }
+  if (![...groups.values()].some((g) => g.rules.length > 0)) return undefined;
+  const best = [...groups.values()].sort((a, b) => a.width - b.width)[0]!;
+  if (best.rules.length === 0) return undefined;
+  const protocol = best.protocol!;
+  if (best.plain.length > 0) return { protocol, rules: best.rules, verdict: "allowed", matched: [], neutralisedBy: best.plain };
+  if (protocol === "http") {
+    if (!flow.http) return { protocol, rules: best.rules, verdict: "unknown", matched: [] };
+    const ok = best.rules.filter((r) => r.http && httpRuleMatches(r.http, flow.http!));
+    return { protocol, rules: best.rules, verdict: ok.length > 0 ? "allowed" : "denied", matched: ok };
+  }
+  if (flow.dns === undefined) return { protocol, rules: best.rules, verdict: "unknown", matched: [] };
+  // Names the DNS allow-list rejects get REFUSED from the DNS proxy (B4).
+  const ok = best.rules.filter((r, i) => r.dns !== undefined && best.patterns[i] !== undefined && matchesName(best.patterns[i]!, flow.dns!));
+  return { protocol, rules: best.rules, verdict: ok.length > 0 ? "allowed" : "denied", matched: ok };
+}
