@@ -26,12 +26,37 @@ import type {
   PolicyId,
   Verdict,
 } from "./model.js";
-import { readPolicies, type Block, type Entry, type EvaluatorOptions, type PeerPart, type PolicyProblem, type PortItem, type Rule } from "./policy.js";
+import { POD, RESERVED, WORLD, readPolicies, type Block, type Entry, type EvaluatorOptions, type PeerPart, type PolicyProblem, type PortItem, type Rule } from "./policy.js";
 
 interface PeerMatch {
   readonly allows: readonly Entry[];
   readonly denies: readonly Entry[];
   readonly notes: readonly string[];
+  /** Protocol and port -> the L4 decision (the policy-map lookup); L7 is decided per flow. */
+  readonly ports: Map<number, L4Decision>;
+}
+
+interface L4Decision {
+  readonly decision: DirectionDecision;
+  /** The matching allow entries, when some of them carry L7 rules. */
+  readonly l7?: readonly { entry: Entry; items: readonly MatchedItem[] }[] | undefined;
+}
+
+const PROTOCOL_CODES = new Map<string, number>([
+  ["TCP", 0],
+  ["UDP", 1],
+  ["SCTP", 2],
+  ["ICMPv4", 3],
+  ["ICMPv6", 4],
+]);
+const MAX_PORTS_CACHED = 4096;
+
+/** One number per protocol and port (or ICMP type). */
+function portKey(flow: Flow): number {
+  let code = PROTOCOL_CODES.get(flow.protocol);
+  if (code === undefined) PROTOCOL_CODES.set(flow.protocol, (code = PROTOCOL_CODES.size));
+  const n = flow.protocol === "ICMPv4" || flow.protocol === "ICMPv6" ? flow.icmpType : flow.port;
+  return code * 65_537 + (n === undefined ? 65_536 : n);
 }
 
 interface DirPolicy {
@@ -39,11 +64,12 @@ interface DirPolicy {
   readonly selected: boolean;
   readonly defaultDeny: boolean;
   readonly defaultDenyBy: readonly EntryRef[];
-  readonly allows: readonly Entry[];
-  readonly denies: readonly Entry[];
+  /** Allow and deny entries, by the kind of peer their L3 part can match at all (PEER_KINDS). */
+  readonly allows: readonly (readonly Entry[])[];
+  readonly denies: readonly (readonly Entry[])[];
   /** Egress: the DNS-proxy rules (allow entries with L7 dns) that toFQDNs depends on (B4). */
   readonly dnsRules: readonly { readonly ref: EntryRef; readonly pattern: FqdnPattern | undefined; readonly text: string }[];
-  readonly peers: Map<string, PeerMatch>;
+  readonly peers: Map<number, PeerMatch>;
 }
 
 interface EndpointPolicy {
@@ -54,6 +80,9 @@ interface EndpointPolicy {
 }
 
 const MAX_CACHE = 50_000;
+
+/** Peer kinds as indexes into DirPolicy.allows/denies (see Entry.kinds). */
+const KIND_INDEX = { pod: 0, reserved: 1, world: 2 } as const;
 
 function inBlock(b: Block, id: Identity): boolean {
   const a = id.address;
@@ -151,7 +180,7 @@ export function httpRuleMatches(rule: HttpRuleJson, req: HttpRequest): boolean {
 
 // ---- the evaluator
 
-const NOT_ENFORCED_DIR: DirPolicy = { selected: false, defaultDeny: false, defaultDenyBy: [], allows: [], denies: [], dnsRules: [], peers: new Map() };
+const NOT_ENFORCED_DIR: DirPolicy = { selected: false, defaultDeny: false, defaultDenyBy: [], allows: [[], [], []], denies: [[], [], []], dnsRules: [], peers: new Map() };
 
 export class Evaluator {
   readonly problems: readonly PolicyProblem[];
@@ -160,7 +189,10 @@ export class Evaluator {
   private readonly clusterwide: Rule[] = [];
   private readonly hostRules: Rule[] = [];
   private readonly identities = new WeakMap<Endpoint, Identity>();
-  private readonly policies = new Map<string, EndpointPolicy>();
+  /** Identity key -> a small number, so the caches below hash integers, not long label strings. */
+  private readonly ids = new Map<string, number>();
+  private readonly numbers = new WeakMap<Identity, number>();
+  private readonly policies = new Map<number, EndpointPolicy>();
   private readonly cluster: string;
   private readonly memoize: boolean;
 
@@ -188,8 +220,29 @@ export class Evaluator {
     if (!id) {
       id = identityOf(e, this.cluster);
       this.identities.set(e, id);
+      let n = this.ids.get(id.key);
+      if (n === undefined) {
+        if (this.ids.size >= 1_000_000) this.resetCaches();
+        this.ids.set(id.key, (n = this.ids.size));
+      }
+      this.numbers.set(id, n);
     }
     return id;
+  }
+
+  private number(id: Identity): number {
+    let n = this.numbers.get(id);
+    if (n === undefined) {
+      n = this.ids.get(id.key);
+      if (n === undefined) this.ids.set(id.key, (n = this.ids.size));
+      this.numbers.set(id, n);
+    }
+    return n;
+  }
+
+  private resetCaches(): void {
+    this.ids.clear();
+    this.policies.clear();
   }
 
   /** The rules that select an identity as their subject. */
@@ -207,12 +260,13 @@ export class Evaluator {
   }
 
   private endpointPolicy(id: Identity): EndpointPolicy {
-    let p = this.memoize ? this.policies.get(id.key) : undefined;
+    const n = this.number(id);
+    let p = this.memoize ? this.policies.get(n) : undefined;
     if (p) return p;
     p = this.computeEndpointPolicy(id);
     if (this.memoize) {
       if (this.policies.size >= MAX_CACHE) this.policies.clear();
-      this.policies.set(id.key, p);
+      this.policies.set(n, p);
     }
     return p;
   }
@@ -233,12 +287,18 @@ export class Evaluator {
   private dirPolicy(rules: readonly Rule[], dir: Direction): DirPolicy {
     const deny = dir === "ingress" ? "ingressDeny" : "egressDeny";
     const defaultDenyBy: EntryRef[] = [];
-    const allows: Entry[] = [];
-    const denies: Entry[] = [];
+    const allows: Entry[][] = [[], [], []];
+    const denies: Entry[][] = [[], [], []];
+    const add = (into: Entry[][], e: Entry) => {
+      const bits = e.kinds;
+      if (bits & POD) into[0]!.push(e);
+      if (bits & RESERVED) into[1]!.push(e);
+      if (bits & WORLD) into[2]!.push(e);
+    };
     const dnsRules: DirPolicy["dnsRules"][number][] = [];
     for (const r of rules) {
-      allows.push(...r.sections[dir]);
-      denies.push(...r.sections[deny]);
+      for (const e of r.sections[dir]) add(allows, e);
+      for (const e of r.sections[deny]) add(denies, e);
       if (r.defaultDeny[dir]) {
         const first = r.sections[dir][0] ?? r.sections[deny][0];
         defaultDenyBy.push(
@@ -290,24 +350,27 @@ export class Evaluator {
   }
 
   private entryL3(e: Entry, peer: Identity, dp: DirPolicy, notes: string[]): boolean {
-    if (e.note) notes.push(`${e.ref.path} of ${policyText(e.ref.policy)}: ${e.note}`);
+    if (e.note) notes.push(e.note);
     if (e.l3 === "any") return true;
     for (const part of e.l3) if (this.partMatches(part, peer, dp, notes)) return true;
     return false;
   }
 
   private peerMatch(dp: DirPolicy, peer: Identity): PeerMatch {
-    let m = this.memoize ? dp.peers.get(peer.key) : undefined;
+    const n = this.number(peer);
+    let m = this.memoize ? dp.peers.get(n) : undefined;
     if (m) return m;
     const notes: string[] = [];
+    const k = KIND_INDEX[peer.kind];
     m = {
-      allows: dp.allows.filter((e) => this.entryL3(e, peer, dp, notes)),
-      denies: dp.denies.filter((e) => this.entryL3(e, peer, dp, notes)),
+      allows: dp.allows[k]!.filter((e) => this.entryL3(e, peer, dp, notes)),
+      denies: dp.denies[k]!.filter((e) => this.entryL3(e, peer, dp, notes)),
       notes: [...new Set(notes)],
+      ports: new Map(),
     };
     if (this.memoize) {
       if (dp.peers.size >= MAX_CACHE) dp.peers.clear();
-      dp.peers.set(peer.key, m);
+      dp.peers.set(n, m);
     }
     return m;
   }
@@ -315,53 +378,73 @@ export class Evaluator {
   /** Decides one direction: `subject`'s policy about traffic with `peer`. */
   private direction(dir: Direction, subject: Identity, peer: Identity, flow: Flow, destination: Identity): DirectionDecision {
     const ep = this.endpointPolicy(subject);
-    const base = { direction: dir, defaultDenyBy: [] as EntryRef[], allowedBy: [] as EntryRef[], deniedBy: [] as EntryRef[] };
-    if (ep.notEnforced) return { ...base, verdict: "allowed", reason: "not-enforced", defaultDeny: false, notes: [ep.notEnforced] };
-    if (this.options.policyEnforcement === "never")
-      return { ...base, verdict: "allowed", reason: "enforcement-disabled", defaultDeny: false, notes: ["policy enforcement is 'never'"] };
+    if (ep.notEnforced) return fixed(dir, "not-enforced", ep.notEnforced);
+    if (this.options.policyEnforcement === "never") return fixed(dir, "enforcement-disabled", "policy enforcement is 'never'");
     const dp = ep[dir];
-    const notes: string[] = [];
+    const pm = this.peerMatch(dp, peer);
+    const key = portKey(flow);
+    let c = this.memoize ? pm.ports.get(key) : undefined;
+    if (!c) {
+      c = this.decideL4(dir, subject, peer, flow, destination, dp, pm);
+      if (this.memoize) {
+        if (pm.ports.size >= MAX_PORTS_CACHED) pm.ports.clear();
+        pm.ports.set(key, c);
+      }
+    }
+    if (!c.l7) return c.decision;
+    const l7 = decideL7(c.l7, flow);
+    if (!l7) return c.decision;
+    return { ...c.decision, verdict: l7.verdict === "denied" ? "l7-denied" : c.decision.verdict, l7 };
+  }
+
+  /** The L4 decision for one subject, peer, protocol and port: deny first, then allow, then default deny (B1). */
+  private decideL4(dir: Direction, subject: Identity, peer: Identity, flow: Flow, destination: Identity, dp: DirPolicy, pm: PeerMatch): L4Decision {
+    const notes: string[] = [...pm.notes];
+    const note = (n: string) => {
+      if (!notes.includes(n)) notes.push(n);
+    };
     let defaultDeny = dp.defaultDeny;
     if (this.options.policyEnforcement === "always" && !defaultDeny) {
       defaultDeny = true;
-      notes.push("policy enforcement is 'always': every endpoint is default-deny (B1)");
+      note("policy enforcement is 'always': every endpoint is default-deny (B1)");
     }
     if (subject.kind === "reserved" && subject.entity === "init" && !defaultDeny) {
       defaultDeny = true;
-      notes.push("endpoints with reserved:init are always default-deny (B1)");
+      note("endpoints with reserved:init are always default-deny (B1)");
     }
-    const pm = this.peerMatch(dp, peer);
-    notes.push(...pm.notes);
-    const deniedBy = pm.denies.filter((e) => l4Matches(e, flow, destination, notes) !== undefined).map((e) => e.ref);
-    const common = { direction: dir, defaultDeny, defaultDenyBy: dp.defaultDenyBy };
-    if (deniedBy.length > 0) return { ...common, verdict: "dropped", reason: "denied", allowedBy: [], deniedBy, notes: uniq(notes) };
+    const deniedBy: EntryRef[] = [];
+    for (const e of pm.denies) if (l4Matches(e, flow, destination, note) !== undefined) deniedBy.push(e.ref);
+    if (deniedBy.length > 0)
+      return { decision: { direction: dir, verdict: "dropped", reason: "denied", defaultDeny, defaultDenyBy: dp.defaultDenyBy, allowedBy: NONE, deniedBy, notes } };
     const matched: { entry: Entry; items: readonly MatchedItem[] }[] = [];
     for (const e of pm.allows) {
-      const items = l4Matches(e, flow, destination, notes);
+      const items = l4Matches(e, flow, destination, note);
       if (items !== undefined) matched.push({ entry: e, items });
     }
-    const allowedBy = matched.map((m) => m.entry.ref);
     let reason: DirectionReason;
     let verdict: Verdict = "allowed";
     if (matched.length > 0) reason = "allowed";
-    else if (
-      dir === "ingress" &&
-      peer.kind === "reserved" &&
-      peer.entity === "host" &&
-      subject.kind !== "reserved" &&
-      (this.options.allowLocalhost ?? "always") === "always"
-    )
+    else if (dir === "ingress" && peer.kind === "reserved" && peer.entity === "host" && subject.kind !== "reserved" && (this.options.allowLocalhost ?? "always") === "always")
       reason = "allow-localhost";
     else if (defaultDeny) {
       reason = "default-deny";
       verdict = "dropped";
     } else {
       reason = "no-policy";
-      if (dp.selected) notes.push(`the rules selecting the subject do not make it default-deny for ${dir}, so Cilium allows what they do not mention (B1)`);
+      if (dp.selected) note(`the rules selecting the subject do not make it default-deny for ${dir}, so Cilium allows what they do not mention (B1)`);
     }
-    const l7 = matched.length > 0 ? decideL7(matched, flow) : undefined;
-    if (l7?.verdict === "denied") verdict = "l7-denied";
-    return { ...common, verdict, reason, allowedBy, deniedBy: [], l7, notes: uniq(notes) };
+    const decision: DirectionDecision = {
+      direction: dir,
+      verdict,
+      reason,
+      defaultDeny,
+      defaultDenyBy: dp.defaultDenyBy,
+      allowedBy: matched.map((m) => m.entry.ref),
+      deniedBy: NONE,
+      notes,
+    };
+    const hasL7 = matched.some((m) => m.items.some((it) => it.item?.l7 !== undefined));
+    return { decision, l7: hasL7 ? matched : undefined };
   }
 
   evaluate(flow: Flow): Decision {
@@ -375,12 +458,38 @@ export class Evaluator {
         : egress.verdict === "l7-denied" || ingress.verdict === "l7-denied"
           ? "l7-denied"
           : "allowed";
-    return { verdict, flow, egress, ingress, summary: summarize(verdict, egress, ingress) };
+    return new EvaluatedFlow(verdict, flow, egress, ingress);
   }
 }
 
-function uniq(xs: string[]): string[] {
-  return [...new Set(xs)];
+/** A Decision whose summary text is built only when read (and by JSON.stringify, through toJSON). */
+class EvaluatedFlow implements Decision {
+  constructor(
+    readonly verdict: Verdict,
+    readonly flow: Flow,
+    readonly egress: DirectionDecision,
+    readonly ingress: DirectionDecision,
+  ) {}
+  get summary(): string {
+    return summarize(this.verdict, this.egress, this.ingress);
+  }
+  toJSON(): Decision {
+    return { verdict: this.verdict, flow: this.flow, egress: this.egress, ingress: this.ingress, summary: this.summary };
+  }
+}
+
+const NONE: readonly EntryRef[] = Object.freeze([]);
+const fixedCache = new Map<string, DirectionDecision>();
+
+/** Decisions that depend on nothing but the subject (not enforced...): shared, frozen. */
+function fixed(direction: Direction, reason: "not-enforced" | "enforcement-disabled", note: string): DirectionDecision {
+  const k = `${direction}|${reason}|${note}`;
+  let d = fixedCache.get(k);
+  if (!d) {
+    d = Object.freeze({ direction, verdict: "allowed", reason, defaultDeny: false, defaultDenyBy: NONE, allowedBy: NONE, deniedBy: NONE, notes: Object.freeze([note]) });
+    fixedCache.set(k, d);
+  }
+  return d;
 }
 
 export function policyText(p: PolicyId): string {
@@ -424,36 +533,36 @@ interface MatchedItem {
   readonly width: number;
 }
 
-const WILDCARD: MatchedItem = { key: "*", width: 1 << 30 };
+const WILDCARD_ONLY: readonly MatchedItem[] = Object.freeze([{ key: "*", width: 1 << 30 }]);
 
 /** The entry's L4 part against the flow: undefined if it does not match, else the matching port items. */
-function l4Matches(e: Entry, flow: Flow, destination: Identity, notes: string[]): readonly MatchedItem[] | undefined {
+function l4Matches(e: Entry, flow: Flow, destination: Identity, note: (n: string) => void): readonly MatchedItem[] | undefined {
   const l4 = e.l4;
-  if (!l4) return [WILDCARD];
+  if (!l4) return WILDCARD_ONLY;
   if (l4.kind === "icmp") {
     const family = flow.protocol === "ICMPv4" ? 4 : flow.protocol === "ICMPv6" ? 6 : 0;
     if (family === 0) return undefined;
     return l4.fields.some((f) => f.family === family && f.type === flow.icmpType) ? [{ key: `icmp${family}/${flow.icmpType}`, width: 0 }] : undefined;
   }
-  const out: MatchedItem[] = [];
+  let out: MatchedItem[] | undefined;
   for (const item of l4.items)
     for (const p of item.ports) {
       if (p.protocol !== flow.protocol) continue;
       if (p.name !== undefined) {
         const np = destination.namedPorts.find((n) => n.name.toLowerCase() === p.name && (n.protocol ?? "TCP") === p.protocol);
         if (!np) {
-          if (destination.namedPorts.length === 0) notes.push(`named port '${p.name}' of ${e.ref.path}: the destination's container ports are not known`);
+          if (destination.namedPorts.length === 0) note(`named port '${p.name}' of ${e.ref.path}: the destination's container ports are not known`);
           continue;
         }
         if (np.port !== flow.port) continue;
-        out.push({ item, key: `${p.protocol}/${np.port}-${np.port}`, width: 0 });
+        (out ??= []).push({ item, key: `${p.protocol}/${np.port}-${np.port}`, width: 0 });
         continue;
       }
       const isExtended = p.protocol !== "TCP" && p.protocol !== "UDP" && p.protocol !== "SCTP";
       if (!isExtended && p.end - p.start < 65535 && (flow.port === undefined || flow.port < p.start || flow.port > p.end)) continue;
-      out.push({ item, key: `${p.protocol}/${p.start}-${p.end}`, width: p.end - p.start });
+      (out ??= []).push({ item, key: p.key, width: p.end - p.start });
     }
-  return out.length > 0 ? out : undefined;
+  return out;
 }
 
 /**

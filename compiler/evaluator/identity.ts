@@ -131,6 +131,8 @@ export interface Requirement {
   readonly key: string;
   readonly op: Operator;
   readonly values: ReadonlySet<string>;
+  /** `source:key`, precomputed for lookups (undefined for any source). */
+  readonly sourceKey?: string | undefined;
 }
 
 export interface Selector {
@@ -145,7 +147,8 @@ const OPS: ReadonlySet<string> = new Set(["In", "NotIn", "Exists", "DoesNotExist
 
 function requirement(rawKey: string, op: Operator, values: readonly string[]): Requirement {
   const [source, key] = splitKey(rawKey);
-  return { source: source === "any" ? undefined : source, key, op, values: new Set(values) };
+  const src = source === "any" ? undefined : source;
+  return { source: src, key, op, values: new Set(values), sourceKey: src === undefined ? undefined : `${src}:${key}` };
 }
 
 /** Reads a Kubernetes label selector as written in a policy (matchLabels, matchExpressions). */
@@ -195,28 +198,29 @@ export function exists(key: string): Requirement {
   return requirement(key, "Exists", []);
 }
 
-function values(labels: ReadonlyMap<string, string>, byKey: ReadonlyMap<string, readonly string[]>, r: Requirement): readonly string[] {
-  if (r.source === undefined) return byKey.get(r.key) ?? [];
-  const v = labels.get(`${r.source}:${r.key}`);
-  return v === undefined ? [] : [v];
-}
+const NO_VALUES: readonly string[] = [];
 
 function matchesLabels(s: Selector, labels: ReadonlyMap<string, string>, byKey: ReadonlyMap<string, readonly string[]>): boolean {
   if (s.invalid) return false;
   for (const r of s.requirements) {
-    const vs = values(labels, byKey, r);
+    let one: string | undefined;
+    let many: readonly string[] = NO_VALUES;
+    if (r.sourceKey === undefined) many = byKey.get(r.key) ?? NO_VALUES;
+    else one = labels.get(r.sourceKey);
+    const has = one !== undefined || many.length > 0;
+    const inSet = one !== undefined ? r.values.has(one) : many.some((v) => r.values.has(v));
     switch (r.op) {
       case "In":
-        if (!vs.some((v) => r.values.has(v))) return false;
+        if (!inSet) return false;
         break;
       case "NotIn":
-        if (vs.some((v) => r.values.has(v))) return false;
+        if (inSet) return false;
         break;
       case "Exists":
-        if (vs.length === 0) return false;
+        if (!has) return false;
         break;
       case "DoesNotExist":
-        if (vs.length > 0) return false;
+        if (has) return false;
         break;
     }
   }

@@ -88,6 +88,8 @@ export interface PortRule {
   readonly end: number;
   /** A named port (lower case), resolved against the destination. */
   readonly name?: string | undefined;
+  /** The policy-map port key (`TCP/80-80`), for the L7 merge. */
+  readonly key: string;
 }
 
 export interface L7Rules {
@@ -112,6 +114,8 @@ export interface Entry {
   readonly l4?: L4 | undefined;
   /** Said whenever this entry is consulted (toServices not resolvable...). */
   readonly note?: string | undefined;
+  /** POD | RESERVED | WORLD: the peers its L3 part can match at all (an index, not a decision). */
+  readonly kinds: number;
 }
 
 export interface Rule {
@@ -204,14 +208,14 @@ function portRules(p: Obj): PortRule[] {
   const protos = rawProto === "ANY" ? L4_PROTOCOLS : [rawProto];
   const rawPort = p["port"] === undefined || p["port"] === null ? "" : String(p["port"]).trim();
   // Port 0 or empty means all ports of the protocol (A16); endPort is ignored then (A18).
-  if (rawPort === "" || rawPort === "0") return protos.map((protocol) => ({ protocol, start: 0, end: 65535 }));
+  if (rawPort === "" || rawPort === "0") return protos.map((protocol) => ({ protocol, start: 0, end: 65535, key: `${protocol}/0-65535` }));
   if (EXTENDED.has(rawProto)) throw new Reject(`protocol ${rawProto} takes no port (A17)`);
-  if (isValidPortName(rawPort) && !/^\d+$/.test(rawPort)) return protos.map((protocol) => ({ protocol, start: 0, end: -1, name: rawPort.toLowerCase() }));
+  if (isValidPortName(rawPort) && !/^\d+$/.test(rawPort)) return protos.map((protocol) => ({ protocol, start: 0, end: -1, name: rawPort.toLowerCase(), key: `${protocol}/${rawPort.toLowerCase()}` }));
   const n = parseUint16(rawPort);
   if (n === undefined) throw new Reject(`port '${rawPort}' is not a number 0-65535 or a port name (A15)`);
   const endPort = typeof p["endPort"] === "number" ? (p["endPort"] as number) : undefined;
   const end = endPort !== undefined && endPort > n ? Math.min(endPort, 65535) : n;
-  return protos.map((protocol) => ({ protocol, start: n, end }));
+  return protos.map((protocol) => ({ protocol, start: n, end, key: `${protocol}/${n}-${end}` }));
 }
 
 const ICMP4: Record<string, number> = {
@@ -294,6 +298,51 @@ function loosePrefix(text: string, allowBare: boolean): { family: Family; addr: 
 function block(cidr: string, except: readonly string[], allowBare: boolean): Block {
   const p = loosePrefix(cidr, allowBare);
   return { ...p, except: except.map((e) => loosePrefix(e, false)), text: except.length ? `${cidr} except ${except.join(", ")}` : cidr };
+}
+
+/** Bits of Entry.kinds: the kinds of peer an entry's L3 part can match at all. */
+export const POD = 1;
+export const RESERVED = 2;
+export const WORLD = 4;
+const ANY_KIND = POD | RESERVED | WORLD;
+
+const ENTITY_KINDS: Record<string, number> = {
+  all: ANY_KIND,
+  none: 0,
+  world: WORLD,
+  "world-ipv4": WORLD,
+  "world-ipv6": WORLD,
+  cluster: POD | RESERVED,
+  "cluster-mesh": POD | RESERVED,
+};
+
+/** Which peer kinds an entry's L3 part can possibly match (an index over entries, not a decision). */
+function peerKinds(l3: Entry["l3"], cidrMatchesNodes: boolean): number {
+  if (l3 === "any") return ANY_KIND;
+  let bits = 0;
+  for (const part of l3) {
+    switch (part.kind) {
+      case "selector": {
+        // A k8s: requirement that must hold (In/Exists) rules out reserved and world identities.
+        const podOnly = part.selector.requirements.some((r) => r.source === "k8s" && (r.op === "In" || r.op === "Exists"));
+        bits |= podOnly ? POD : ANY_KIND;
+        break;
+      }
+      case "node":
+        bits |= RESERVED;
+        break;
+      case "entity":
+        bits |= ENTITY_KINDS[part.entity] ?? RESERVED;
+        break;
+      case "cidr":
+        bits |= cidrMatchesNodes ? WORLD | RESERVED : WORLD;
+        break;
+      case "fqdn":
+        bits |= WORLD;
+        break;
+    }
+  }
+  return bits;
 }
 
 // ---- reading one policy
@@ -505,7 +554,12 @@ function readEntry(raw: unknown, section: Section, ref: EntryRef, ctx: Ctx): Ent
     }
     l3 ??= parts;
   }
-  return { ref, l3, l4, note };
+  // The note is said with the entry's place, once per consultation: build the text once.
+  return { ref, l3, l4, kinds: peerKinds(l3, ctx.options.cidrMatchesNodes === true), note: note === undefined ? undefined : `${ref.path} of ${policyLabel(ref.policy)}: ${note}` };
+}
+
+function policyLabel(p: PolicyId): string {
+  return p.kind === "CiliumNetworkPolicy" ? `CiliumNetworkPolicy ${p.namespace}/${p.name}` : `CiliumClusterwideNetworkPolicy ${p.name}`;
 }
 
 function defaultDenyOf(spec: Obj, dir: "ingress" | "egress"): boolean {
