@@ -591,7 +591,17 @@ function decideL7(matched: readonly { entry: Entry; items: readonly MatchedItem[
       } else g.plain.push(m.entry.ref);
     }
   if (![...groups.values()].some((g) => g.rules.length > 0)) return undefined;
-  const best = [...groups.values()].sort((a, b) => a.width - b.width)[0]!;
+  // Several entries equally specific for this port act as one (their rules merge).
+  const all = [...groups.values()];
+  const width = Math.min(...all.map((g) => g.width));
+  const best = { plain: [] as EntryRef[], rules: [] as L7Rule[], patterns: [] as (FqdnPattern | undefined)[], protocol: undefined as "http" | "dns" | undefined };
+  for (const g of all)
+    if (g.width === width) {
+      best.plain.push(...g.plain);
+      best.rules.push(...g.rules);
+      best.patterns.push(...g.patterns);
+      if (g.protocol === "http" || !best.protocol) best.protocol = g.protocol;
+    }
   if (best.rules.length === 0) return undefined;
   const protocol = best.protocol!;
   if (best.plain.length > 0) return { protocol, rules: best.rules, verdict: "allowed", matched: [], neutralisedBy: best.plain };
