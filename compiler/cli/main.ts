@@ -22,6 +22,8 @@ export interface CliIo {
   readonly stdout: (s: string) => void;
   readonly stderr: (s: string) => void;
   readonly stderrIsTTY: boolean;
+  /** Standard input, read whole (`ztc explain -`); default: file descriptor 0. */
+  readonly readStdin?: (() => string) | undefined;
 }
 
 const FORMATS = ["text", "json", "github", "sarif"] as const;
@@ -281,7 +283,7 @@ function runExplain(io: CliIo, flowArg: string, dir: string, o: { fmt: "text" | 
     return 1;
   }
   // '-': Hubble JSON lines on stdin (hubble observe -o json | ztc explain -); lines that are not flows are skipped.
-  const inputs = flowArg === "-" ? fs.readFileSync(0, "utf8").split("\n").filter((l) => l.trim() !== "") : [flowArg];
+  const inputs = flowArg === "-" ? (io.readStdin ?? (() => fs.readFileSync(0, "utf8")))().split("\n").filter((l) => l.trim() !== "") : [flowArg];
   const results = [];
   let failed = 0;
   for (const input of inputs) {

@@ -41,7 +41,7 @@ const flow: fc.Arbitrary<Flow> = fc
     protocol: fc.constantFrom("TCP", "TCP", "UDP", "SCTP", "ICMPv4"),
     port: fc.constantFrom(53, 80, 443, 8080, 8500),
     icmpType: fc.constantFrom(0, 8),
-    http: fc.option(fc.record({ method: fc.constantFrom("GET", "POST"), path: fc.constantFrom("/", "/public", "/public/x"), headers: fc.constantFrom({}, { "X-Env": "prod" }) }), { nil: undefined }),
+    http: fc.option(fc.record({ method: fc.constantFrom("GET", "POST"), path: fc.constantFrom("/", "/public", "/public/x"), headers: fc.constantFrom<Record<string, string>>({}, { "X-Env": "prod" }) }), { nil: undefined }),
     dns: fc.option(fc.constantFrom("api.example.com.", "evil.org."), { nil: undefined }),
   })
   .map((f) => (f.protocol === "ICMPv4" ? { source: f.source, destination: f.destination, protocol: f.protocol, icmpType: f.icmpType } : { ...f, icmpType: undefined }));
@@ -134,11 +134,11 @@ const rule: fc.Arbitrary<J> = fc
   });
 
 const policy: fc.Arbitrary<J> = fc
-  .record({ clusterwide: fc.boolean(), ns: nsName, specs: fc.array(rule, { minLength: 1, maxLength: 2 }), single: fc.boolean() })
-  .map((p, i) => ({
+  .record({ clusterwide: fc.boolean(), ns: nsName, name: fc.constantFrom("p1", "p2", "p3"), specs: fc.array(rule, { minLength: 1, maxLength: 2 }), single: fc.boolean() })
+  .map((p) => ({
     apiVersion: "cilium.io/v2",
     kind: p.clusterwide ? "CiliumClusterwideNetworkPolicy" : "CiliumNetworkPolicy",
-    metadata: p.clusterwide ? { name: `p${i}` } : { name: "p", namespace: p.ns },
+    metadata: p.clusterwide ? { name: p.name } : { name: p.name, namespace: p.ns },
     ...(p.single && p.specs.length === 1 ? { spec: p.specs[0] } : { specs: p.specs }),
   }));
 
