@@ -11,6 +11,7 @@
  * tenant or namespace name, `entity:NAME`, an IP address, or a host name (outside the cluster).
  * This is syntax only: names are resolved against a project elsewhere.
  */
+import type { Flow, HttpRequest } from "./model.js";
 
 export type TextEndpoint =
   | { readonly kind: "workload"; readonly tenant: string; readonly workload: string; readonly namespace?: string | undefined }
@@ -20,15 +21,12 @@ export type TextEndpoint =
   | { readonly kind: "ip"; readonly ip: string }
   | { readonly kind: "host"; readonly name: string };
 
-export interface TextFlow {
+/** A Flow whose endpoints are still names (resolved by project.ts). */
+export type TextFlow = Omit<Flow, "source" | "destination" | "http"> & {
   readonly source: TextEndpoint;
   readonly destination: TextEndpoint;
-  readonly protocol: string;
-  readonly port?: number | undefined;
-  readonly icmpType?: number | undefined;
-  readonly http?: { readonly method?: string | undefined; readonly path?: string | undefined; readonly host?: string | undefined; readonly headers: Readonly<Record<string, string>> } | undefined;
-  readonly dns?: string | undefined;
-}
+  readonly http?: (HttpRequest & { readonly headers: Readonly<Record<string, string>> }) | undefined;
+};
 
 export type TextFlowResult = { readonly ok: true; readonly flow: TextFlow } | { readonly ok: false; readonly error: string };
 
