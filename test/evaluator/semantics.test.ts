@@ -360,6 +360,39 @@ const cases: Case[] = [
     verdict: "l7-denied",
   },
 
+  // B8: services
+  {
+    name: "toServices with a selector: the Service's pods in its namespace",
+    section: "B8",
+    policies: [egressOnly({ toServices: [{ k8sService: { serviceName: "db", namespace: "b" } }], toPorts: ports("5432") })],
+    flow: tcp(a, pod("b", { app: "db" }), 5432),
+    verdict: "allowed",
+    options: { services: [{ namespace: "b", name: "db", selector: { app: "db" } }, { namespace: "a", name: "db", selector: { app: "other" } }] },
+  },
+  {
+    name: "...not pods of the same labels elsewhere",
+    section: "B8",
+    policies: [egressOnly({ toServices: [{ k8sService: { serviceName: "db", namespace: "b" } }], toPorts: ports("5432") })],
+    flow: tcp(a, pod("a", { app: "db" }), 5432),
+    verdict: "dropped",
+    options: { services: [{ namespace: "b", name: "db", selector: { app: "db" } }] },
+  },
+  {
+    name: "toServices without a selector: its backends as CIDRs (never pods)",
+    section: "B8",
+    policies: [egressOnly({ toServices: [{ k8sServiceSelector: { selector: { matchLabels: { tier: "ext" } } } }], toPorts: ports("443") })],
+    flow: tcp(a, world("203.0.113.5"), 443),
+    verdict: "allowed",
+    options: { services: [{ namespace: "b", name: "ext", labels: { tier: "ext" }, backends: ["203.0.113.5"] }] },
+  },
+  {
+    name: "toServices without a service catalogue matches nothing",
+    section: "B8",
+    policies: [egressOnly({ toServices: [{ k8sService: { serviceName: "db", namespace: "b" } }], toPorts: ports("5432") })],
+    flow: tcp(a, pod("b", { app: "db" }), 5432),
+    verdict: "dropped",
+  },
+
   // B6: host policies
   {
     name: "nodeSelector policies make the host default-deny",
@@ -375,6 +408,20 @@ const cases: Case[] = [
     policies: [ccnp("host", { nodeSelector: { matchLabels: { role: "worker" } }, ingress: [{ fromEntities: ["remote-node"] }] })],
     flow: tcp(reserved("remote-node"), reserved("host", { nodeLabels: { role: "worker" } }), 10250),
     verdict: "allowed",
+  },
+  {
+    name: "fromNodes selects nodes by their labels",
+    section: "B6, A8",
+    policies: [cnp("a", "x", { endpointSelector: {}, ingress: [{ fromNodes: [{ matchLabels: { role: "worker" } }] }] })],
+    flow: tcp(reserved("remote-node", { nodeLabels: { role: "worker" } }), b, 80),
+    verdict: "allowed",
+  },
+  {
+    name: "...and not other nodes",
+    section: "B6, A8",
+    policies: [cnp("a", "x", { endpointSelector: {}, ingress: [{ fromNodes: [{ matchLabels: { role: "worker" } }] }] })],
+    flow: tcp(reserved("remote-node", { nodeLabels: { role: "control-plane" } }), b, 80),
+    verdict: "dropped",
   },
   {
     name: "endpointSelector rules never select the host",
