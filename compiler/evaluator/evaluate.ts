@@ -32,8 +32,8 @@ interface PeerMatch {
   readonly allows: readonly Entry[];
   readonly denies: readonly Entry[];
   readonly notes: readonly string[];
-  /** Protocol and port -> the L4 decision (the policy-map lookup); L7 is decided per flow. */
-  readonly ports: Map<number, L4Decision>;
+  /** Protocol and port -> the L4 decision (the policy-map lookup); L7 is decided per flow. Created on first use. */
+  ports?: Map<number, L4Decision> | undefined;
 }
 
 interface L4Decision {
@@ -80,6 +80,7 @@ interface EndpointPolicy {
 }
 
 const MAX_CACHE = 50_000;
+const WORLD_NOT_ENFORCED = "outside the cluster (world): no Cilium policy applies to it";
 
 /** Peer kinds as indexes into DirPolicy.allows/denies (see Entry.kinds). */
 const KIND_INDEX = { pod: 0, reserved: 1, world: 2 } as const;
@@ -273,7 +274,7 @@ export class Evaluator {
 
   private computeEndpointPolicy(id: Identity): EndpointPolicy {
     let notEnforced: string | undefined;
-    if (id.kind === "world") notEnforced = "outside the cluster (world): no Cilium policy applies to it";
+    if (id.kind === "world") notEnforced = WORLD_NOT_ENFORCED;
     else if (id.kind === "reserved" && (id.entity === "kube-apiserver" || id.entity === "unmanaged"))
       notEnforced = `${id.entity} is not a Cilium endpoint: no policy applies to it`;
     else if (id.kind === "reserved" && (id.entity === "host" || id.entity === "remote-node") && this.options.hostFirewall === false)
@@ -365,8 +366,7 @@ export class Evaluator {
     m = {
       allows: dp.allows[k]!.filter((e) => this.entryL3(e, peer, dp, notes)),
       denies: dp.denies[k]!.filter((e) => this.entryL3(e, peer, dp, notes)),
-      notes: [...new Set(notes)],
-      ports: new Map(),
+      notes: notes.length === 0 ? NO_NOTES : [...new Set(notes)],
     };
     if (this.memoize) {
       if (dp.peers.size >= MAX_CACHE) dp.peers.clear();
@@ -377,16 +377,19 @@ export class Evaluator {
 
   /** Decides one direction: `subject`'s policy about traffic with `peer`. */
   private direction(dir: Direction, subject: Identity, peer: Identity, flow: Flow, destination: Identity): DirectionDecision {
+    // The world is never a subject: no need to look up (or cache) a policy for every outside address.
+    if (subject.kind === "world") return fixed(dir, "not-enforced", WORLD_NOT_ENFORCED);
     const ep = this.endpointPolicy(subject);
     if (ep.notEnforced) return fixed(dir, "not-enforced", ep.notEnforced);
     if (this.options.policyEnforcement === "never") return fixed(dir, "enforcement-disabled", "policy enforcement is 'never'");
     const dp = ep[dir];
     const pm = this.peerMatch(dp, peer);
     const key = portKey(flow);
-    let c = this.memoize ? pm.ports.get(key) : undefined;
+    let c = this.memoize ? pm.ports?.get(key) : undefined;
     if (!c) {
       c = this.decideL4(dir, subject, peer, flow, destination, dp, pm);
       if (this.memoize) {
+        pm.ports ??= new Map();
         if (pm.ports.size >= MAX_PORTS_CACHED) pm.ports.clear();
         pm.ports.set(key, c);
       }
@@ -479,6 +482,7 @@ class EvaluatedFlow implements Decision {
 }
 
 const NONE: readonly EntryRef[] = Object.freeze([]);
+const NO_NOTES: readonly string[] = Object.freeze([]);
 const fixedCache = new Map<string, DirectionDecision>();
 
 /** Decisions that depend on nothing but the subject (not enforced...): shared, frozen. */

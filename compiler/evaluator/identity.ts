@@ -72,14 +72,33 @@ function parseIp(ip: string | undefined): Identity["address"] {
   return typeof a === "string" ? undefined : a;
 }
 
+const EMPTY_MAP: ReadonlyMap<string, never> = new Map<string, never>();
+const WORLD_LABELS: ReadonlyMap<string, string> = new Map([["reserved:world", ""]]);
+const WORLD_BY_KEY: ReadonlyMap<string, readonly string[]> = new Map([["world", [""]]]);
+
 /** The identity of an endpoint; `localCluster` is where pods without a cluster live. */
 export function identityOf(e: Endpoint, localCluster: string): Identity {
+  // Outside addresses are numerous (one identity each): share what they have in common.
+  if (e.kind === "world") {
+    const names = (e.names ?? []).map((n) => n.toLowerCase().replace(/\.$/, "")).filter((n) => n.length > 0);
+    return {
+      key: `world|${e.ip ?? ""}|${names.length > 1 ? [...names].sort().join(",") : (names[0] ?? "")}`,
+      kind: "world",
+      labels: WORLD_LABELS,
+      byKey: WORLD_BY_KEY,
+      address: parseIp(e.ip),
+      names,
+      nodeLabels: EMPTY_MAP,
+      byNodeKey: EMPTY_MAP,
+      namedPorts: [],
+    };
+  }
   const labels = new Map<string, string>();
   const nodeLabels = new Map<string, string>();
   let key: string;
   let namespace: string | undefined;
   let cluster: string | undefined;
-  let names: string[] = [];
+  const names: string[] = [];
   switch (e.kind) {
     case "pod": {
       namespace = e.namespace;
@@ -99,11 +118,6 @@ export function identityOf(e: Endpoint, localCluster: string): Identity {
       for (const [k, v] of Object.entries(e.nodeLabels ?? {})) nodeLabels.set(k.includes(":") ? k : `k8s:${k}`, v);
       key = `reserved|${e.entity}|${e.ip ?? ""}|${sortedText(nodeLabels)}`;
       break;
-    case "world":
-      labels.set("reserved:world", "");
-      names = (e.names ?? []).map((n) => n.toLowerCase().replace(/\.$/, "")).filter((n) => n.length > 0);
-      key = `world|${e.ip ?? ""}|${[...names].sort().join(",")}`;
-      break;
   }
   return {
     key,
@@ -117,7 +131,7 @@ export function identityOf(e: Endpoint, localCluster: string): Identity {
     names,
     nodeLabels,
     byNodeKey: indexByKey(nodeLabels),
-    namedPorts: e.kind === "world" ? [] : (e.namedPorts ?? []),
+    namedPorts: e.namedPorts ?? [],
   };
 }
 
