@@ -87,14 +87,15 @@ export function endpointText(e: Endpoint): string {
     case "reserved":
       return `entity ${e.entity}${e.ip ? ` (${e.ip})` : ""}`;
     case "world":
-      return e.names?.[0] ?? e.ip ?? "world";
+      return e.names?.[0]?.replace(/\.$/, "") ?? e.ip ?? "world";
   }
 }
 
 /** The .zt words for the other side of a rule. */
 function peerWords(e: Endpoint, own: Owner | undefined, subjectTenant: string, ctx: ExplainContext): string | undefined {
   if (e.kind === "world") {
-    if (e.names?.[0]) return e.names[0];
+    // Hubble writes DNS names with the trailing dot; .zt host names have none.
+    if (e.names?.[0]) return e.names[0].replace(/\.$/, "").toLowerCase();
     if (e.ip) {
       const a = parseAddress(e.ip);
       return typeof a === "string" ? undefined : `cidr ${e.ip}/${a.family === 4 ? 32 : 128}`;
@@ -285,10 +286,14 @@ export function renderExplanation(e: Explanation): string {
   const d = e.decision;
   const f = e.flow;
   const l7 = f.http ? ` ${f.http.method ?? ""} ${f.http.path ?? ""}`.trimEnd() : f.dns ? ` dns ${f.dns}` : "";
-  const lines = [`flow: ${endpointText(f.source)} -> ${endpointText(f.destination)} ${portWords(f)}${l7}`, `verdict: ${VERDICT_WORD[d.verdict]}`];
-  if (e.observed) lines.push(`hubble saw: ${[e.observed.verdict ?? "?", e.observed.dropReason, e.observed.trafficDirection].filter(Boolean).join(", ")}`);
+  // Pods read from Hubble are shown as the tenant workload they belong to, when one matches.
+  const show = (ep: Endpoint, o: Owner | undefined) => (o?.workload && ep.kind === "pod" && !ep.name?.includes("/") ? `${o.tenant}/${o.workload} (${endpointText(ep)})` : endpointText(ep));
+  const src = show(f.source, e.owners.source);
+  const dst = show(f.destination, e.owners.destination);
+  const lines = [`flow: ${src} -> ${dst} ${portWords(f)}${l7}`, `verdict: ${VERDICT_WORD[d.verdict]}`];
+  if (e.observed?.verdict) lines.push(`hubble saw: ${[e.observed.verdict, e.observed.dropReason, e.observed.trafficDirection].filter(Boolean).join(", ")}`);
   for (const n of e.notes) lines.push(`note: ${n}`);
-  lines.push("", ...directionLines(d.egress, `source ${endpointText(f.source)}`), ...directionLines(d.ingress, `destination ${endpointText(f.destination)}`));
+  lines.push("", ...directionLines(d.egress, `source ${src}`), ...directionLines(d.ingress, `destination ${dst}`));
   if (e.fixes.length > 0) {
     lines.push("");
     for (const x of e.fixes) lines.push(`to change it (${x.direction}):`, ...x.text.split("\n").map((l) => `  ${l}`));

@@ -81,6 +81,12 @@ describe("ztc explain", () => {
     const one = await run(["explain", line]);
     expect(one.stdout).toContain("hubble saw: DROPPED, POLICY_DENIED, INGRESS");
     expect(one.stdout).toContain("add to tenants/search/policy.zt: allow ingress to query-api port 9200 from tenant checkout workload web");
+    const toWorld = await run([
+      "explain",
+      JSON.stringify({ flow: { IP: { destination: "52.1.2.3" }, l4: { TCP: { destination_port: 443 } }, source: { namespace: "payments-batch", labels: ["k8s:app=payments-worker"] }, destination: { identity: 2 }, destination_names: ["API.Stripe.com."] } }),
+    ]);
+    expect(toWorld.stdout).toContain("flow: payments/worker (payments-batch/app=payments-worker) -> API.Stripe.com 443/tcp\nverdict: DROPPED\n\negress");
+    expect(toWorld.stdout).toContain("add to tenants/payments/policy.zt: allow egress from worker to api.stripe.com:443\n  approval: already covered by APR-0042");
     const many = await run(["explain", "-", "-f", "json"], `${line}\n{"lost_events":{}}\n${line.replace('"is_reply":false', '"is_reply":true')}\n`);
     expect(JSON.parse(many.stdout)).toHaveLength(1);
   });
