@@ -246,6 +246,12 @@ export function selects(s: Selector, id: Identity): boolean {
   return matchesLabels(s, id.labels, id.byKey);
 }
 
+/** Does a selector select plain labels of one source (a Service's, a CiliumCIDRGroup's)? */
+export function selectsLabels(s: Selector, raw: Readonly<Record<string, string>>, source: string): boolean {
+  const labels = new Map(Object.entries(raw).map(([k, v]) => [`${source}:${k}`, v]));
+  return matchesLabels(s, labels, indexByKey(labels));
+}
+
 /** Does a node selector select this node's labels? */
 export function selectsNode(s: Selector, id: Identity): boolean {
   return matchesLabels(s, id.nodeLabels, id.byNodeKey);

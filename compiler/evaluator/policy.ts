@@ -19,6 +19,7 @@ import {
   exists,
   mentionsKey,
   readSelector,
+  selectsLabels,
   splitKey,
   usesSource,
   withRequirements,
@@ -398,15 +399,9 @@ function cidrSetParts(items: unknown[], ctx: Ctx): PeerPart[] {
       for (const c of g?.cidrs ?? []) parts.push({ kind: "cidr", block: block(c, except, false) });
     } else if (isObj(it["cidrGroupSelector"])) {
       const sel = readSelector(it["cidrGroupSelector"]);
-      for (const g of ctx.options.cidrGroups ?? []) {
-        const labels = new Map(Object.entries(g.labels ?? {}).map(([k, v]) => [`cidrgroup:${k}`, v]));
-        const byKey = new Map([...Object.entries(g.labels ?? {})].map(([k, v]) => [k, [v]]));
-        const ok = !sel.invalid && sel.requirements.every((r) => {
-          const vs = r.source === undefined ? (byKey.get(r.key) ?? []) : labels.has(`${r.source}:${r.key}`) ? [labels.get(`${r.source}:${r.key}`)!] : [];
-          return r.op === "In" ? vs.some((v) => r.values.has(v)) : r.op === "NotIn" ? !vs.some((v) => r.values.has(v)) : r.op === "Exists" ? vs.length > 0 : vs.length === 0;
-        });
-        if (ok) for (const c of g.cidrs) parts.push({ kind: "cidr", block: block(c, except, false) });
-      }
+      // CIDR group labels have the source cidrgroup (A13).
+      for (const g of ctx.options.cidrGroups ?? [])
+        if (selectsLabels(sel, g.labels ?? {}, "cidrgroup")) for (const c of g.cidrs) parts.push({ kind: "cidr", block: block(c, except, false) });
     } else throw new Reject("a CIDR rule needs exactly one of cidr, cidrGroupRef, cidrGroupSelector (A12)");
   }
   return parts;
@@ -426,14 +421,8 @@ function serviceParts(items: unknown[], ctx: Ctx): { parts: PeerPart[]; matched:
       // An empty namespace matches the service in any namespace, even in a CNP (B8).
       if (ns && svc.namespace !== ns) continue;
       if (ref && svc.name !== ref["serviceName"]) continue;
-      if (sel) {
-        const labels = new Map(Object.entries(svc.labels ?? {}).map(([k, v]) => [k, v]));
-        const ok = !sel.invalid && sel.requirements.every((r) => {
-          const v = labels.get(r.key);
-          return r.op === "In" ? v !== undefined && r.values.has(v) : r.op === "NotIn" ? v === undefined || !r.values.has(v) : r.op === "Exists" ? v !== undefined : v === undefined;
-        });
-        if (!ok) continue;
-      }
+      // k8sServiceSelector matches the Service's own labels (B8).
+      if (sel && !selectsLabels(sel, svc.labels ?? {}, "k8s")) continue;
       matched++;
       if (svc.selector) {
         const reqs = Object.entries(svc.selector).map(([k, v]) => eq(k.includes(":") ? k : `k8s:${k}`, v));

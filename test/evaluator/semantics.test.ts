@@ -262,6 +262,23 @@ const cases: Case[] = [
     options: { cidrGroups: [{ name: "partners", cidrs: ["203.0.113.0/24"] }] },
   },
 
+  {
+    name: "cidrGroupSelector selects CiliumCIDRGroups by their labels",
+    section: "A13",
+    policies: [egressOnly({ toCIDRSet: [{ cidrGroupSelector: { matchLabels: { vendor: "stripe" } } }] })],
+    flow: tcp(a, world("203.0.113.9"), 443),
+    verdict: "allowed",
+    options: { cidrGroups: [{ name: "other", labels: { vendor: "paypal" }, cidrs: ["198.51.100.0/24"] }, { name: "stripe", labels: { vendor: "stripe" }, cidrs: ["203.0.113.0/24"] }] },
+  },
+  {
+    name: "...and no other group's addresses",
+    section: "A13",
+    policies: [egressOnly({ toCIDRSet: [{ cidrGroupSelector: { matchLabels: { vendor: "stripe" } } }] })],
+    flow: tcp(a, world("198.51.100.9"), 443),
+    verdict: "dropped",
+    options: { cidrGroups: [{ name: "other", labels: { vendor: "paypal" }, cidrs: ["198.51.100.0/24"] }, { name: "stripe", labels: { vendor: "stripe" }, cidrs: ["203.0.113.0/24"] }] },
+  },
+
   // Ports and protocols (A15-A18)
   { name: "ANY is TCP, UDP and SCTP", section: "A17", policies: [egressOnly({ toPorts: [{ ports: [{ port: "53", protocol: "ANY" }] }] })], flow: udp(a, world("9.9.9.9"), 53), verdict: "allowed" },
   { name: "an omitted protocol is ANY", section: "A17", policies: [egressOnly({ toPorts: [{ ports: [{ port: "53" }] }] })], flow: { source: a, destination: world("9.9.9.9"), protocol: "SCTP", port: 53 }, verdict: "allowed" },
