@@ -7,7 +7,9 @@
  * - per subject identity (memoised): the rules selecting it, its per-direction default deny (B1) and
  *   its allow and deny entries, like the agent's per-endpoint policy;
  * - per subject and peer identity (memoised): the entries whose L3 part matches, like the selector
- *   cache; only the L4/L7 part is decided per flow.
+ *   cache, over entry lists pre-split by the kind of peer they can match (pod, reserved, world);
+ * - per subject, peer, protocol and port (memoised): the L4 decision, like the policy map.
+ * Only L7 rules are decided per flow. Caches are bounded; `memoize: false` turns them off.
  */
 import { matchesName, type FqdnPattern } from "../net/fqdn.js";
 import { identityOf, selects, selectsNode, type Identity } from "./identity.js";
@@ -23,10 +25,9 @@ import type {
   HttpRuleJson,
   L7Decision,
   L7Rule,
-  PolicyId,
   Verdict,
 } from "./model.js";
-import { POD, RESERVED, WORLD, readPolicies, type Block, type Entry, type EvaluatorOptions, type PeerPart, type PolicyProblem, type PortItem, type Rule } from "./policy.js";
+import { POD, RESERVED, WORLD, policyText, readPolicies, type Block, type Entry, type EvaluatorOptions, type PeerPart, type PolicyProblem, type PortItem, type Rule } from "./policy.js";
 
 interface PeerMatch {
   readonly allows: readonly Entry[];
@@ -496,9 +497,7 @@ function fixed(direction: Direction, reason: "not-enforced" | "enforcement-disab
   return d;
 }
 
-export function policyText(p: PolicyId): string {
-  return p.kind === "CiliumNetworkPolicy" ? `CiliumNetworkPolicy ${p.namespace}/${p.name}` : `CiliumClusterwideNetworkPolicy ${p.name}`;
-}
+export { policyText };
 
 function refText(r: EntryRef): string {
   return `${policyText(r.policy)} ${r.path}`;

@@ -544,10 +544,11 @@ function readEntry(raw: unknown, section: Section, ref: EntryRef, ctx: Ctx): Ent
     l3 ??= parts;
   }
   // The note is said with the entry's place, once per consultation: build the text once.
-  return { ref, l3, l4, kinds: peerKinds(l3, ctx.options.cidrMatchesNodes === true), note: note === undefined ? undefined : `${ref.path} of ${policyLabel(ref.policy)}: ${note}` };
+  return { ref, l3, l4, kinds: peerKinds(l3, ctx.options.cidrMatchesNodes === true), note: note === undefined ? undefined : `${ref.path} of ${policyText(ref.policy)}: ${note}` };
 }
 
-function policyLabel(p: PolicyId): string {
+/** `CiliumNetworkPolicy ns/name` or `CiliumClusterwideNetworkPolicy name`. */
+export function policyText(p: PolicyId): string {
   return p.kind === "CiliumNetworkPolicy" ? `CiliumNetworkPolicy ${p.namespace}/${p.name}` : `CiliumClusterwideNetworkPolicy ${p.name}`;
 }
 
