@@ -17,6 +17,7 @@ import { createGitHost, GitError } from "../git-host.js";
 import { parseAllDocuments } from "yaml";
 import { PROJECT_FILE, loadProject } from "../project.js";
 import { VERSION } from "../version.js";
+import { explain, explainContext, explanationJson, renderExplanation } from "./explain.js";
 import { renderGithub, renderJson, renderSarif, renderText, summaryLine, type RenderContext } from "./render.js";
 
 export interface CliIo {
@@ -25,6 +26,8 @@ export interface CliIo {
   readonly stdout: (s: string) => void;
   readonly stderr: (s: string) => void;
   readonly stderrIsTTY: boolean;
+  /** Standard input, read whole (`ztc explain -`); default: file descriptor 0. */
+  readonly readStdin?: (() => string) | undefined;
 }
 
 const FORMATS = ["text", "json", "github", "sarif", "markdown"] as const;
@@ -39,6 +42,10 @@ Usage:
   ztc fmt [--check] [PATH...]         format .zt files canonically (default: the project's sources)
   ztc diff BASE [DIR] [-f FORMAT]     blast radius: what changes against BASE (a git ref, or a folder of
                                       compiled policies): policies, tenants, namespaces, changed inputs
+  ztc explain FLOW [DIR] [-f json]    the verdict for one flow under DIR's compiled policies, the
+                                      rules behind it (.zt file:line), and for a drop the missing rule
+                                      FLOW: 'payments/api -> api.stripe.com:443' (see docs/evaluator.md),
+                                      a Hubble JSON line, or '-' for Hubble JSON lines on stdin
   ztc --help | --version
 
 DIR is a folder with a ztc.yaml (or below one); default: the current folder.
@@ -168,6 +175,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         if (rest.length < 1 || rest.length > 2) throw new UsageError("diff takes BASE (a git ref or a folder of compiled policies) and optionally the project folder");
         if (fmt === "github" || fmt === "sarif") throw new UsageError("diff writes text, markdown or json");
         return runDiff(io, rest[0]!, rest[1] ?? ".", { fmt, today, color });
+      }
+      case "explain": {
+        if (rest.length < 1 || rest.length > 2) throw new UsageError("explain takes a flow and optionally a project folder: ztc explain 'payments/api -> api.stripe.com:443' [DIR]");
+        if (fmt !== "text" && fmt !== "json") throw new UsageError("explain prints text or json");
+        return runExplain(io, rest[0]!, rest[1] ?? ".", { fmt, today, color });
       }
       default:
         throw new UsageError(`unknown command '${command}'`);
@@ -330,6 +342,40 @@ function runDiff(io: CliIo, base: string, dir: string, o: { fmt: Format; today: 
   else if (o.fmt === "markdown") io.stdout(renderDiffMarkdown(result, label));
   else io.stdout(renderDiffText(result, label, true));
   return 0;
+}
+
+function runExplain(io: CliIo, flowArg: string, dir: string, o: { fmt: "text" | "json"; today: string | undefined; color: boolean }): number {
+  const root = findProjectRoot(nodePath.resolve(io.cwd, dir));
+  if (!root) {
+    const d = diag("projectNotFound", { file: "", span: { start: 0, end: 0 } }, { path: dir });
+    io.stderr(`ztc: ${d.message}\n  = help: ${d.help}\n`);
+    return 2;
+  }
+  const program = createProgram(createNodeHost(root), { today: o.today });
+  const ctx = explainContext(program);
+  if (!ctx) {
+    const diagnostics = program.emit().diagnostics;
+    report(io, renderContext(io, program, root, o.color), diagnostics.filter((d) => d.severity === "error"), "text", false);
+    io.stderr(`ztc: cannot explain: the project does not compile (${summaryLine(diagnostics)})\n`);
+    return 1;
+  }
+  // '-': Hubble JSON lines on stdin (hubble observe -o json | ztc explain -); lines that are not flows are skipped.
+  const inputs = flowArg === "-" ? (io.readStdin ?? (() => fs.readFileSync(0, "utf8")))().split("\n").filter((l) => l.trim() !== "") : [flowArg];
+  const results = [];
+  let failed = 0;
+  for (const input of inputs) {
+    const r = explain(input, ctx);
+    if (!r.ok) {
+      if (flowArg === "-" && r.skipped) continue;
+      io.stderr(`ztc: ${r.error}\n`);
+      failed++;
+      continue;
+    }
+    if (o.fmt === "json") results.push(explanationJson(r.explanation));
+    else io.stdout((results.length > 0 ? "\n" : "") + renderExplanation(r.explanation)), results.push(null);
+  }
+  if (o.fmt === "json") io.stdout(JSON.stringify(flowArg === "-" ? results : (results[0] ?? null), null, 2) + "\n");
+  return failed > 0 && results.length === 0 ? 2 : 0;
 }
 
 /** .zt files under a folder (skipping VCS and dependency folders). */
