@@ -19,13 +19,24 @@ export function subjectPods(s: Subject, tenantNamespaces: readonly string[], ten
   return { namespaces: [...tenantNamespaces], selector: EMPTY_SELECTOR, tenant };
 }
 
+function clusterContains(a: PodSet, b: PodSet): boolean {
+  return a.cluster === "*" || a.cluster === b.cluster;
+}
+
 export function podsContain(a: PodSet, b: PodSet): boolean {
+  if (!clusterContains(a, b)) return false;
+  if (a.namespaceSelector || b.namespaceSelector) {
+    // Namespace labels live in the cluster: only a label selector containing the other is certain.
+    if (!a.namespaceSelector || !b.namespaceSelector) return a.anyNamespace === true && selectorContains(a.selector, b.selector);
+    return selectorContains(a.namespaceSelector, b.namespaceSelector) && selectorContains(a.selector, b.selector);
+  }
   if (b.anyNamespace && !a.anyNamespace) return false;
   return (a.anyNamespace || b.namespaces.every((n) => a.namespaces.includes(n))) && selectorContains(a.selector, b.selector);
 }
 
 export function podsOverlap(a: PodSet, b: PodSet): boolean {
-  const ns = a.anyNamespace || b.anyNamespace || a.namespaces.some((n) => b.namespaces.includes(n));
+  if (!(clusterContains(a, b) || clusterContains(b, a))) return false;
+  const ns = a.anyNamespace || b.anyNamespace || a.namespaceSelector !== undefined || b.namespaceSelector !== undefined || a.namespaces.some((n) => b.namespaces.includes(n));
   return ns && selectorsOverlap(a.selector, b.selector);
 }
 
@@ -59,11 +70,23 @@ export function peerContains(a: Peer, b: Peer): boolean {
       return b.kind === "within";
     case "service":
       return b.kind === "service" && a.namespace === b.namespace && a.name === b.name;
+    case "cidrGroup":
+      return b.kind === "cidrGroup" && a.name === b.name;
+    case "nodes":
+      return b.kind === "nodes" && selectorContains(a.selector, b.selector);
   }
+}
+
+function icmpContains(a: Atom, b: Atom): boolean {
+  if (!a.icmp || !b.icmp) return !a.icmp && !b.icmp;
+  return b.icmp.every((x) => a.icmp!.some((y) => y.family === x.family && y.type === x.type));
 }
 
 function portsContain(a: Atom, b: Atom): boolean {
   if ((a.dns ?? []).join() !== (b.dns ?? []).join()) return false;
+  if (JSON.stringify(a.kafka ?? null) !== JSON.stringify(b.kafka ?? null)) return false;
+  if (a.auth !== b.auth) return false;
+  if (a.icmp || b.icmp) return icmpContains(a, b);
   if (!a.ports) return true;
   if (!b.ports) return false;
   return a.portSet.containsSet(b.portSet) && b.namedPorts.every((n) => a.namedPorts.includes(n));

@@ -12,7 +12,8 @@ import type { Approval, ApprovalRegistry, Blocked } from "./registry.js";
 
 export type RequestedDestination =
   | { readonly kind: "fqdn"; readonly pattern: FqdnPattern }
-  | { readonly kind: "addresses"; readonly set: AddressSet };
+  | { readonly kind: "addresses"; readonly set: AddressSet }
+  | { readonly kind: "group"; readonly name: string };
 
 export type Coverage =
   | { readonly ok: true; readonly used: readonly Approval[] }
@@ -30,6 +31,7 @@ export function appliesTo(a: Approval, tenant: string): boolean {
 
 function destinationCovers(a: Approval, dest: RequestedDestination): boolean {
   if (dest.kind === "fqdn") return a.destination.kind === "fqdn" && fqdnContains(a.destination.pattern, dest.pattern);
+  if (dest.kind === "group") return a.destination.kind === "group" && a.destination.name === dest.name;
   return a.destination.kind === "cidr" && a.destination.set.intersects(dest.set);
 }
 
@@ -42,7 +44,7 @@ interface Attempt {
 
 function attempt(list: readonly Approval[], dest: RequestedDestination, ports: PortSet): Attempt {
   const matching = list.filter((a) => destinationCovers(a, dest));
-  if (dest.kind === "fqdn") {
+  if (dest.kind !== "addresses") {
     let union = PortSet.empty();
     for (const a of matching) union = union.union(a.ports);
     return { covered: union.containsSet(ports), used: matching.filter((a) => a.ports.intersects(ports)), matching };
@@ -85,8 +87,10 @@ export function checkCoverage(
   dest: RequestedDestination,
   ports: PortSet,
   today: string,
+  icmp = false,
 ): Coverage {
-  const kind = dest.kind === "fqdn" ? "fqdn" : "cidr";
+  const kind = dest.kind === "addresses" ? "cidr" : dest.kind;
+  if (icmp) return icmpCoverage(reg, tenant, dest, today);
   const forTenant = reg.forTenant(tenant).filter((a) => a.destination.kind === kind);
   const valid = forTenant.filter((a) => a.expires >= today && !isPending(a));
   const best = attempt(valid, dest, ports);
@@ -127,12 +131,28 @@ export function checkCoverage(
   return { ok: false, reason: "none" };
 }
 
+/** ICMP has no ports: an approval covers it when its ports list `icmp`. */
+function icmpCoverage(reg: ApprovalRegistry, tenant: string, dest: RequestedDestination, today: string): Coverage {
+  const list = reg.forTenant(tenant).filter((a) => a.icmp && !isPending(a) && destinationCovers(a, dest));
+  const covers = (l: readonly Approval[]) => {
+    if (dest.kind !== "addresses") return l.length > 0;
+    let set = AddressSet.empty();
+    for (const a of l) if (a.destination.kind === "cidr") set = set.union(a.destination.set);
+    return set.containsSet(dest.set);
+  };
+  const valid = list.filter((a) => a.expires >= today);
+  if (covers(valid)) return { ok: true, used: [...valid].sort(byId) };
+  if (covers(list)) return { ok: false, reason: "expired", expired: list.filter((a) => a.expires < today).sort(byId) };
+  return { ok: false, reason: "ports", detail: "no unexpired approval lists icmp among its ports for it" };
+}
+
 /** The first blocked destination the request overlaps; `everything` for the world entity. */
 export function findBlocked(reg: ApprovalRegistry, dest: RequestedDestination | { readonly kind: "everything" }): Blocked | undefined {
   for (const b of reg.blocked) {
     if (dest.kind === "everything") return b;
     if (dest.kind === "fqdn" && b.destination.kind === "fqdn" && fqdnIntersects(dest.pattern, b.destination.pattern)) return b;
     if (dest.kind === "addresses" && b.destination.kind === "cidr" && dest.set.intersects(b.destination.set)) return b;
+    if (dest.kind === "group" && b.destination.kind === "group" && dest.name === b.destination.name) return b;
   }
   return undefined;
 }

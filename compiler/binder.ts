@@ -2,7 +2,7 @@
  * Binding: which tenant each block speaks for (and whether its file may), and the workload
  * symbols of every tenant across all files. Everything later resolves names against this.
  */
-import { diag, type BaselineDecl, type Diagnostic, type LineIndex, type SourceFileAst, type TenantDecl } from "../language/index.js";
+import { diag, type BaselineDecl, type Diagnostic, type LineIndex, type SourceFileAst, type Span, type TenantDecl } from "../language/index.js";
 import { closest } from "../language/suggest.js";
 import { EMPTY_SELECTOR, type WorkloadSymbol } from "./ir.js";
 import { resolveSelector } from "./labels.js";
@@ -36,7 +36,29 @@ export interface BaselineSymbol {
   readonly tenantOf: ReadonlyMap<string, string>;
   /** Directions with default deny, from `default deny` here or in the rule sets it uses. */
   readonly defaultDeny: Set<"ingress" | "egress">;
+  /** Default deny staged by `use NAME audit` or `mode audit`: recorded, not enforced. */
+  readonly stagedDefaultDeny: Set<"ingress" | "egress">;
   readonly visibilityOnly: boolean;
+  /** `mode audit`: default deny is never enforced by this baseline. */
+  readonly audit: boolean;
+  /** Host firewall: the nodes it applies to (then `namespaces` is empty). */
+  readonly nodes?: LabelSelector | undefined;
+}
+
+export type TenantMode = "audit" | "enforce";
+export interface SettingSite {
+  readonly file: string;
+  readonly span: Span;
+  readonly line: number;
+}
+export type DnsLookups = "strict" | "any";
+
+/** Per-tenant settings from `mode` and `dns` statements, wherever the tenant's blocks are. */
+export interface TenantSettings {
+  readonly mode: TenantMode;
+  readonly modeAt?: SettingSite | undefined;
+  readonly dns?: DnsLookups | undefined;
+  readonly dnsAt?: SettingSite | undefined;
 }
 
 export interface BindResult {
@@ -44,6 +66,8 @@ export interface BindResult {
   readonly baselines: readonly BaselineSymbol[];
   /** tenant -> workload name -> symbol */
   readonly workloads: ReadonlyMap<string, ReadonlyMap<string, WorkloadSymbol>>;
+  /** Tenants with a `mode` or `dns` statement. */
+  readonly settings: ReadonlyMap<string, TenantSettings>;
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -91,9 +115,21 @@ function bindBaseline(unit: SourceUnit, decl: BaselineDecl, registry: TenantRegi
   const tenantOf = new Map<string, string>();
   const addTenant = (t: TenantInfo) => t.namespaces.forEach((ns) => tenantOf.set(ns, t.name));
   let scoped = false;
+  let nodes: LabelSelector | undefined;
+  let podScope: { start: number; end: number } | undefined;
   for (const item of decl.body) {
     if (item.kind !== "Applies") continue;
     scoped = true;
+    if (item.nodes) {
+      if (nodes) {
+        diagnostics.push(diag("nodesBaselineScope", at(item.nodes.span), { message: `baseline '${name}' already says which nodes it applies to; one 'applies to nodes' per baseline` }));
+        continue;
+      }
+      nodes = item.nodes.where ? resolveSelector(item.nodes.where, unit.path, diagnostics) : EMPTY_SELECTOR;
+      if (!nodes) return undefined;
+      continue;
+    }
+    podScope ??= item.span;
     if (item.allTenants) for (const t of registry.tenants.values()) addTenant(t);
     for (const t of item.tenants) {
       const info = registry.tenants.get(t.text);
@@ -114,8 +150,23 @@ function bindBaseline(unit: SourceUnit, decl: BaselineDecl, registry: TenantRegi
     diagnostics.push(diag("baselineWithoutScope", at(decl.name.span), { name }));
     return undefined;
   }
+  if (nodes && podScope) {
+    diagnostics.push(
+      diag("nodesBaselineScope", at(podScope), {
+        message: `baseline '${name}' applies to nodes, so it cannot also apply to tenants or namespaces: a host policy never selects pods; write two baselines`,
+      }),
+    );
+    return undefined;
+  }
   const defaultDeny = new Set<"ingress" | "egress">();
   const visibilityOnly = decl.body.some((i) => i.kind === "Visibility");
+  let audit = false;
+  for (const item of decl.body) {
+    if (item.kind !== "Mode" || !item.value) continue;
+    if (item.value.text !== "audit" && item.value.text !== "enforce")
+      diagnostics.push(diag("invalidSetting", at(item.value.span), { setting: "mode", value: item.value.text, allowed: "'mode audit' or 'mode enforce'" }));
+    else audit = item.value.text === "audit";
+  }
   for (const item of decl.body) {
     if (item.kind !== "DefaultDeny") continue;
     for (const d of item.directions) defaultDeny.add(d.direction);
@@ -130,7 +181,10 @@ function bindBaseline(unit: SourceUnit, decl: BaselineDecl, registry: TenantRegi
     namespaces: [...tenantOf.keys()].sort(),
     tenantOf,
     defaultDeny,
+    stagedDefaultDeny: new Set(),
     visibilityOnly,
+    audit,
+    nodes,
   };
 }
 
@@ -139,6 +193,7 @@ export function bind(units: readonly SourceUnit[], registry: TenantRegistry): Bi
   const blocks: TenantBlock[] = [];
   const baselines: BaselineSymbol[] = [];
   const workloads = new Map<string, Map<string, WorkloadSymbol>>();
+  const settings = new Map<string, TenantSettings>();
 
   for (const unit of units) {
     for (const item of unit.ast.items) {
@@ -176,6 +231,7 @@ export function bind(units: readonly SourceUnit[], registry: TenantRegistry): Bi
         continue;
       }
       blocks.push({ tenant, decl: item, unit });
+      bindSettings(tenant, item, unit, settings, diagnostics);
       const own = workloads.get(name) ?? new Map<string, WorkloadSymbol>();
       workloads.set(name, own);
       for (const member of item.body) {
@@ -227,5 +283,41 @@ export function bind(units: readonly SourceUnit[], registry: TenantRegistry): Bi
       }
     }
   }
-  return { blocks, baselines, workloads, diagnostics };
+  return { blocks, baselines, workloads, settings, diagnostics };
+}
+
+/** `mode` and `dns` statements of one tenant block, checked against the tenant's other blocks. */
+function bindSettings(tenant: TenantInfo, decl: TenantDecl, unit: SourceUnit, settings: Map<string, TenantSettings>, diagnostics: Diagnostic[]): void {
+  const where = (at: SettingSite) => `${at.file}:${at.line}`;
+  for (const item of decl.body) {
+    if ((item.kind !== "Mode" && item.kind !== "DnsMode") || !item.value) continue;
+    const value = item.value.text;
+    const at: SettingSite = { file: unit.path, span: item.value.span, line: unit.lines.positionAt(item.span.start).line + 1 };
+    const current = settings.get(tenant.name) ?? { mode: "enforce" };
+    if (item.kind === "Mode") {
+      if (value !== "audit" && value !== "enforce") {
+        diagnostics.push(diag("invalidSetting", at, { setting: "mode", value, allowed: "'mode audit' or 'mode enforce'" }));
+        continue;
+      }
+      if (current.modeAt && current.mode !== value) {
+        diagnostics.push(diag("conflictingSetting", at, { setting: "mode", tenant: tenant.name, first: where(current.modeAt), value, other: current.mode }));
+        continue;
+      }
+      if (value === "audit" && !tenant.auditAllowed) {
+        diagnostics.push(diag("auditNotAllowed", { file: unit.path, span: item.span }, { tenant: tenant.name }));
+        continue;
+      }
+      settings.set(tenant.name, { ...current, mode: value, modeAt: current.modeAt ?? at });
+    } else {
+      if (value !== "strict" && value !== "any") {
+        diagnostics.push(diag("invalidSetting", at, { setting: "dns", value, allowed: "'dns strict' or 'dns any'" }));
+        continue;
+      }
+      if (current.dnsAt && current.dns !== value) {
+        diagnostics.push(diag("conflictingSetting", at, { setting: "dns", tenant: tenant.name, first: where(current.dnsAt), value, other: current.dns ?? "any" }));
+        continue;
+      }
+      settings.set(tenant.name, { ...current, dns: value, dnsAt: current.dnsAt ?? at });
+    }
+  }
 }

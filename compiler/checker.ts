@@ -41,6 +41,7 @@ export function check(input: CheckInput): CheckResult {
     approvalsSource: input.approvalsSource,
     workloads: bound.workloads,
     rulesets: input.rulesets,
+    settings: bound.settings,
     today: input.today,
     diagnostics,
     nextAtomId: 0,

@@ -4,13 +4,19 @@
  * for namespace-wide rules). Entries keep source order; each is traced in annotations to its .zt
  * line and the approvals that allowed it. Follows the compiler checklist of cilium-semantics.md §C.
  */
-import type { BaselineSymbol } from "./binder.js";
-import type { Atom, HttpRuleIr, LabelSelector, Peer, PodSet, PortReq } from "./ir.js";
+import type { BaselineSymbol, TenantSettings } from "./binder.js";
+import { supports } from "./cilium/versions.js";
+import type { Atom, HttpRuleIr, IcmpReq, KafkaRuleIr, LabelSelector, Peer, PodSet, PortReq } from "./ir.js";
 import { formatPrefix } from "./net/cidr.js";
 import type { ProjectConfig } from "./project.js";
 import type { TenantRegistry } from "./registry.js";
 
 export const NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace";
+export const CLUSTER_LABEL = "k8s:io.cilium.k8s.policy.cluster";
+/** Namespace labels are selectable under this prefix (cilium-semantics.md B3). */
+export const NAMESPACE_LABELS_PREFIX = "k8s:io.cilium.k8s.namespace.labels.";
+/** `audit` for policies of a tenant or baseline in audit mode (default deny off). */
+export const MODE_LABEL = "ztc.io/mode";
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const TENANT_LABEL = "ztc.io/tenant";
 export const BASELINE_LABEL = "ztc.io/baseline";
@@ -21,6 +27,8 @@ export const APPROVALS_ANNOTATION = "ztc.io/approvals";
 export const RULES_ANNOTATION = "ztc.io/rules";
 /** Cilium's agent checks this many ports per toPorts item at most (§A 14). */
 export const MAX_PORTS_PER_ITEM = 40;
+/** ...and this many fields per ICMP rule (§A 32). */
+export const MAX_ICMP_FIELDS = 40;
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
@@ -62,6 +70,30 @@ export interface EmitInput {
   readonly tenants: TenantRegistry;
   readonly config: ProjectConfig;
   readonly baselines?: readonly BaselineSymbol[] | undefined;
+  readonly settings?: ReadonlyMap<string, TenantSettings> | undefined;
+}
+
+/** What every section of one compilation shares. */
+interface Ctx {
+  readonly config: ProjectConfig;
+  /**
+   * Set when rules name other clusters and the target predates policy-default-local-cluster
+   * (1.19): then every pod selector that names no cluster gets this cluster's name, so it means
+   * the same on every version (cilium-semantics.md B3).
+   */
+  readonly localCluster?: string | undefined;
+  readonly strictDns: (tenant: string) => boolean;
+}
+
+function context(input: EmitInput): Ctx {
+  const { config } = input;
+  const mesh = input.atoms.some((a) => a.peer.kind === "pods" && a.peer.pods.cluster !== undefined);
+  const settings = input.settings ?? new Map<string, TenantSettings>();
+  return {
+    config,
+    localCluster: mesh && !supports(config.cilium, "defaultLocalCluster") ? config.clusterName : undefined,
+    strictDns: (tenant) => (settings.get(tenant)?.dns ?? config.dns.lookups) === "strict",
+  };
 }
 
 function selectorJson(s: LabelSelector, extraLabels: Record<string, string> = {}, extraExpr: JsonObject[] = []): JsonObject {
@@ -79,15 +111,30 @@ function selectorJson(s: LabelSelector, extraLabels: Record<string, string> = {}
   return out;
 }
 
-function podsSelector(p: PodSet): JsonObject {
+function podsSelector(p: PodSet, ctx: Ctx): JsonObject {
+  const labels: Record<string, string> = {};
+  const exprs: JsonObject[] = [];
+  if (p.namespaceSelector) {
+    // A namespace-label key also lifts the implicit "same namespace" restriction (B3).
+    for (const [k, v] of Object.entries(p.namespaceSelector.matchLabels)) labels[NAMESPACE_LABELS_PREFIX + k] = v;
+    for (const e of p.namespaceSelector.matchExpressions) {
+      const x: JsonObject = { key: NAMESPACE_LABELS_PREFIX + e.key, operator: e.operator };
+      if (e.values) x["values"] = [...e.values];
+      exprs.push(x);
+    }
+  }
   // Pods of every namespace: an explicit Exists, because an absent namespace means "my namespace" in a CNP.
-  if (p.anyNamespace) return selectorJson(p.selector, {}, [{ key: NAMESPACE_LABEL, operator: "Exists" }]);
-  if (p.namespaces.length === 1) return selectorJson(p.selector, { [NAMESPACE_LABEL]: p.namespaces[0]! });
-  return selectorJson(p.selector, {}, [{ key: NAMESPACE_LABEL, operator: "In", values: [...p.namespaces] }]);
+  else if (p.anyNamespace) exprs.push({ key: NAMESPACE_LABEL, operator: "Exists" });
+  else if (p.namespaces.length === 1) labels[NAMESPACE_LABEL] = p.namespaces[0]!;
+  else exprs.push({ key: NAMESPACE_LABEL, operator: "In", values: [...p.namespaces] });
+  const cluster = p.cluster ?? ctx.localCluster;
+  if (cluster === "*") exprs.push({ key: CLUSTER_LABEL, operator: "Exists" });
+  else if (cluster !== undefined) labels[CLUSTER_LABEL] = cluster;
+  return selectorJson(p.selector, labels, exprs);
 }
 
 /** The L3 field and its single element for a peer, in this direction and namespace. */
-function peerElement(peer: Peer, direction: "ingress" | "egress", namespace: string): [string, Json] {
+function peerElement(peer: Peer, direction: "ingress" | "egress", namespace: string, ctx: Ctx): [string, Json] {
   const to = direction === "egress";
   switch (peer.kind) {
     case "fqdn":
@@ -100,12 +147,33 @@ function peerElement(peer: Peer, direction: "ingress" | "egress", namespace: str
     case "entity":
       return [to ? "toEntities" : "fromEntities", peer.entity];
     case "pods":
-      return [to ? "toEndpoints" : "fromEndpoints", podsSelector(peer.pods)];
-    case "within":
-      return [to ? "toEndpoints" : "fromEndpoints", { matchLabels: { [NAMESPACE_LABEL]: namespace } }];
+      return [to ? "toEndpoints" : "fromEndpoints", podsSelector(peer.pods, ctx)];
+    case "within": {
+      const labels: Record<string, string> = { [NAMESPACE_LABEL]: namespace };
+      if (ctx.localCluster) labels[CLUSTER_LABEL] = ctx.localCluster;
+      return [to ? "toEndpoints" : "fromEndpoints", { matchLabels: labels }];
+    }
     case "service":
       return ["toServices", { k8sService: { serviceName: peer.name, namespace: peer.namespace } }];
+    case "cidrGroup":
+      return [to ? "toCIDRSet" : "fromCIDRSet", { cidrGroupRef: peer.name }];
+    case "nodes":
+      return [to ? "toNodes" : "fromNodes", selectorJson(peer.selector)];
   }
+}
+
+function icmpsJson(icmp: readonly IcmpReq[]): Json[] {
+  const out: Json[] = [];
+  for (let i = 0; i < icmp.length; i += MAX_ICMP_FIELDS)
+    out.push({ fields: icmp.slice(i, i + MAX_ICMP_FIELDS).map((f) => ({ type: f.type, family: f.family })) });
+  return out;
+}
+
+function kafkaJson(k: KafkaRuleIr): JsonObject {
+  const out: JsonObject = {};
+  if (k.role) out["role"] = k.role;
+  if (k.topic !== undefined) out["topic"] = k.topic;
+  return out;
 }
 
 function portJson(p: PortReq): JsonObject {
@@ -128,18 +196,16 @@ function dnsJson(pattern: string): JsonObject {
   return pattern.includes("*") ? { matchPattern: pattern } : { matchName: pattern };
 }
 
-function toPortsJson(
-  ports: readonly PortReq[] | undefined,
-  http: readonly HttpRuleIr[] | undefined,
-  dns: readonly string[] | undefined,
-  deny: boolean,
-): Json[] | undefined {
+function toPortsJson(a: Atom): Json[] | undefined {
+  const { ports, http, dns, kafka } = a;
+  const deny = a.action === "deny";
   if (!ports || ports.length === 0) return undefined;
   const items: Json[] = [];
   for (let i = 0; i < ports.length; i += MAX_PORTS_PER_ITEM) {
     const item: JsonObject = { ports: ports.slice(i, i + MAX_PORTS_PER_ITEM).map(portJson) };
     if (!deny && http && http.length > 0) item["rules"] = { http: http.map(httpJson) };
     else if (!deny && dns && dns.length > 0) item["rules"] = { dns: dns.map(dnsJson) };
+    else if (!deny && kafka && kafka.length > 0) item["rules"] = { kafka: kafka.map(kafkaJson) };
     items.push(item);
   }
   return items;
@@ -156,13 +222,14 @@ interface Entry {
 }
 
 /** Builds the entries of one section; consecutive atoms of one rule with the same ports merge. */
-function buildEntries(atoms: readonly Atom[], direction: "ingress" | "egress", namespace: string): Entry[] {
+function buildEntries(atoms: readonly Atom[], direction: "ingress" | "egress", namespace: string, ctx: Ctx): Entry[] {
   const entries: Entry[] = [];
   let last: { entry: Entry; field: string; key: string; origin: number } | undefined;
   for (const a of atoms) {
-    const [field, element] = peerElement(a.peer, direction, namespace);
-    const toPorts = toPortsJson(a.ports, a.http, a.dns, a.action === "deny");
-    const key = JSON.stringify(toPorts ?? null);
+    const [field, element] = peerElement(a.peer, direction, namespace, ctx);
+    const toPorts = toPortsJson(a);
+    const icmps = a.icmp ? icmpsJson(a.icmp) : undefined;
+    const key = JSON.stringify([toPorts ?? null, icmps ?? null, a.auth === true]);
     if (last && last.origin === a.origin.order && last.field === field && last.key === key) {
       const list = last.entry.json[field] as Json[];
       if (!list.some((x) => sameJson(x, element))) list.push(element);
@@ -171,6 +238,8 @@ function buildEntries(atoms: readonly Atom[], direction: "ingress" | "egress", n
     }
     const json: JsonObject = { [field]: [element] };
     if (toPorts) json["toPorts"] = toPorts;
+    if (icmps) json["icmps"] = icmps;
+    if (a.auth) json["authentication"] = { mode: "required" };
     const entry: Entry = { json, atoms: [a] };
     entries.push(entry);
     last = { entry, field, key, origin: a.origin.order };
@@ -178,16 +247,38 @@ function buildEntries(atoms: readonly Atom[], direction: "ingress" | "egress", n
   return entries;
 }
 
-function dnsProxyEntry(config: ProjectConfig): Entry {
+/**
+ * The egress rule to the cluster resolver every subject with host rules needs (B4). It admits
+ * every lookup, or with strict DNS only the names of the subject's host rules (and their
+ * search-path expansions, which resolvers try first) plus the cluster's own service names.
+ */
+function dnsProxyEntry(ctx: Ctx, namespace: string, strict: readonly string[] | undefined): Entry {
+  const { config } = ctx;
   const labels: Record<string, string> = { [NAMESPACE_LABEL]: config.dns.namespace };
   for (const k of Object.keys(config.dns.labels).sort()) labels[`k8s:${k}`] = config.dns.labels[k]!;
+  if (ctx.localCluster) labels[CLUSTER_LABEL] = ctx.localCluster;
+  let names: JsonObject[] = [{ matchPattern: "*" }];
+  if (strict) {
+    const domain = config.dns.clusterDomain;
+    const search = namespace ? [`${namespace}.svc.${domain}`, `svc.${domain}`, domain] : [`svc.${domain}`, domain];
+    const all = new Set<string>();
+    for (const n of strict) {
+      all.add(n);
+      for (const s of search) all.add(`${n}.${s}`);
+    }
+    all.add(`*.*.svc.${domain}`);
+    all.add(`*.*.*.svc.${domain}`);
+    names = [...all].filter((n) => n.length <= 255).map(dnsJson);
+  }
   return {
     json: {
       toEndpoints: [{ matchLabels: labels }],
-      toPorts: [{ ports: [{ port: String(config.dns.port), protocol: config.dns.protocol }], rules: { dns: [{ matchPattern: "*" }] } }],
+      toPorts: [{ ports: [{ port: String(config.dns.port), protocol: config.dns.protocol }], rules: { dns: names } }],
     },
     atoms: [],
-    note: "DNS through the cluster resolver's DNS proxy, required by the host rules above (dns in ztc.yaml)",
+    note: strict
+      ? "DNS through the cluster resolver's DNS proxy, only for the names of the host rules above and the cluster's own (dns strict)"
+      : "DNS through the cluster resolver's DNS proxy, required by the host rules above (dns in ztc.yaml)",
   };
 }
 
@@ -230,13 +321,29 @@ function policyPath(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}.${name}.yaml` : `clusterwide/${name}.yaml`;
 }
 
-function baseLabels(tenant: string, policy: string): Record<string, string> {
-  return { [MANAGED_BY_LABEL]: "ztc", [TENANT_LABEL]: tenant, [POLICY_LABEL]: policy };
+function baseLabels(tenant: string, policy: string, audit = false): Record<string, string> {
+  const labels: Record<string, string> = { [MANAGED_BY_LABEL]: "ztc", [TENANT_LABEL]: tenant, [POLICY_LABEL]: policy };
+  if (audit) labels[MODE_LABEL] = "audit";
+  return labels;
 }
 
-/** The default-deny policy of one tenant namespace: its own object, so it stands on its own. */
-function defaultDeny(tenantName: string, ns: string, registryFile: string): EmittedPolicy {
+const AUDIT_DEFAULT_DENY = { ingress: false, egress: false };
+
+/**
+ * The default-deny policy of one tenant namespace: its own object, so it stands on its own. In
+ * audit mode it still exists (and says so) but switches nothing into default deny.
+ */
+function defaultDeny(tenantName: string, ns: string, registryFile: string, audit: boolean): EmittedPolicy {
   const name = `zt-${tenantName}-default-deny`;
+  const spec: JsonObject = {
+    description: audit
+      ? `ztc: default deny for namespace ${ns} (tenant ${tenantName}), staged: audit mode`
+      : `ztc: default deny, both directions, for namespace ${ns} (tenant ${tenantName})`,
+    endpointSelector: {},
+  };
+  if (audit) spec["enableDefaultDeny"] = AUDIT_DEFAULT_DENY;
+  spec["ingress"] = [{}];
+  spec["egress"] = [{}];
   return {
     tenant: tenantName,
     path: policyPath(ns, name),
@@ -247,18 +354,15 @@ function defaultDeny(tenantName: string, ns: string, registryFile: string): Emit
       metadata: {
         name,
         namespace: ns,
-        labels: baseLabels(tenantName, "default-deny"),
+        labels: baseLabels(tenantName, "default-deny", audit),
         annotations: {
           [SOURCE_ANNOTATION]: `${registryFile} (tenant ${tenantName}, namespace ${ns})`,
-          [RULES_ANNOTATION]: `ingress[0], egress[0]: default deny for every pod of namespace ${ns}; traffic flows only where a rule of tenant ${tenantName} allows it`,
+          [RULES_ANNOTATION]: audit
+            ? `ingress[0], egress[0]: audit mode (enableDefaultDeny: false): traffic no rule of tenant ${tenantName} allows still flows in namespace ${ns}`
+            : `ingress[0], egress[0]: default deny for every pod of namespace ${ns}; traffic flows only where a rule of tenant ${tenantName} allows it`,
         },
       },
-      spec: {
-        description: `ztc: default deny, both directions, for namespace ${ns} (tenant ${tenantName})`,
-        endpointSelector: {},
-        ingress: [{}],
-        egress: [{}],
-      },
+      spec,
     },
   };
 }
@@ -296,7 +400,8 @@ function subjectGroups(tenantName: string, ns: string, atoms: readonly Atom[]): 
  * `zt-<tenant>` with one rule in `specs` per subject (when the tenant has rules there).
  */
 export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
-  const { tenants, config } = input;
+  const { tenants } = input;
+  const ctx = context(input);
   const policies: EmittedPolicy[] = [];
   const byTenant = new Map<string, Atom[]>();
   for (const a of [...input.atoms].sort((x, y) => x.origin.order - y.origin.order || x.id - y.id)) {
@@ -308,8 +413,10 @@ export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
   for (const tenantName of [...tenants.tenants.keys()].sort()) {
     const tenant = tenants.tenants.get(tenantName)!;
     const atoms = byTenant.get(tenantName) ?? [];
+    const audit = input.settings?.get(tenantName)?.mode === "audit";
+    const strict = ctx.strictDns(tenantName);
     for (const ns of [...tenant.namespaces].sort()) {
-      policies.push(defaultDeny(tenantName, ns, tenants.file));
+      policies.push(defaultDeny(tenantName, ns, tenants.file, audit));
       const groups = subjectGroups(tenantName, ns, atoms);
       if (groups.length === 0) continue;
       const specs: JsonObject[] = [];
@@ -317,7 +424,8 @@ export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
       const all: Atom[] = [];
       groups.forEach((g, i) => {
         const spec: JsonObject = { description: g.description, endpointSelector: g.selector };
-        ruleSections(g.atoms, ns, config, `specs[${i}]`, spec, trace);
+        if (audit) spec["enableDefaultDeny"] = AUDIT_DEFAULT_DENY;
+        ruleSections(g.atoms, ns, ctx, `specs[${i}]`, spec, trace, strict);
         specs.push(spec);
         all.push(...g.atoms);
       });
@@ -333,7 +441,7 @@ export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
         manifest: {
           apiVersion: "cilium.io/v2",
           kind: "CiliumNetworkPolicy",
-          metadata: { name, namespace: ns, labels: baseLabels(tenantName, "rules"), annotations },
+          metadata: { name, namespace: ns, labels: baseLabels(tenantName, "rules", audit), annotations },
           specs,
         },
       });
@@ -343,13 +451,14 @@ export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
 }
 
 /** Sections of one rule: allow and deny entries per direction, plus the DNS-proxy rule for hosts. */
-function ruleSections(atoms: readonly Atom[], namespace: string, config: ProjectConfig, prefix: string, spec: JsonObject, trace: string[]): void {
+function ruleSections(atoms: readonly Atom[], namespace: string, ctx: Ctx, prefix: string, spec: JsonObject, trace: string[], strict = false): void {
   for (const direction of ["ingress", "egress"] as const) {
     const mine = atoms.filter((a) => a.direction === direction);
     if (mine.length === 0) continue;
-    const allow = buildEntries(mine.filter((a) => a.action === "allow"), direction, namespace);
-    const deny = buildEntries(mine.filter((a) => a.action === "deny"), direction, namespace);
-    if (direction === "egress" && mine.some((a) => a.action === "allow" && a.peer.kind === "fqdn")) allow.push(dnsProxyEntry(config));
+    const allow = buildEntries(mine.filter((a) => a.action === "allow"), direction, namespace, ctx);
+    const deny = buildEntries(mine.filter((a) => a.action === "deny"), direction, namespace, ctx);
+    const hosts = mine.filter((a) => a.action === "allow" && a.peer.kind === "fqdn").map((a) => (a.peer.kind === "fqdn" ? a.peer.pattern.text : ""));
+    if (direction === "egress" && hosts.length > 0) allow.push(dnsProxyEntry(ctx, namespace, strict ? [...new Set(hosts)].sort() : undefined));
     const denyKey = direction === "ingress" ? "ingressDeny" : "egressDeny";
     if (allow.length > 0) spec[direction] = allow.map((e) => e.json);
     if (deny.length > 0) spec[denyKey] = deny.map((e) => e.json);
@@ -358,35 +467,60 @@ function ruleSections(atoms: readonly Atom[], namespace: string, config: Project
 }
 
 /**
- * One CiliumClusterwideNetworkPolicy per baseline, selecting exactly its namespaces, with
- * enableDefaultDeny stated for both directions so the baseline never flips (or keeps) default
- * deny by accident. `within namespace` needs one rule per namespace (a CCNP cannot say "the
- * subject's own namespace"), in a second policy.
+ * One CiliumClusterwideNetworkPolicy per baseline, selecting exactly its namespaces (or, for a
+ * host policy, its nodes), with enableDefaultDeny stated for both directions so the baseline never
+ * flips (or keeps) default deny by accident. Namespaces of tenants in audit mode get a rule of
+ * their own without default deny. `within namespace` needs one rule per namespace (a CCNP cannot
+ * say "the subject's own namespace"), in a second policy.
  */
 export function emitBaselinePolicies(input: EmitInput): EmittedPolicy[] {
   const out: EmittedPolicy[] = [];
-  for (const b of [...(input.baselines ?? [])].sort((x, y) => (x.name < y.name ? -1 : 1))) {
-    if (b.namespaces.length === 0) continue;
+  const ctx = context(input);
+  const settings = input.settings ?? new Map<string, TenantSettings>();
+  for (const b of [...(input.baselines ?? [])].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
+    if (b.namespaces.length === 0 && !b.nodes) continue;
     const atoms = input.atoms.filter((a) => a.baseline === b.name).sort((x, y) => x.origin.order - y.origin.order || x.id - y.id);
-    const enableDefaultDeny = {
-      ingress: b.defaultDeny.has("ingress") && !b.visibilityOnly,
-      egress: b.defaultDeny.has("egress") && !b.visibilityOnly,
-    };
-    const selector = { matchExpressions: [{ key: NAMESPACE_LABEL, operator: "In", values: [...b.namespaces] }] };
-    const labels = { [MANAGED_BY_LABEL]: "ztc", [BASELINE_LABEL]: b.name, [POLICY_LABEL]: "baseline" };
-    const scope = `namespaces ${b.namespaces.length <= 6 ? b.namespaces.join(", ") : `${b.namespaces.slice(0, 5).join(", ")} and ${b.namespaces.length - 5} more`}`;
+    const enforced = !b.visibilityOnly && !b.audit;
+    const enableDefaultDeny = { ingress: enforced && b.defaultDeny.has("ingress"), egress: enforced && b.defaultDeny.has("egress") };
+    const staged = [...new Set([...b.stagedDefaultDeny, ...(enforced ? [] : b.defaultDeny)])].sort();
+    const labels: Record<string, string> = { [MANAGED_BY_LABEL]: "ztc", [BASELINE_LABEL]: b.name, [POLICY_LABEL]: b.nodes ? "host-firewall" : "baseline" };
+    if (b.audit) labels[MODE_LABEL] = "audit";
+    const auditNs = b.namespaces.filter((ns) => settings.get(b.tenantOf.get(ns) ?? "")?.mode === "audit");
+    const splitAudit = auditNs.length > 0 && (enableDefaultDeny.ingress || enableDefaultDeny.egress);
+    const groups: { namespaces: readonly string[]; edd: { ingress: boolean; egress: boolean }; audit: boolean }[] = b.nodes
+      ? [{ namespaces: [], edd: enableDefaultDeny, audit: false }]
+      : splitAudit
+        ? [
+            { namespaces: b.namespaces.filter((ns) => !auditNs.includes(ns)), edd: enableDefaultDeny, audit: false },
+            { namespaces: auditNs, edd: AUDIT_DEFAULT_DENY, audit: true },
+          ].filter((g) => g.namespaces.length > 0)
+        : [{ namespaces: b.namespaces, edd: enableDefaultDeny, audit: false }];
 
     const shared = atoms.filter((a) => a.peer.kind !== "within");
     const trace: string[] = [];
-    const spec: JsonObject = { description: `ztc: baseline ${b.name} for ${scope}`, endpointSelector: selector, enableDefaultDeny };
-    ruleSections(shared, "", input.config, "spec", spec, trace);
-    for (const direction of ["ingress", "egress"] as const)
-      if (enableDefaultDeny[direction] && spec[direction] === undefined && spec[direction === "ingress" ? "ingressDeny" : "egressDeny"] === undefined) {
-        spec[direction] = [{}];
-        trace.push(`spec.${direction}[0]: default deny (${b.unit.path})`);
+    const specs: JsonObject[] = [];
+    groups.forEach((g, i) => {
+      const prefix = groups.length === 1 ? "spec" : `specs[${i}]`;
+      const scope = b.nodes ? nodesText(b.nodes) : namespacesText(g.namespaces);
+      const spec: JsonObject = {
+        description: `ztc: baseline ${b.name} for ${scope}${g.audit ? " (tenants in audit mode: no default deny)" : ""}`,
+        ...(b.nodes ? { nodeSelector: selectorJson(b.nodes) } : { endpointSelector: { matchExpressions: [{ key: NAMESPACE_LABEL, operator: "In", values: [...g.namespaces] }] } }),
+        enableDefaultDeny: g.edd,
+      };
+      const t: string[] = [];
+      ruleSections(shared, "", ctx, prefix, spec, t);
+      for (const direction of ["ingress", "egress"] as const)
+        if (g.edd[direction] && spec[direction] === undefined && spec[direction === "ingress" ? "ingressDeny" : "egressDeny"] === undefined) {
+          spec[direction] = [{}];
+          t.push(`${prefix}.${direction}[0]: default deny (${b.unit.path})`);
+        }
+      if (["ingress", "ingressDeny", "egress", "egressDeny"].some((k) => spec[k] !== undefined)) {
+        specs.push(spec);
+        trace.push(...t);
       }
-    const sections = ["ingress", "ingressDeny", "egress", "egressDeny"].filter((k) => spec[k] !== undefined);
-    if (sections.length > 0) {
+    });
+    if (staged.length > 0) trace.push(`default deny ${staged.join(", ")}: staged (audit), not enforced`);
+    if (specs.length > 0) {
       const name = `zt-baseline-${b.name}`;
       const approvals = [...new Set(shared.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
       const annotations: Record<string, string> = {
@@ -394,7 +528,13 @@ export function emitBaselinePolicies(input: EmitInput): EmittedPolicy[] {
       };
       if (approvals.length > 0) annotations[APPROVALS_ANNOTATION] = approvals.join(", ");
       annotations[RULES_ANNOTATION] = trace.join("\n");
-      out.push({ baseline: b, path: policyPath(undefined, name), atoms: shared, manifest: { apiVersion: "cilium.io/v2", kind: "CiliumClusterwideNetworkPolicy", metadata: { name, labels, annotations }, spec } });
+      const manifest: Manifest = {
+        apiVersion: "cilium.io/v2",
+        kind: "CiliumClusterwideNetworkPolicy",
+        metadata: { name, labels, annotations },
+        ...(specs.length === 1 ? { spec: specs[0]! } : { specs }),
+      };
+      out.push({ baseline: b, path: policyPath(undefined, name), atoms: shared, manifest });
     }
 
     const within = atoms.filter((a) => a.peer.kind === "within");
@@ -405,10 +545,10 @@ export function emitBaselinePolicies(input: EmitInput): EmittedPolicy[] {
         const s: JsonObject = {
           description: `ztc: baseline ${b.name}, within namespace ${ns}`,
           endpointSelector: { matchLabels: { [NAMESPACE_LABEL]: ns } },
-          enableDefaultDeny,
+          enableDefaultDeny: auditNs.includes(ns) ? AUDIT_DEFAULT_DENY : enableDefaultDeny,
         };
         const t: string[] = [];
-        ruleSections(within, ns, input.config, `specs[${i}]`, s, t);
+        ruleSections(within, ns, ctx, `specs[${i}]`, s, t);
         if (i === 0) wtrace.push(...t.map((l) => l.replace(/^specs\[0\]/, "specs[*]")));
         specs.push(s);
       });
@@ -427,6 +567,17 @@ export function emitBaselinePolicies(input: EmitInput): EmittedPolicy[] {
     }
   }
   return out;
+}
+
+function namespacesText(namespaces: readonly string[]): string {
+  return `namespaces ${namespaces.length <= 6 ? namespaces.join(", ") : `${namespaces.slice(0, 5).join(", ")} and ${namespaces.length - 5} more`}`;
+}
+
+function nodesText(sel: LabelSelector): string {
+  const labels = Object.entries(sel.matchLabels).map(([k, v]) => `${k}=${v}`);
+  const exprs = sel.matchExpressions.map((e) => `${e.key} ${e.operator}${e.values ? ` (${e.values.join(", ")})` : ""}`);
+  const all = [...labels, ...exprs];
+  return all.length === 0 ? "every node" : `nodes where ${all.join(", ")}`;
 }
 
 /** Output order: cluster-wide policies first, then by namespace and name. */

@@ -46,6 +46,13 @@ export interface PodSet {
   readonly namespaces: readonly string[];
   /** `namespace *`: pods of every namespace (then `namespaces` is empty). */
   readonly anyNamespace?: boolean | undefined;
+  /**
+   * `namespace where ...`: pods of the namespaces whose labels match (then `namespaces` lists the
+   * registry's namespaces that match, for messages only: the cluster decides).
+   */
+  readonly namespaceSelector?: LabelSelector | undefined;
+  /** Cluster mesh: a cluster's name, `*` for any cluster; undefined for this cluster. */
+  readonly cluster?: string | undefined;
   readonly selector: LabelSelector;
   /** The tenant owning all of `namespaces`, if one does. */
   readonly tenant?: string | undefined;
@@ -58,7 +65,21 @@ export type Peer =
   | { readonly kind: "entity"; readonly entity: string }
   | { readonly kind: "pods"; readonly pods: PodSet; readonly description: string }
   | { readonly kind: "within" }
-  | { readonly kind: "service"; readonly namespace: string; readonly name: string };
+  | { readonly kind: "service"; readonly namespace: string; readonly name: string }
+  /** A CiliumCIDRGroup by name. */
+  | { readonly kind: "cidrGroup"; readonly name: string }
+  /** Cluster nodes by their labels (fromNodes/toNodes). */
+  | { readonly kind: "nodes"; readonly selector: LabelSelector };
+
+export interface IcmpReq {
+  readonly family: "IPv4" | "IPv6";
+  readonly type: number;
+}
+
+export interface KafkaRuleIr {
+  readonly role?: "produce" | "consume" | undefined;
+  readonly topic?: string | undefined;
+}
 
 export interface PortReq {
   /** A number, or a named port (lower-case IANA name). */
@@ -72,7 +93,9 @@ export interface HttpRuleIr {
   readonly path?: string | undefined;
   readonly host?: string | undefined;
   readonly headers: readonly string[];
-  readonly ast: HttpRuleAst;
+  readonly ast?: HttpRuleAst | undefined;
+  /** For a `grpc` method: how it was written. */
+  readonly grpc?: string | undefined;
 }
 
 /** The source rule an atom came from, for traceability. */
@@ -122,6 +145,11 @@ export interface Atom {
   readonly http?: readonly HttpRuleIr[] | undefined;
   /** DNS rule patterns (L7 `dns`): the names the subject may resolve through this peer. */
   readonly dns?: readonly string[] | undefined;
+  readonly kafka?: readonly KafkaRuleIr[] | undefined;
+  /** ICMP types; then `ports` is empty: an ICMP atom allows no port. */
+  readonly icmp?: readonly IcmpReq[] | undefined;
+  /** `authenticated`: mutual authentication required. */
+  readonly auth?: boolean | undefined;
   /** Approvals that make this egress legal (external destinations only). */
   readonly approvals: readonly Approval[];
   /** Its rule had errors (already reported): kept for editor features, skipped by analyses. */

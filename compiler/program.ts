@@ -224,7 +224,7 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
         emitted = { ok: false, policies: [], diagnostics };
         return emitted;
       }
-      const input = { atoms: result.atoms, tenants: registries.tenants, config, baselines: result.bound.baselines };
+      const input = { atoms: result.atoms, tenants: registries.tenants, config, baselines: result.bound.baselines, settings: result.bound.settings };
       const policies = sortPolicies([...emitBaselinePolicies(input), ...emitTenantPolicies(input)]);
       const internal = validatePolicies(policies, registries, today);
       emitted =

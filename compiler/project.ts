@@ -19,7 +19,12 @@ export interface DnsConfig {
   readonly port: number;
   readonly protocol: "UDP" | "TCP" | "ANY";
   readonly clusterDomain: string;
+  /** Which names the DNS-proxy rule admits by default: every name, or only those the rules need. */
+  readonly lookups: "any" | "strict";
 }
+
+/** Agent features that are off by default in Cilium and that some rules need. */
+export type AgentFeature = "mutual-auth" | "node-selector-labels" | "host-firewall";
 
 export interface ProjectConfig {
   readonly file: string;
@@ -30,7 +35,12 @@ export interface ProjectConfig {
   /** Project folder whose NAME@MAJOR.zt files override the bundled stdlib modules. */
   readonly stdlib?: string | undefined;
   readonly cilium: CiliumVersion;
+  readonly features: ReadonlySet<AgentFeature>;
   readonly clusterName: string;
+  /** Whether ztc.yaml names this cluster (rules naming other clusters need it before Cilium 1.19). */
+  readonly clusterNamed: boolean;
+  /** The other clusters of the mesh. */
+  readonly mesh: readonly string[];
   readonly dns: DnsConfig;
 }
 
@@ -45,9 +55,9 @@ interface RawProject {
   sources?: string[];
   output?: string;
   stdlib?: string;
-  cilium?: { version?: string };
-  cluster?: { name?: string };
-  dns?: { namespace?: string; labels?: Record<string, string>; port?: number; protocol?: string; "cluster-domain"?: string };
+  cilium?: { version?: string; features?: AgentFeature[] };
+  cluster?: { name?: string; mesh?: string[] };
+  dns?: { namespace?: string; labels?: Record<string, string>; port?: number; protocol?: string; "cluster-domain"?: string; lookups?: "any" | "strict" };
 }
 
 /** Reads a YAML file through the host, turning every failure into a located diagnostic. */
@@ -128,13 +138,17 @@ export function loadProject(host: CompilerHost): LoadedProject {
       output,
       stdlib,
       cilium,
+      features: new Set(p.cilium?.features ?? []),
       clusterName: p.cluster?.name ?? "default",
+      clusterNamed: p.cluster?.name !== undefined,
+      mesh: [...(p.cluster?.mesh ?? [])].sort(),
       dns: {
         namespace: p.dns?.namespace ?? "kube-system",
         labels: p.dns?.labels ?? { "k8s-app": "kube-dns" },
         port: p.dns?.port ?? 53,
         protocol,
         clusterDomain: p.dns?.["cluster-domain"] ?? "cluster.local",
+        lookups: p.dns?.lookups ?? "any",
       },
     },
   };

@@ -22,6 +22,8 @@ export interface TenantInfo {
   readonly labels: Readonly<Record<string, string>>;
   readonly paths: readonly string[];
   readonly platform: boolean;
+  /** May the tenant stage its rules with `mode audit` (default deny off)? */
+  readonly auditAllowed: boolean;
   readonly description?: string | undefined;
   /** The tenant's key in the tenant registry. */
   readonly span: Span;
@@ -37,23 +39,40 @@ export interface NamespaceInfo {
   readonly span: Span;
 }
 
+/** A Kubernetes Service rules may name (`service ns/name`). */
+export interface ServiceInfo {
+  readonly namespace: string;
+  readonly name: string;
+  /** False for a Service without a pod selector: its backends are `addresses`. */
+  readonly selector: boolean;
+  readonly addresses?: AddressSet | undefined;
+  readonly addressText: readonly string[];
+  readonly span: Span;
+}
+
 export interface TenantRegistry {
   readonly file: string;
   readonly tenants: ReadonlyMap<string, TenantInfo>;
   readonly namespaces: ReadonlyMap<string, NamespaceInfo>;
+  /** By `namespace/name`. */
+  readonly services: ReadonlyMap<string, ServiceInfo>;
   /** The tenants whose `paths` cover a file, in registry order. */
   ownersOf(file: string): TenantInfo[];
 }
 
 export type Destination =
   | { readonly kind: "fqdn"; readonly pattern: FqdnPattern }
-  | { readonly kind: "cidr"; readonly prefix: Prefix; readonly set: AddressSet };
+  | { readonly kind: "cidr"; readonly prefix: Prefix; readonly set: AddressSet }
+  /** A CiliumCIDRGroup, whose addresses live in the cluster: approved by name. */
+  | { readonly kind: "group"; readonly name: string };
 
 export interface Approval {
   readonly id: string;
   readonly destination: Destination;
   readonly destinationText: string;
   readonly ports: PortSet;
+  /** `icmp` in the ports list: ICMP to the destination is approved too. */
+  readonly icmp: boolean;
   readonly tenants: "*" | readonly string[];
   readonly approvedBy: string;
   readonly ticket: string;
@@ -89,8 +108,12 @@ export interface LoadedRegistries {
 }
 
 interface RawTenants {
-  tenants: Record<string, { namespaces?: string[]; owners?: string[]; labels?: Record<string, string>; paths: string[]; platform?: boolean; description?: string }>;
+  tenants: Record<
+    string,
+    { namespaces?: string[]; owners?: string[]; labels?: Record<string, string>; paths: string[]; platform?: boolean; "audit-allowed"?: boolean; description?: string }
+  >;
   namespaces?: Record<string, { labels?: Record<string, string> } | null>;
+  services?: Record<string, { selector?: boolean; addresses?: string[] } | null>;
 }
 
 interface RawApprovals {
@@ -146,6 +169,7 @@ export function loadTenantRegistry(host: CompilerHost, path: string, at: { file:
       labels: t.labels ?? {},
       paths,
       platform: t.platform === true,
+      auditAllowed: t["audit-allowed"] === true,
       description: t.description,
       get span() {
         return src.locate(["tenants", name], true);
@@ -185,8 +209,42 @@ export function loadTenantRegistry(host: CompilerHost, path: string, at: { file:
       },
     });
   }
-  return { registry: { file: path, tenants, namespaces, ownersOf: ownerIndex(tenants) }, source: src, diagnostics };
+  const services = new Map<string, ServiceInfo>();
+  for (const [key, v] of Object.entries(raw.services ?? {})) {
+    const [ns, name] = key.split("/") as [string, string];
+    const at = ["services", key];
+    if (!namespaces.has(ns)) {
+      diagnostics.push(
+        diag("invalidRegistryValue", { file: path, span: src.locate(at, true) }, { message: `service ${key}: namespace '${ns}' is not in this registry${didYouMean(closest(ns, namespaces.keys()))}` }),
+      );
+      continue;
+    }
+    let addresses: AddressSet | undefined;
+    const addressText: string[] = [];
+    (v?.addresses ?? []).forEach((a, i) => {
+      const c = parseCidr(a);
+      if (!c.ok) {
+        diagnostics.push(diag("invalidRegistryValue", { file: path, span: src.locate([...at, "addresses", i]) }, { message: `'${a}' is not a CIDR: ${c.reason}` }));
+        return;
+      }
+      addressText.push(formatPrefix(c.prefix));
+      addresses = (addresses ?? AddressSet.empty()).union(AddressSet.prefix(c.prefix));
+    });
+    services.set(key, {
+      namespace: ns,
+      name,
+      selector: v?.selector !== false,
+      addresses,
+      addressText,
+      get span() {
+        return src.locate(at, true);
+      },
+    });
+  }
+  return { registry: { file: path, tenants, namespaces, services, ownersOf: ownerIndex(tenants) }, source: src, diagnostics };
 }
+
+const didYouMean = (s: string | undefined) => (s ? ` (did you mean '${s}'?)` : "");
 
 /**
  * Finds the tenants owning a file without running every tenant's globs: each glob's static base
@@ -222,8 +280,13 @@ export function parsePortText(text: string): PortSet | string {
   return PortSet.spec((m[3] ?? "tcp").toUpperCase() as ProtocolSpec, start, end);
 }
 
-/** A host, host pattern or CIDR as written in the approval registry. */
+/** A host, host pattern, CIDR or `cidr-group NAME` as written in the approval registry. */
 export function parseDestination(text: string): Destination | string {
+  const group = /^cidr-group\s+(.*)$/.exec(text.trim());
+  if (group) {
+    const problem = cidrGroupNameProblem(group[1]!);
+    return problem ? `'${text}': ${problem}` : { kind: "group", name: group[1]! };
+  }
   if (/^[0-9a-fA-F:.]+(\/\d+)?$/.test(text) && (text.includes(":") || /^\d+\.\d+\.\d+\.\d+/.test(text))) {
     const c = parseCidr(text);
     if (!c.ok) return `'${text}' is not a valid CIDR: ${c.reason}`;
@@ -235,7 +298,15 @@ export function parseDestination(text: string): Destination | string {
 }
 
 export function destinationText(d: Destination): string {
-  return d.kind === "fqdn" ? d.pattern.text : formatPrefix(d.prefix);
+  return d.kind === "fqdn" ? d.pattern.text : d.kind === "group" ? `cidr-group ${d.name}` : formatPrefix(d.prefix);
+}
+
+/** CiliumCIDRGroup names are DNS-1123 subdomains (cluster-scoped objects). */
+export function cidrGroupNameProblem(name: string): string | undefined {
+  if (name.length === 0 || name.length > 253) return "a CiliumCIDRGroup name has 1 to 253 characters";
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name))
+    return "a CiliumCIDRGroup name is a DNS subdomain: lower-case letters, digits, '-' and '.'";
+  return undefined;
 }
 
 /** Parses YYYY-MM-DD and checks it is a real calendar date. */
@@ -270,7 +341,12 @@ export function loadApprovalRegistry(
     const dest = parseDestination(a.destination);
     if (typeof dest === "string") problem(at("destination"), dest);
     let ports = PortSet.empty();
+    let icmp = false;
     a.ports.forEach((p, j) => {
+      if (String(p).trim().toLowerCase() === "icmp") {
+        icmp = true;
+        return;
+      }
       const parsed = parsePortText(String(p));
       if (typeof parsed === "string") problem(at("ports", j), parsed);
       else ports = ports.union(parsed);
@@ -295,6 +371,7 @@ export function loadApprovalRegistry(
       destination: dest,
       destinationText: destinationText(dest),
       ports,
+      icmp,
       tenants: star ? "*" : a.tenants,
       approvedBy: a["approved-by"],
       ticket: a.ticket,

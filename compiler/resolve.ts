@@ -11,6 +11,7 @@
 import {
   diag,
   isVariable,
+  type ClusterRef,
   type DiagnosticExtras,
   type Diagnostic,
   type Fix,
@@ -27,18 +28,32 @@ import type { CatalogEntry, CodeName } from "../language/catalog.js";
 import { CATALOG } from "../language/catalog.js";
 import { draftApprovalFix } from "./approval-draft.js";
 import { appliesTo, checkCoverage, daysBetween, findBlocked, isPending, type RequestedDestination } from "./approvals.js";
-import type { BaselineSymbol, SourceUnit, TenantBlock } from "./binder.js";
+import type { BaselineSymbol, SourceUnit, TenantBlock, TenantSettings } from "./binder.js";
 import { nameProblem } from "./binder.js";
 import { FEATURE_NEEDS, supports } from "./cilium/versions.js";
-import { EMPTY_SELECTOR, type Atom, type HttpRuleIr, type Peer, type PortReq, type RuleOrigin, type Subject, type WorkloadSymbol } from "./ir.js";
+import {
+  EMPTY_SELECTOR,
+  type Atom,
+  type HttpRuleIr,
+  type IcmpReq,
+  type KafkaRuleIr,
+  type LabelSelector,
+  type Peer,
+  type PodSet,
+  type PortReq,
+  type RuleOrigin,
+  type Subject,
+  type WorkloadSymbol,
+} from "./ir.js";
 import { resolveSelector, selectorText } from "./labels.js";
+import { labelsMatch } from "./binder.js";
 import { AddressSet, formatPrefix, parseCidr, prefixContains, type Prefix } from "./net/cidr.js";
 import { parseFqdn, type FqdnPattern } from "./net/fqdn.js";
 import { isValidPortName, PortSet, type ProtocolSpec } from "./net/ports.js";
 import type { ProjectConfig } from "./project.js";
 import { re2Problem } from "./re2.js";
-import type { Approval, ApprovalRegistry, TenantInfo, TenantRegistry } from "./registry.js";
-import { ENTITIES, HTTP_METHODS } from "./resolve-constants.js";
+import { cidrGroupNameProblem, type Approval, type ApprovalRegistry, type TenantInfo, type TenantRegistry } from "./registry.js";
+import { ENTITIES, HTTP_METHODS, icmpType, ICMP_TYPES } from "./resolve-constants.js";
 import { bindArguments, type Binding, type RulesetIndex } from "./rulesets.js";
 import type { YamlSource } from "./yaml-source.js";
 
@@ -54,6 +69,8 @@ export interface ResolveContext {
   readonly approvalsSource: YamlSource | undefined;
   readonly workloads: ReadonlyMap<string, ReadonlyMap<string, WorkloadSymbol>>;
   readonly rulesets: RulesetIndex;
+  /** Tenants' `mode` and `dns` settings (from the binder). */
+  readonly settings: ReadonlyMap<string, TenantSettings>;
   readonly today: string;
   readonly diagnostics: Diagnostic[];
   nextAtomId: number;
@@ -79,6 +96,8 @@ interface Instantiation {
   /** The outermost use's `for` subjects (spans in the site's file). */
   readonly subjects?: TargetList | undefined;
   readonly stdlib: boolean;
+  /** `use NAME audit` somewhere in the chain: default deny is staged, not enforced. */
+  readonly audit: boolean;
 }
 
 /** The text of a span without comments, whitespace collapsed, for annotations and messages. */
@@ -108,18 +127,26 @@ function describeTarget(t: Target): string {
     case "Entity":
       return `entity ${t.name?.text ?? ""}`.trim();
     case "TenantRef":
-      return `tenant ${t.tenant?.text ?? ""}${t.workload ? ` workload ${t.workload.text}` : ""}`;
+      return `tenant ${t.tenant?.text ?? ""}${t.workload ? ` workload ${t.workload.text}` : ""}${clusterText(t.cluster)}`;
     case "NamespaceRef":
-      return `namespace ${t.namespace?.text ?? ""}`;
+      return `namespace ${t.where ? "where ..." : (t.namespace?.text ?? "")}${clusterText(t.cluster)}`;
     case "Service":
       return `service ${t.namespace?.text ?? ""}/${t.name?.text ?? ""}`;
     case "WorkloadRef":
-      return `workload ${t.name?.text ?? ""}`;
+      return `workload ${t.name?.text ?? ""}${clusterText(t.cluster)}`;
     case "Within":
       return "within namespace";
     case "Approved":
       return "approved";
+    case "CidrGroup":
+      return `cidr-group ${t.name?.text ?? ""}`.trim();
+    case "Nodes":
+      return t.selector ? "nodes where ..." : "nodes";
   }
+}
+
+function clusterText(c: ClusterRef | undefined): string {
+  return !c ? "" : c.any ? " in any cluster" : ` in cluster ${c.name?.text ?? ""}`;
 }
 
 export function peerText(p: Peer): string {
@@ -136,6 +163,10 @@ export function peerText(p: Peer): string {
       return "pods of the same namespace";
     case "service":
       return `service ${p.namespace}/${p.name}`;
+    case "cidrGroup":
+      return `cidr-group ${p.name}`;
+    case "nodes":
+      return Object.keys(p.selector.matchLabels).length + p.selector.matchExpressions.length === 0 ? "every node" : `nodes where ${selectorText(p.selector)}`;
   }
 }
 
@@ -186,13 +217,22 @@ class RuleResolver {
     this.ctx.diagnostics.push(diag(name, { file: this.inst.site.file, span: this.inst.site.span }, args, { ...extras, related }));
   }
 
+  /** Rules of a baseline that applies to nodes (a host firewall policy). */
+  private get hostPolicy(): boolean {
+    return this.context.kind === "baseline" && this.context.baseline.nodes !== undefined;
+  }
+
   private get tenantName(): string {
     return this.context.kind === "tenant" ? this.context.tenant.name : this.context.baseline.owner.name;
   }
 
-  /** The tenants whose approvals an external rule needs: the tenant, or every tenant a baseline covers. */
+  /**
+   * The tenants whose approvals an external rule needs: the tenant, every tenant a baseline covers,
+   * or for a host policy the platform tenant that owns it.
+   */
   private get approvalTenants(): string[] {
     if (this.context.kind === "tenant") return [this.context.tenant.name];
+    if (this.context.baseline.nodes) return [this.context.baseline.owner.name];
     return [...new Set(this.context.baseline.tenantOf.values())].sort();
   }
 
@@ -270,6 +310,17 @@ class RuleResolver {
       this.errors++;
       return [];
     }
+    if (use.audit && this.context.kind === "tenant") {
+      errors.push(
+        diag("invalidSetting", { file: useUnit.path, span: use.audit }, {
+          setting: "audit",
+          value: "",
+          allowed: "",
+          where: "on a use only matters in baselines: a tenant's rules only add allowed traffic, so there is no default deny to stage; stage the whole tenant with 'mode audit'",
+        }),
+      );
+      return fail();
+    }
     const env = bindArguments(use, ruleset, useUnit.path, outer ? (n) => outer.env.get(n) : undefined, errors);
     if (!env) return fail();
     const site =
@@ -287,6 +338,7 @@ class RuleResolver {
       files: [...(outer?.files ?? []), ruleset.unit.path],
       subjects: outer?.subjects ?? use.for,
       stdlib: ruleset.stdlib,
+      audit: outer?.audit === true || use.audit !== undefined,
     };
     const atoms: Atom[] = [];
     for (const item of ruleset.decl.body) {
@@ -294,7 +346,7 @@ class RuleResolver {
       else if (item.kind === "Use") atoms.push(...this.expand(item, inst));
       else if (this.context.kind === "baseline") {
         const b = this.context.baseline;
-        for (const d of item.directions) b.defaultDeny.add(d.direction);
+        for (const d of item.directions) (inst.audit ? b.stagedDefaultDeny : b.defaultDeny).add(d.direction);
         if (b.visibilityOnly && item.directions.length > 0) {
           const saved = this.inst;
           this.inst = inst;
@@ -341,8 +393,35 @@ class RuleResolver {
     const resolvedSubjects = this.resolveSubjects(subjects, direction);
     if (!resolvedSubjects) return [];
     const clausePorts = rule.ports ? this.resolvePorts(rule.ports.ports) : undefined;
-    const http = rule.http ? this.resolveHttp(rule.http) : undefined;
+    const http = this.resolveHttpAndGrpc(rule);
     const dns = rule.dns ? this.resolveDns(rule) : undefined;
+    const kafka = rule.kafka ? this.resolveKafka(rule) : undefined;
+    const icmp = rule.icmp.length > 0 ? this.resolveIcmp(rule) : undefined;
+    const l7Kinds = [http && "HTTP", dns && "DNS", kafka && "Kafka"].filter(Boolean);
+    let l7ok = true;
+    if (l7Kinds.length > 1) {
+      // At the second L7 clause as written: the first one is the rule's intent.
+      const clauses = [rule.http, rule.grpc, rule.dns, rule.kafka].filter((c) => c !== undefined).sort((a, b) => a.span.start - b.span.start);
+      this.report("l7NotAllowed", clauses[1]!.keywordSpan, {
+        what: `${l7Kinds.join(" and ")} rules`,
+        reason: "one rule carries one L7 protocol (Cilium rejects several in one port rule); write one rule per protocol",
+      });
+      l7ok = false;
+    }
+    if (icmp && (http || dns || kafka)) {
+      this.report("l7NotAllowed", rule.icmp[0]!.keywordSpan, { what: "ICMP", reason: "ICMP has no ports, so it cannot carry L7 rules; allow ICMP in a rule of its own" });
+      l7ok = false;
+    }
+    const auth = rule.authenticated ? this.checkAuthentication(rule) : false;
+    this.checkAuditMode(rule, { http, dns, kafka });
+    if (this.hostPolicy && (http || kafka || (dns && direction === "ingress"))) {
+      const clause = (rule.http ?? rule.grpc ?? rule.kafka ?? rule.dns)!;
+      this.report("l7NotAllowed", clause.keywordSpan, {
+        what: `${http ? "HTTP" : kafka ? "Kafka" : "DNS"} rules`,
+        reason: "host policies support no L7 rules on ingress and only DNS rules on egress (§A 24)",
+      });
+      l7ok = false;
+    }
     const subjectErrors = this.errors - ruleErrors;
     const atoms: Atom[] = [];
     for (const target of peers.targets) {
@@ -352,24 +431,179 @@ class RuleResolver {
         if (rule.ports) this.report("portGivenTwice", target.port.span, {});
         else ports = this.resolvePorts([target.port]);
       }
-      if (ports === null || http === null || dns === null) continue;
+      if (ports === null || http === null || dns === null || kafka === null || icmp === null || auth === null || !l7ok) continue;
       const portList = ports ?? undefined;
       const resolved =
         target.kind === "Approved" ? this.approvedPeers(target, portList, direction, rule.action) : [{ peer: this.resolvePeer(target, direction, rule.action), ports: portList }];
       for (const { peer, ports: portList } of resolved) {
         if (!peer) continue;
-        if (!this.checkPortsForPeer(peer, target, portList, direction)) continue;
-        if (http && !this.checkHttp(rule, portList)) continue;
-        if (dns && !this.checkDns(rule, portList, direction)) continue;
-        const approvals = this.checkExternal(peer, target, portList, direction, rule.action);
-        if (!origin.stdlib) this.checkBreadth(peer, target, portList, rule, direction);
+        if (auth && !this.checkAuthenticationPeer(rule, peer, target)) continue;
+        // ICMP without a port clause allows only ICMP; with one, the ports too (in their own entry:
+        // Cilium refuses icmps and toPorts together, §A 10).
+        const portAtoms = !icmp || rule.ports !== undefined || (target.kind === "Host" && target.port !== undefined);
+        if (icmp && !this.checkIcmpPeer(peer, target, direction, rule.action)) continue;
+        if (portAtoms) {
+          if (!this.checkPortsForPeer(peer, target, portList, direction)) continue;
+          if (http && !this.checkHttp(rule, portList)) continue;
+          if (dns && !this.checkDns(rule, portList, direction)) continue;
+          if (kafka && !this.checkKafka(rule, portList)) continue;
+        }
+        const approvals = this.checkExternal(peer, target, portAtoms ? portList : null, direction, rule.action, icmp);
+        if (!origin.stdlib) this.checkBreadth(peer, target, portAtoms ? portList : [], rule, direction);
         const flawed = subjectErrors > 0 || this.errors > targetErrors;
         const peerSpan = this.inst ? this.inst.site.span : target.span;
-        for (const subject of resolvedSubjects)
-          atoms.push(this.atom({ origin, action: rule.action, direction, subject, peer, peerSpan, ports: portList, http, dns, approvals, flawed }));
+        for (const subject of resolvedSubjects) {
+          const common = { origin, action: rule.action, direction, subject, peer, peerSpan, approvals, flawed, auth };
+          if (portAtoms) atoms.push(this.atom({ ...common, ports: portList, http, dns, kafka }));
+          if (icmp) atoms.push(this.atom({ ...common, ports: [], icmp }));
+        }
       }
     }
     return atoms;
+  }
+
+  /** `http` and `grpc` clauses together: gRPC methods are HTTP POSTs on `/package.Service/Method`. */
+  private resolveHttpAndGrpc(rule: RuleStmt): HttpRuleIr[] | null | undefined {
+    if (!rule.http && !rule.grpc) return undefined;
+    const http = rule.http ? this.resolveHttp(rule.http) : [];
+    let ok = http !== null;
+    const out: HttpRuleIr[] = [...(http ?? [])];
+    for (const m of rule.grpc?.methods ?? []) {
+      const match = /^\/?([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\/([A-Za-z_][A-Za-z0-9_]*|\*)$/.exec(m.value);
+      if (!match) {
+        this.report("invalidHttpRule", m.span, {
+          reason: `${JSON.stringify(m.value)} is not a gRPC method: write "package.Service/Method" (or "package.Service/*" for every method of the service)`,
+        });
+        ok = false;
+        continue;
+      }
+      const service = match[1]!.replace(/\./g, "\\.");
+      out.push({ method: "POST", path: `/${service}/${match[2] === "*" ? "[^/]+" : match[2]}`, headers: [], grpc: m.value });
+    }
+    return ok ? out : null;
+  }
+
+  private resolveKafka(rule: RuleStmt): KafkaRuleIr[] | null {
+    const clause = rule.kafka!;
+    const cilium = this.ctx.config.cilium;
+    if (!supports(cilium, "kafka")) {
+      this.report("versionUnsupportedFeature", clause.keywordSpan, { feature: "Kafka rules", version: cilium.text, need: FEATURE_NEEDS.kafka });
+      return null;
+    }
+    if (supports(cilium, "kafkaDeprecated")) this.report("deprecatedFeature", clause.keywordSpan, { feature: "Kafka rules", version: cilium.text, removed: "Cilium 1.20" });
+    const out: KafkaRuleIr[] = [];
+    let ok = true;
+    for (const r of clause.rules) {
+      let role: KafkaRuleIr["role"];
+      if (r.role) {
+        const v = r.role.text.toLowerCase();
+        if (v === "produce" || v === "consume") role = v;
+        else {
+          const s = closest(v, ["produce", "consume"]);
+          this.report("invalidKafkaRule", r.role.span, { reason: `'${r.role.text}' is not a role: write produce or consume${s ? ` (did you mean '${s}'?)` : ""}` });
+          ok = false;
+          continue;
+        }
+      }
+      if (r.topic && !/^[a-zA-Z0-9._-]{1,249}$/.test(r.topic.value)) {
+        this.report("invalidKafkaRule", r.topic.span, { reason: `the topic ${JSON.stringify(r.topic.value)} must be 1 to 249 letters, digits, '.', '_' or '-'` });
+        ok = false;
+        continue;
+      }
+      out.push({ role, topic: r.topic?.value });
+    }
+    return ok ? out : null;
+  }
+
+  private checkKafka(rule: RuleStmt, ports: readonly PortReq[] | undefined): boolean {
+    const span = rule.kafka!.keywordSpan;
+    if (rule.action === "deny") {
+      this.report("l7NotAllowed", span, { what: "Kafka rules", reason: "deny rules are L3/L4 only in Cilium" });
+      return false;
+    }
+    const bad = !ports ? "all ports" : ports.find((p) => p.protocol !== "TCP");
+    if (bad) {
+      this.report("l7NotAllowed", span, {
+        what: "Kafka rules",
+        reason: bad === "all ports" ? "they need the broker's TCP port (port 9092)" : `they apply only to TCP ports, and ${bad.port}/${bad.protocol.toLowerCase()} is not TCP`,
+      });
+      return false;
+    }
+    return true;
+  }
+
+  private resolveIcmp(rule: RuleStmt): IcmpReq[] | null {
+    const out: IcmpReq[] = [];
+    let ok = true;
+    for (const clause of rule.icmp) {
+      for (const t of clause.types) {
+        const v = this.value(t, ["string", "port"]);
+        if (!v) {
+          ok = false;
+          continue;
+        }
+        const n = icmpType(v.text, clause.family);
+        if (typeof n === "string") {
+          const names = Object.keys(ICMP_TYPES[clause.family]);
+          const s = closest(v.text.replace(/-/g, "").toLowerCase(), names.map((x) => x.toLowerCase()));
+          const suggestion = s ? names.find((x) => x.toLowerCase() === s) : undefined;
+          this.report("invalidIcmp", t.span, { reason: `${n}${suggestion ? `. Did you mean '${suggestion.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase()}'?` : ""}` });
+          ok = false;
+          continue;
+        }
+        if (!out.some((x) => x.family === clause.family && x.type === n)) out.push({ family: clause.family, type: n });
+      }
+    }
+    return ok ? out : null;
+  }
+
+  private checkIcmpPeer(peer: Peer, target: Target, direction: "ingress" | "egress", action: "allow" | "deny"): boolean {
+    if (peer.kind === "fqdn") {
+      this.report("peerNotAllowed", target.span, {
+        peer: describeTarget(target),
+        reason: "ICMP to host names is not expressible in Cilium (toFQDNs rules carry ports only); allow the approved CIDR instead",
+      });
+      return false;
+    }
+    if (peer.kind === "service") {
+      this.report("peerNotAllowed", target.span, { peer: describeTarget(target), reason: "ICMP is not translated through services; name the pods" });
+      return false;
+    }
+    void direction;
+    void action;
+    return true;
+  }
+
+  /** `authenticated`: allow rules only, and only with the feature enabled. Null after an error. */
+  private checkAuthentication(rule: RuleStmt): boolean | null {
+    const span = rule.authenticated!;
+    if (rule.action === "deny") {
+      this.report("invalidAuthentication", span, { reason: "deny rules have no authentication in Cilium (§A 20); a denied connection is never established" });
+      return null;
+    }
+    if (!this.ctx.config.features.has("mutual-auth")) {
+      this.report("agentFeatureRequired", span, { feature: "mutual-auth", what: "'authenticated'" });
+      return null;
+    }
+    return true;
+  }
+
+  private checkAuthenticationPeer(rule: RuleStmt, peer: Peer, target: Target): boolean {
+    if (peer.kind === "pods" || peer.kind === "within") return true;
+    this.report("invalidAuthentication", rule.authenticated!, {
+      reason: `${describeTarget(target)} has no SPIFFE identity, so every connection to it would fail authentication; only pods can authenticate`,
+    });
+    return false;
+  }
+
+  /** In audit mode default deny is off, but deny and L7 rules still act: say so. */
+  private checkAuditMode(rule: RuleStmt, l7: { http: unknown; dns: unknown; kafka: unknown }): void {
+    if (this.context.kind !== "tenant" || this.ctx.settings.get(this.context.tenant.name)?.mode !== "audit") return;
+    if (rule.action === "deny") this.report("auditStillEnforced", rule.actionSpan, { what: "this deny rule" });
+    else if (l7.http || l7.dns || l7.kafka) {
+      const clause = (rule.http ?? rule.grpc ?? rule.dns ?? rule.kafka)!;
+      this.report("auditStillEnforced", clause.keywordSpan, { what: `this ${l7.http ? "HTTP" : l7.dns ? "DNS" : "Kafka"} rule (requests it does not match are rejected)` });
+    }
   }
 
   private resolveSubjects(subjects: TargetList | undefined, direction: "ingress" | "egress"): Subject[] | undefined {
@@ -426,6 +660,9 @@ class RuleResolver {
     ports: readonly PortReq[] | undefined;
     http?: Atom["http"] | null;
     dns?: Atom["dns"] | null;
+    kafka?: Atom["kafka"] | null;
+    icmp?: Atom["icmp"];
+    auth?: boolean;
     approvals: Atom["approvals"];
     flawed: boolean;
   }): Atom {
@@ -438,6 +675,8 @@ class RuleResolver {
       namedPorts: (a.ports ?? []).filter((p) => typeof p.port === "string").map((p) => `${p.port}/${p.protocol}`),
       http: a.http ?? undefined,
       dns: a.dns ?? undefined,
+      kafka: a.kafka ?? undefined,
+      auth: a.auth || undefined,
     };
   }
 
@@ -540,7 +779,8 @@ class RuleResolver {
       if (a.destination.kind === "fqdn") {
         if (a.destination.pattern.multi && !supports(this.ctx.config.cilium, "fqdnMultiLabelWildcard")) continue;
         out.push({ peer: { kind: "fqdn", pattern: a.destination.pattern }, ports: mine });
-      } else out.push({ peer: { kind: "cidr", prefix: a.destination.prefix, except: [], set: a.destination.set }, ports: mine });
+      } else if (a.destination.kind === "group") out.push({ peer: { kind: "cidrGroup", name: a.destination.name }, ports: mine });
+      else out.push({ peer: { kind: "cidr", prefix: a.destination.prefix, except: [], set: a.destination.set }, ports: mine });
     }
     return out;
   }
@@ -588,35 +828,69 @@ class RuleResolver {
           this.report("peerNotAllowed", t.span, { peer: `tenant ${other.name}`, reason: "this tenant has no namespaces, so it has no pods" });
           return undefined;
         }
+        const cluster = this.cluster(t.cluster);
+        if (cluster === null) return undefined;
         if (t.workload) {
           const w = this.workload(other.name, t.workload);
           if (!w) return undefined;
-          return { kind: "pods", pods: { namespaces: w.namespaces, selector: w.selector, tenant: other.name, workload: w.name }, description: `tenant ${other.name} workload ${w.name}` };
+          return this.pods({ namespaces: w.namespaces, selector: w.selector, tenant: other.name, workload: w.name, cluster }, `tenant ${other.name} workload ${w.name}`);
         }
-        return { kind: "pods", pods: { namespaces: [...other.namespaces].sort(), selector: EMPTY_SELECTOR, tenant: other.name }, description: `tenant ${other.name}` };
+        return this.pods({ namespaces: [...other.namespaces].sort(), selector: EMPTY_SELECTOR, tenant: other.name, cluster }, `tenant ${other.name}`);
       }
       case "NamespaceRef": {
-        const name = this.value(t.namespace, ["namespace"]);
-        if (!name) return undefined;
+        const cluster = this.cluster(t.cluster);
+        if (cluster === null) return undefined;
         let selector = EMPTY_SELECTOR;
         if (t.selector) {
-          const sel = this.withVariables(t.selector);
-          if (!sel) return undefined;
-          const r = resolveSelector(sel, this.file, this.ctx.diagnostics);
-          if (!r) {
-            this.errors++;
-            return undefined;
-          }
+          const r = this.selector(t.selector);
+          if (!r) return undefined;
           selector = r;
         }
         const sel = t.selector ? ` workload ${selectorText(selector)}` : "";
-        if (name.text === "*") return { kind: "pods", pods: { namespaces: [], anyNamespace: true, selector }, description: `pods of every namespace${sel}` };
+        if (t.where) {
+          const nsSel = this.selector(t.where);
+          if (!nsSel) return undefined;
+          // The registry's namespaces that match: for messages and the cross-tenant analysis; the
+          // cluster's namespace labels decide.
+          const known = [...this.ctx.tenants.namespaces.values()].filter((ns) => labelsMatch(nsSel, ns.labels));
+          const owners = new Set(known.map((ns) => ns.tenant));
+          return this.pods(
+            { namespaces: known.map((ns) => ns.name).sort(), namespaceSelector: nsSel, selector, tenant: owners.size === 1 ? [...owners][0] : undefined, cluster },
+            `namespaces where ${selectorText(nsSel)}${sel}`,
+          );
+        }
+        const name = this.value(t.namespace, ["namespace"]);
+        if (!name) return undefined;
+        if (name.text === "*") return this.pods({ namespaces: [], anyNamespace: true, selector, cluster }, `pods of every namespace${sel}`);
         const ns = this.ctx.tenants.namespaces.get(name.text);
         if (!ns) {
           this.report("unknownNamespace", name.span, { name: name.text, suggestion: closest(name.text, this.ctx.tenants.namespaces.keys()) });
           return undefined;
         }
-        return { kind: "pods", pods: { namespaces: [ns.name], selector, tenant: ns.tenant }, description: `namespace ${ns.name}${sel}` };
+        return this.pods({ namespaces: [ns.name], selector, tenant: ns.tenant, cluster }, `namespace ${ns.name}${sel}`);
+      }
+      case "CidrGroup": {
+        const name = this.value(t.name, ["string", "label"]);
+        if (!name) return undefined;
+        const problem = cidrGroupNameProblem(name.text);
+        if (problem) {
+          this.report("invalidName", name.span, { what: "CiliumCIDRGroup", name: name.text, reason: problem });
+          return undefined;
+        }
+        return { kind: "cidrGroup", name: name.text };
+      }
+      case "Nodes": {
+        if (!this.ctx.config.features.has("node-selector-labels")) {
+          this.report("agentFeatureRequired", t.span, { feature: "node-selector-labels", what: "a 'nodes' peer (fromNodes/toNodes)" });
+          return undefined;
+        }
+        let selector = EMPTY_SELECTOR;
+        if (t.selector) {
+          const r = this.selector(t.selector);
+          if (!r) return undefined;
+          selector = r;
+        }
+        return { kind: "nodes", selector };
       }
       case "Service": {
         if (!t.namespace || !t.name) return undefined;
@@ -647,6 +921,13 @@ class RuleResolver {
           this.report("invalidName", t.name.span, { what: "service", name: t.name.text, reason: problem });
           return undefined;
         }
+        const key = `${t.namespace.text}/${t.name.text}`;
+        const svc = this.ctx.tenants.services.get(key);
+        if (!svc) {
+          this.report("unknownService", { start: t.namespace.span.start, end: t.name.span.end }, { service: key, suggestion: closest(key, this.ctx.tenants.services.keys()) });
+          return undefined;
+        }
+        if (!svc.selector) this.report("serviceWithoutSelector", t.span, { service: key, addresses: svc.addressText.join(", ") });
         return { kind: "service", namespace: t.namespace.text, name: t.name.text };
       }
       case "WorkloadRef": {
@@ -656,15 +937,65 @@ class RuleResolver {
           return undefined;
         }
         const tenant = this.context.tenant;
+        const cluster = this.cluster(t.cluster);
+        if (cluster === null) return undefined;
         const w = this.workload(tenant.name, t.name);
         if (!w) return undefined;
-        return { kind: "pods", pods: { namespaces: w.namespaces, selector: w.selector, tenant: tenant.name, workload: w.name }, description: `workload ${w.name}` };
+        return this.pods({ namespaces: w.namespaces, selector: w.selector, tenant: tenant.name, workload: w.name, cluster }, `workload ${w.name}`);
       }
       case "Within":
+        if (this.hostPolicy) {
+          this.report("nodesBaselineScope", t.span, { message: "'within namespace' means pods of the subject's own namespace; a host policy's subjects are nodes, which have none" });
+          return undefined;
+        }
         return { kind: "within" };
       case "Approved":
         return undefined;
     }
+  }
+
+  private pods(pods: PodSet, description: string): Peer {
+    return { kind: "pods", pods, description: pods.cluster ? `${description} ${pods.cluster === "*" ? "in any cluster" : `in cluster ${pods.cluster}`}` : description };
+  }
+
+  /** A selector written in a rule (with `$label` values substituted); undefined after an error. */
+  private selector(sel: Parameters<typeof resolveSelector>[0]): LabelSelector | undefined {
+    const withValues = this.withVariables(sel);
+    if (!withValues) return undefined;
+    const r = resolveSelector(withValues, this.file, this.ctx.diagnostics);
+    if (!r) this.errors++;
+    return r;
+  }
+
+  /**
+   * `in cluster NAME` / `in any cluster`: the cluster of a pod peer, checked against the mesh in
+   * ztc.yaml. Undefined for this cluster; null after an error.
+   */
+  private cluster(ref: ClusterRef | undefined): string | undefined | null {
+    if (!ref) return undefined;
+    const config = this.ctx.config;
+    if (!supports(config.cilium, "defaultLocalCluster") && !config.clusterNamed) {
+      this.report(
+        "agentFeatureRequired",
+        ref.span,
+        { feature: "cluster.name", what: `naming a cluster before Cilium 1.19` },
+        { help: "Before 1.19 selectors match every cluster unless they name one, so ztc names this cluster in every other selector: set cluster.name in ztc.yaml." },
+      );
+      return null;
+    }
+    if (ref.any) return "*";
+    const name = this.value(ref.name, ["string", "label"]);
+    if (!name) return null;
+    if (name.text === config.clusterName) return name.text;
+    if (!config.mesh.includes(name.text)) {
+      this.report("unknownCluster", name.span, {
+        name: name.text,
+        known: config.mesh.length > 0 ? `${config.clusterName} and ${config.mesh.join(", ")}` : `only ${config.clusterName}: cluster.mesh is not set`,
+        suggestion: closest(name.text, [config.clusterName, ...config.mesh]),
+      });
+      return null;
+    }
+    return name.text;
   }
 
   /** A selector with `$label` values substituted. */
@@ -938,8 +1269,18 @@ class RuleResolver {
     return true;
   }
 
-  /** Blocklist and approvals for egress that leaves the cluster; returns the approvals used. */
-  private checkExternal(peer: Peer, target: Target, ports: readonly PortReq[] | undefined, direction: "ingress" | "egress", action: "allow" | "deny"): Approval[] {
+  /**
+   * Blocklist and approvals for egress that leaves the cluster; returns the approvals used.
+   * `ports` null: the rule carries no port traffic to this peer (ICMP only); `icmp`: ICMP too.
+   */
+  private checkExternal(
+    peer: Peer,
+    target: Target,
+    ports: readonly PortReq[] | undefined | null,
+    direction: "ingress" | "egress",
+    action: "allow" | "deny",
+    icmp?: readonly IcmpReq[] | null,
+  ): Approval[] {
     if (direction !== "egress" || action !== "allow") return [];
     const reg = this.ctx.approvals;
     if (!reg) return [];
@@ -954,6 +1295,15 @@ class RuleResolver {
     } else if (peer.kind === "entity" && (peer.entity === "world" || peer.entity === "all")) {
       dest = { kind: "addresses", set: AddressSet.everything() };
       text = `entity ${peer.entity}`;
+    } else if (peer.kind === "cidrGroup") {
+      dest = { kind: "group", name: peer.name };
+      text = `cidr-group ${peer.name}`;
+    } else if (peer.kind === "service") {
+      // A Service without a selector reaches its Endpoints' addresses as CIDRs (B8).
+      const svc = this.ctx.tenants.services.get(`${peer.namespace}/${peer.name}`);
+      if (!svc || svc.selector || !svc.addresses) return [];
+      dest = { kind: "addresses", set: svc.addresses };
+      text = `service ${peer.namespace}/${peer.name} (${svc.addressText.join(", ")})`;
     } else return [];
 
     const span = target.span;
@@ -964,31 +1314,38 @@ class RuleResolver {
       });
       return [];
     }
-    const portSet = portSetOf(ports);
-    const portsLabel = ports ? ` on ${portSet.toString()}` : " on all ports";
+    const requests: { portSet: PortSet; icmp: boolean; label: string }[] = [];
+    if (ports !== null) {
+      const portSet = portSetOf(ports);
+      requests.push({ portSet, icmp: false, label: ports ? ` on ${portSet.toString()}` : " on all ports" });
+    }
+    if (icmp && icmp.length > 0) requests.push({ portSet: PortSet.empty(), icmp: true, label: " for ICMP" });
     const used = new Map<string, Approval>();
-    for (const tenant of this.approvalTenants) {
-      const cov = checkCoverage(reg, tenant, dest, portSet, this.ctx.today);
-      if (cov.ok) {
-        for (const a of cov.used) used.set(a.id, a);
-        continue;
-      }
-      if (cov.reason === "expired") {
-        const last = cov.expired.reduce((a, b) => (a.expires >= b.expires ? a : b));
-        this.report("approvalExpired", span, { destination: text + portsLabel, ids: cov.expired.map((a) => a.id).join(", "), date: last.expires }, {
-          related: cov.expired.map((a) => ({ file: a.file, span: a.span, message: `approval ${a.id}` })),
-        });
+    for (const req of requests) {
+      for (const tenant of this.approvalTenants) {
+        const cov = checkCoverage(reg, tenant, dest, req.portSet, this.ctx.today, req.icmp);
+        if (cov.ok) {
+          for (const a of cov.used) used.set(a.id, a);
+          continue;
+        }
+        if (cov.reason === "expired") {
+          const last = cov.expired.reduce((a, b) => (a.expires >= b.expires ? a : b));
+          this.report("approvalExpired", span, { destination: text + req.label, ids: cov.expired.map((a) => a.id).join(", "), date: last.expires }, {
+            related: cov.expired.map((a) => ({ file: a.file, span: a.span, message: `approval ${a.id}` })),
+          });
+          return [];
+        }
+        const fixes: Fix[] = [];
+        if (this.ctx.approvalsSource && (peer.kind === "fqdn" || peer.kind === "cidr" || peer.kind === "cidrGroup") && this.context.kind === "tenant" && !req.icmp) {
+          const draftDest = peer.kind === "fqdn" ? peer.pattern.text : peer.kind === "cidrGroup" ? `cidr-group ${peer.name}` : formatPrefix(peer.prefix);
+          const fix = draftApprovalFix(this.ctx.approvalsSource, tenant, draftDest, req.portSet, this.ctx.today);
+          if (fix) fixes.push(fix);
+        }
+        const why = this.context.kind === "baseline" ? (this.context.baseline.nodes ? `host policy ${this.context.baseline.name}` : `baseline ${this.context.baseline.name} applies to tenant ${tenant}`) : undefined;
+        const detail = why ? `${why}${cov.detail ? `; ${cov.detail}` : ""}` : cov.detail;
+        this.report("unapprovedDestination", span, { destination: text, tenant, ports: req.label, detail }, { fixes });
         return [];
       }
-      const fixes: Fix[] = [];
-      if (this.ctx.approvalsSource && peer.kind !== "entity" && this.context.kind === "tenant") {
-        const draftDest = peer.kind === "fqdn" ? peer.pattern.text : formatPrefix(peer.prefix);
-        const fix = draftApprovalFix(this.ctx.approvalsSource, tenant, draftDest, portSet, this.ctx.today);
-        if (fix) fixes.push(fix);
-      }
-      const detail = this.context.kind === "baseline" ? `baseline ${this.context.baseline.name} applies to tenant ${tenant}${cov.detail ? `; ${cov.detail}` : ""}` : cov.detail;
-      this.report("unapprovedDestination", span, { destination: text, tenant, ports: portsLabel, detail }, { fixes });
-      return [];
     }
     const list = [...used.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
     const soon = list.filter((a) => daysBetween(this.ctx.today, a.expires) <= EXPIRY_WARNING_DAYS);

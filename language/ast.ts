@@ -50,7 +50,21 @@ export interface TenantDecl {
   readonly closeBrace?: Span | undefined;
 }
 
-export type TenantItem = WorkloadDecl | RuleStmt | UseStmt;
+export type TenantItem = WorkloadDecl | RuleStmt | UseStmt | ModeStmt | DnsModeStmt;
+
+/** `mode audit` or `mode enforce` (tenant blocks and baselines). */
+export interface ModeStmt {
+  readonly kind: "Mode";
+  readonly span: Span;
+  readonly value?: Ident | undefined;
+}
+
+/** `dns strict` or `dns any`: the lookups the DNS proxy lets a tenant's pods make. */
+export interface DnsModeStmt {
+  readonly kind: "DnsMode";
+  readonly span: Span;
+  readonly value?: Ident | undefined;
+}
 
 /** A value in a ruleset call or default: typed when the parameter's type is known. */
 export interface ArgValue {
@@ -102,6 +116,8 @@ export interface UseStmt {
   readonly name?: Ident | undefined;
   readonly args: readonly Arg[];
   readonly for?: TargetList | undefined;
+  /** `use NAME audit`: the rule set's default deny is staged, not enforced. */
+  readonly audit?: Span | undefined;
 }
 
 /** `baseline NAME { ... }`: cluster-wide rules for many tenants' namespaces (platform files only). */
@@ -115,9 +131,9 @@ export interface BaselineDecl {
   readonly closeBrace?: Span | undefined;
 }
 
-export type BaselineItem = AppliesStmt | DefaultDenyStmt | VisibilityStmt | RuleStmt | UseStmt;
+export type BaselineItem = AppliesStmt | DefaultDenyStmt | VisibilityStmt | ModeStmt | RuleStmt | UseStmt;
 
-/** `applies to all tenants | tenants a, b | tenants where sel | namespaces x, y`. */
+/** `applies to all tenants | tenants a, b | tenants where sel | namespaces x, y | nodes [where sel]`. */
 export interface AppliesStmt {
   readonly kind: "Applies";
   readonly span: Span;
@@ -125,6 +141,8 @@ export interface AppliesStmt {
   readonly tenants: readonly Ident[];
   readonly where?: Selector | undefined;
   readonly namespaces: readonly Ident[];
+  /** Host firewall: `nodes` (every node) or `nodes where sel`. */
+  readonly nodes?: { readonly span: Span; readonly where?: Selector | undefined } | undefined;
 }
 
 export interface DefaultDenyStmt {
@@ -162,7 +180,12 @@ export interface SelectorTerm {
   readonly key?: LabelText | undefined;
   readonly op: SelectorOp;
   readonly values: readonly LabelText[];
+  /** `serviceaccount NAME`: `key` is Cilium's service account label, spanning the keyword. */
+  readonly serviceAccount?: boolean | undefined;
 }
+
+/** The label Cilium gives every pod for its service account. */
+export const SERVICE_ACCOUNT_LABEL = "io.cilium.k8s.policy.serviceaccount";
 
 /** A label key or value as written (quoted values are unescaped). */
 export interface LabelText {
@@ -191,6 +214,37 @@ export interface RuleStmt {
   readonly ports?: PortClause | undefined;
   readonly http?: HttpClause | undefined;
   readonly dns?: DnsClause | undefined;
+  readonly grpc?: GrpcClause | undefined;
+  readonly kafka?: KafkaClause | undefined;
+  /** `icmp ...` and/or `icmpv6 ...`. */
+  readonly icmp: readonly IcmpClause[];
+  /** `authenticated`: mutual authentication required (Cilium `authentication.mode: required`). */
+  readonly authenticated?: Span | undefined;
+}
+
+/** `grpc "pkg.Service/Method", ...`. */
+export interface GrpcClause {
+  readonly kind: "GrpcClause";
+  readonly span: Span;
+  readonly keywordSpan: Span;
+  readonly methods: readonly StringLit[];
+}
+
+/** `kafka produce "topic", consume "topic", "topic"`. */
+export interface KafkaClause {
+  readonly kind: "KafkaClause";
+  readonly span: Span;
+  readonly keywordSpan: Span;
+  readonly rules: readonly { readonly span: Span; readonly role?: Ident | undefined; readonly topic?: StringLit | undefined }[];
+}
+
+/** `icmp TYPE, ...` (IPv4) or `icmpv6 TYPE, ...`. */
+export interface IcmpClause {
+  readonly kind: "IcmpClause";
+  readonly span: Span;
+  readonly keywordSpan: Span;
+  readonly family: "IPv4" | "IPv6";
+  readonly types: readonly Ident[];
 }
 
 /** `dns "pattern", ...` on an egress rule to the DNS server: the names pods may resolve. */
@@ -218,7 +272,30 @@ export type Target =
   | ServiceTarget
   | WorkloadTarget
   | WithinTarget
-  | ApprovedTarget;
+  | ApprovedTarget
+  | CidrGroupTarget
+  | NodesTarget;
+
+/** `in cluster NAME` / `in any cluster` after a pod peer (cluster mesh). */
+export interface ClusterRef {
+  readonly span: Span;
+  readonly name?: Ident | undefined;
+  readonly any: boolean;
+}
+
+/** `cidr-group NAME`: a CiliumCIDRGroup. */
+export interface CidrGroupTarget {
+  readonly kind: "CidrGroup";
+  readonly span: Span;
+  readonly name?: Ident | undefined;
+}
+
+/** `nodes [where selector]`: cluster nodes by label. */
+export interface NodesTarget {
+  readonly kind: "Nodes";
+  readonly span: Span;
+  readonly selector?: Selector | undefined;
+}
 
 /** `approved`: every destination approved for the tenant (on the rule's ports). */
 export interface ApprovedTarget {
@@ -253,6 +330,7 @@ export interface TenantTarget {
   readonly span: Span;
   readonly tenant?: Ident | undefined;
   readonly workload?: Ident | undefined;
+  readonly cluster?: ClusterRef | undefined;
 }
 
 /** `namespace monitoring` (or `namespace *`: every namespace) optionally with `workload <selector>`. */
@@ -260,7 +338,10 @@ export interface NamespaceTarget {
   readonly kind: "NamespaceRef";
   readonly span: Span;
   readonly namespace?: Ident | undefined;
+  /** `namespace where key=value`: namespaces by label (then `namespace` is undefined). */
+  readonly where?: Selector | undefined;
   readonly selector?: Selector | undefined;
+  readonly cluster?: ClusterRef | undefined;
 }
 
 /** `service kube-system/metrics-server` (egress only; Cilium toServices). */
@@ -276,6 +357,7 @@ export interface WorkloadTarget {
   readonly kind: "WorkloadRef";
   readonly span: Span;
   readonly name?: Ident | undefined;
+  readonly cluster?: ClusterRef | undefined;
 }
 
 /** `within namespace`: pods of the subject's own namespace. */
@@ -326,7 +408,12 @@ export type AstNode =
   | AppliesStmt
   | DefaultDenyStmt
   | VisibilityStmt
+  | ModeStmt
+  | DnsModeStmt
   | DnsClause
+  | GrpcClause
+  | KafkaClause
+  | IcmpClause
   | Selector
   | SelectorTerm
   | TargetList
@@ -376,6 +463,7 @@ export function forEachChild(node: AstNode, visit: (child: AstNode) => void): vo
       return;
     case "Applies":
       if (node.where) visit(node.where);
+      if (node.nodes?.where) visit(node.nodes.where);
       return;
     case "Workload":
       if (node.selector) visit(node.selector);
@@ -385,7 +473,7 @@ export function forEachChild(node: AstNode, visit: (child: AstNode) => void): vo
       return;
     case "Rule": {
       const parts: AstNode[] = [];
-      for (const p of [node.bare, node.from, node.to, node.ports, node.http, node.dns]) if (p) parts.push(p);
+      for (const p of [node.bare, node.from, node.to, node.ports, node.http, node.dns, node.grpc, node.kafka, ...node.icmp]) if (p) parts.push(p);
       parts.sort((a, b) => a.span.start - b.span.start).forEach(visit);
       return;
     }
@@ -396,6 +484,10 @@ export function forEachChild(node: AstNode, visit: (child: AstNode) => void): vo
       if (node.port) visit(node.port);
       return;
     case "NamespaceRef":
+      if (node.where) visit(node.where);
+      if (node.selector) visit(node.selector);
+      return;
+    case "Nodes":
       if (node.selector) visit(node.selector);
       return;
     case "PortClause":

@@ -449,6 +449,79 @@ export const CATALOG = {
     },
   }),
 
+  unknownService: entry<{ service: string; suggestion?: string | undefined }>({
+    code: "ZT2026",
+    severity: "error",
+    kind: "input",
+    title: "unknown-service",
+    message: (a) => `service ${a.service} is not declared in the tenant registry.${didYouMean(a.suggestion)}`,
+    help: (a) => `Declare it under 'services:' in the tenant registry ("${a.service}": {} for a Service with a pod selector), or name its pods by tenant or namespace instead.`,
+    docs: {
+      summary:
+        "A Service without a pod selector sends traffic to whatever addresses its Endpoints list, which Cilium matches as CIDRs (cilium-semantics.md B8): a tenant could reach any address through one. So `service` peers must be declared in the tenant registry, which the platform team reviews; a Service without a selector is declared with its addresses, and egress to it needs approvals like any CIDR.",
+      avoid: "allow egress from api to service payments/anything port 443",
+      prefer: "# registry/tenants.yaml\nservices:\n  kube-system/metrics-server: {}",
+    },
+  }),
+  auditNotAllowed: entry<{ tenant: string }>({
+    code: "ZT2027",
+    severity: "error",
+    kind: "input",
+    title: "audit-mode-not-allowed",
+    message: (a) => `tenant '${a.tenant}' may not switch off default deny: 'mode audit' needs 'audit-allowed: true' for it in the tenant registry`,
+    help: "Ask the platform team to allow a staged rollout for this tenant in registry/tenants.yaml, or remove 'mode audit'.",
+    docs: {
+      summary:
+        "In audit mode a tenant's namespaces are not default-deny: its rules are emitted (and visible in Hubble) but traffic they do not allow still flows. That weakens zero trust, so the tenant registry, reviewed by the platform team, must allow it per tenant.",
+      avoid: "tenant payments {\n  mode audit\n}",
+    },
+  }),
+  conflictingSetting: entry<{ setting: string; tenant: string; first: string; value: string; other: string }>({
+    code: "ZT2028",
+    severity: "error",
+    kind: "input",
+    title: "conflicting-setting",
+    message: (a) => `'${a.setting} ${a.value}' contradicts '${a.setting} ${a.other}' for tenant '${a.tenant}' at ${a.first}`,
+    help: "A tenant has one mode and one DNS setting, whatever file says it: keep one of them.",
+    docs: { summary: "Tenant settings (`mode`, `dns`) apply to the whole tenant; two blocks of the tenant may not disagree." },
+  }),
+  invalidSetting: entry<{ setting: string; value: string; allowed: string; where?: string | undefined }>({
+    code: "ZT2029",
+    severity: "error",
+    kind: "input",
+    title: "invalid-setting",
+    message: (a) => (a.where ? `'${a.setting}' ${a.where}` : `'${a.setting} ${a.value}' is not a setting: use ${a.allowed}`),
+    docs: {
+      summary: "`mode` takes `audit` or `enforce`; `dns` (as a tenant statement) takes `strict` or `any`. `mode` belongs in tenant blocks and baselines, `dns` in tenant blocks.",
+      avoid: "tenant payments {\n  mode staged\n}",
+      prefer: "tenant payments {\n  mode audit\n}",
+    },
+  }),
+  unknownCluster: entry<{ name: string; suggestion?: string | undefined; known: string }>({
+    code: "ZT2030",
+    severity: "error",
+    kind: "input",
+    title: "unknown-cluster",
+    message: (a) => `cluster '${a.name}' is not in the cluster mesh of ztc.yaml (${a.known}).${didYouMean(a.suggestion)}`,
+    help: "List the mesh's other clusters under cluster.mesh in ztc.yaml; a misspelt cluster name would silently match nothing.",
+    docs: {
+      summary: "Rules may name pods in other clusters of a Cilium cluster mesh (`tenant ledger in cluster eu-west`). The names are checked against `cluster.mesh` in ztc.yaml, because a selector for a cluster that does not exist matches nothing without any error from Cilium.",
+      avoid: "allow ingress to api port 8080 from tenant checkout in cluster eu-wset",
+    },
+  }),
+  nodesBaselineScope: entry<{ message: string }>({
+    code: "ZT2031",
+    severity: "error",
+    kind: "input",
+    title: "host-policy-scope",
+    message: (a) => a.message,
+    docs: {
+      summary:
+        "A baseline that applies to nodes becomes a host firewall policy (a CiliumClusterwideNetworkPolicy with a nodeSelector, cilium-semantics.md B6). Such a policy never selects pods, so it cannot also apply to tenants or namespaces, and rules that only make sense for pods (`within namespace`) are refused.",
+      avoid: "baseline nodes {\n  applies to nodes\n  applies to all tenants\n}",
+    },
+  }),
+
   // ---------------------------------------------------------------- 3xxx policy checks
   unapprovedDestination: entry<{ destination: string; tenant: string; ports: string; detail?: string | undefined }>({
     code: "ZT3001",
@@ -673,15 +746,15 @@ export const CATALOG = {
     help: "Use tcp (the default), udp, sctp or any.",
     docs: { summary: "A port's protocol is written after a slash: 53/udp, 9000/sctp, 53/any. Without one, TCP is meant." },
   }),
-  l7NotAllowed: entry<{ reason: string }>({
+  l7NotAllowed: entry<{ reason: string; what?: string | undefined }>({
     code: "ZT3021",
     severity: "error",
     kind: "input",
     title: "l7-rule-not-allowed",
-    message: (a) => `HTTP rules cannot be used here: ${a.reason}`,
+    message: (a) => `${a.what ?? "HTTP rules"} cannot be used here: ${a.reason}`,
     docs: {
       summary:
-        "HTTP rules are enforced by Cilium's proxy and have preconditions: allow rules only, explicit TCP ports (never all ports), and peers that carry traffic to a port.",
+        "L7 rules (HTTP, gRPC, DNS, Kafka) are enforced by Cilium's proxy and have preconditions the agent checks (cilium-semantics.md §A 16, 20-24): allow rules only; explicit ports, never all ports or port 0; TCP only for HTTP, gRPC and Kafka; DNS rules on egress, without port ranges; one L7 protocol per rule; no L7 on host ingress and only DNS on host egress.",
       avoid: "deny ingress to api port 8080 from tenant checkout http GET \"/admin\"",
     },
   }),
@@ -763,6 +836,123 @@ export const CATALOG = {
     docs: {
       summary:
         "A baseline selects no namespace at all, or puts a system namespace such as kube-system under default deny, which stops cluster DNS and controllers unless every one of their flows is allowed.",
+    },
+  }),
+
+  deprecatedFeature: entry<{ feature: string; version: string; removed: string }>({
+    code: "ZT3031",
+    severity: "warning",
+    kind: "input",
+    title: "deprecated-feature",
+    message: (a) => `${a.feature} is deprecated in Cilium ${a.version} and removed in ${a.removed}`,
+    help: "It still works on the target version in ztc.yaml; plan the replacement before the cluster upgrades.",
+    docs: { summary: "Kafka rules were deprecated in Cilium 1.18 and removed in 1.20 (cilium-semantics.md §0). ztc emits them up to 1.19 and warns from 1.18 on." },
+  }),
+  invalidIcmp: entry<{ reason: string }>({
+    code: "ZT3032",
+    severity: "error",
+    kind: "input",
+    title: "invalid-icmp",
+    message: (a) => `invalid ICMP type: ${a.reason}`,
+    docs: {
+      summary:
+        "ICMP types are numbers from 0 to 255 or Cilium's names, which differ per family (`icmp` is IPv4, `icmpv6` IPv6): `echo-request` is type 8 in IPv4 and 128 in IPv6, `packet-too-big` exists only in IPv6. A name of the wrong family makes the agent reject the whole policy (cilium-semantics.md §A 32); ztc writes the number.",
+      avoid: "allow egress to tenant ledger icmp packet-too-big",
+      prefer: "allow egress to tenant ledger icmpv6 packet-too-big",
+    },
+  }),
+  agentFeatureRequired: entry<{ feature: string; what: string }>({
+    code: "ZT3033",
+    severity: "error",
+    kind: "input",
+    title: "agent-feature-required",
+    message: (a) => `${a.what} needs the Cilium agent feature '${a.feature}', which ztc.yaml does not list under cilium.features`,
+    help: (a) => `If the cluster enables it, add '${a.feature}' to cilium.features in ztc.yaml; otherwise the agent rejects the policy.`,
+    docs: {
+      summary:
+        "Some rules need agent features that are off by default: `authenticated` needs mutual authentication (the operator marks policies that require it invalid otherwise, §A 33); `nodes where ...` peers need `--enable-node-selector-labels` (§A 8). ztc.yaml says which the cluster has (`cilium.features`).",
+      avoid: "allow ingress to api port 8080 from tenant checkout authenticated",
+    },
+  }),
+  hostFirewallDisabled: entry<{ baseline: string }>({
+    code: "ZT3034",
+    severity: "warning",
+    kind: "input",
+    title: "host-firewall-not-enabled",
+    message: (a) => `baseline '${a.baseline}' applies to nodes, but ztc.yaml does not list 'host-firewall' under cilium.features: Cilium ignores host policies unless the host firewall is enabled`,
+    help: "Enable the host firewall (hostFirewall.enabled=true) and add 'host-firewall' to cilium.features, or drop the baseline.",
+    docs: { summary: "Host policies (nodeSelector) are only enforced with the host firewall enabled (cilium-semantics.md B6); without it they are accepted and silently do nothing." },
+  }),
+  auditStillEnforced: entry<{ what: string }>({
+    code: "ZT3035",
+    severity: "warning",
+    kind: "input",
+    title: "enforced-in-audit-mode",
+    message: (a) => `${a.what} is enforced even in audit mode`,
+    help: "Audit mode only keeps default deny off. Deny rules still drop traffic and L7 rules still reject the requests they do not match; remove them while auditing if nothing may break.",
+    docs: {
+      summary:
+        "`mode audit` emits the tenant's policies with `enableDefaultDeny: false`, so traffic no rule allows still flows. Cilium still enforces what the policies say explicitly: deny rules drop, and L7 rules (HTTP, gRPC, DNS, Kafka) reject non-matching requests (cilium-semantics.md B1).",
+      avoid: "tenant payments {\n  mode audit\n  deny egress to cidr 169.254.169.254/32\n}",
+    },
+  }),
+  denyWithoutDefaultDeny: entry<{ targets: string; direction: string }>({
+    code: "ZT3036",
+    severity: "warning",
+    kind: "input",
+    title: "deny-without-default-deny",
+    message: (a) =>
+      `this deny rule does not switch ${a.targets} into ${a.direction} default deny: ztc writes enableDefaultDeny: false, so only the denied traffic is blocked`,
+    help: (a) => `That is usually what a deny rule is for. If these endpoints should also drop everything no rule allows, add 'default deny ${a.direction}' to the baseline.`,
+    docs: {
+      summary:
+        "In Cilium, any policy with an ingress or egress section switches the endpoints it selects into default deny for that direction, even one with only deny rules (cilium-semantics.md B1): a deny-only policy would silently cut all other traffic. ztc writes `enableDefaultDeny` explicitly on baselines and host policies, so a deny rule only denies; this warning says so where the selected endpoints are not default-deny otherwise (shared namespaces, nodes).",
+      avoid: "baseline lock-metadata {\n  applies to nodes\n  deny egress to cidr 169.254.169.254/32\n}",
+    },
+  }),
+  strictDnsUndermined: entry<{ tenant: string; baseline: string }>({
+    code: "ZT3037",
+    severity: "warning",
+    kind: "input",
+    title: "strict-dns-undermined",
+    message: (a) => `tenant '${a.tenant}' asks for strict DNS, but baseline '${a.baseline}' lets its pods look up every name`,
+    help: "Cilium merges DNS rules: the baseline's dns \"*\" admits every lookup whatever the tenant's rules say. Narrow the baseline's DNS rule, or exclude the tenant from it.",
+    docs: {
+      summary:
+        "With `dns strict`, the DNS-proxy rule of a tenant's policies lists only the names its host rules need and the cluster's own names. The DNS proxy answers a lookup if any rule admits it, so a baseline (such as the stdlib's `dns` rule set, `dns \"*\"`) that admits every name makes strict mode moot.",
+    },
+  }),
+  serviceWithoutSelector: entry<{ service: string; addresses: string }>({
+    code: "ZT3038",
+    severity: "warning",
+    kind: "input",
+    title: "service-without-selector",
+    message: (a) => `service ${a.service} has no pod selector: Cilium matches its backends ${a.addresses} as CIDRs, which never include pods`,
+    help: "Reaching it is egress to those addresses, checked against the approvals. If the backends are pods, give the Service a selector (and declare it so) or name the pods instead.",
+    docs: { summary: "For a Service without a pod selector, Cilium's toServices becomes a toCIDRSet of its Endpoints' addresses (cilium-semantics.md B8), and CIDR rules never match Cilium-managed pods (B7)." },
+  }),
+  invalidKafkaRule: entry<{ reason: string }>({
+    code: "ZT3039",
+    severity: "error",
+    kind: "input",
+    title: "invalid-kafka-rule",
+    message: (a) => `invalid Kafka rule: ${a.reason}`,
+    docs: {
+      summary: "A Kafka rule is a role (`produce` or `consume`), a quoted topic, or both. Topics are 1 to 249 characters of letters, digits, '.', '_' and '-'.",
+      avoid: 'allow egress to tenant ledger port 9092 kafka write "orders"',
+      prefer: 'allow egress to tenant ledger port 9092 kafka produce "orders"',
+    },
+  }),
+  invalidAuthentication: entry<{ reason: string }>({
+    code: "ZT3040",
+    severity: "error",
+    kind: "input",
+    title: "invalid-authentication",
+    message: (a) => `'authenticated' cannot be used here: ${a.reason}`,
+    docs: {
+      summary:
+        "Mutual authentication (`authentication.mode: required`) exists only on allow rules (cilium-semantics.md §A 20), and both sides need a SPIFFE identity, which only Cilium-managed pods have: with a host, CIDR or entity peer every connection would fail authentication.",
+      avoid: "deny ingress to api from tenant checkout authenticated",
     },
   }),
 

@@ -22,16 +22,19 @@ import * as T from "./tokens.js";
 const RULE_EXPECTATIONS: Record<string, string> = {
   item: "'tenant', 'baseline', 'ruleset' or 'import'",
   rulesetItem: "a rule (allow ..., deny ...), 'use' or 'default deny'",
-  baselineItem: "'applies to', 'default deny', 'visibility only', a rule or 'use'",
-  appliesStmt: "'all tenants', 'tenants ...' or 'namespaces ...'",
+  baselineItem: "'applies to', 'default deny', 'visibility only', 'mode', a rule or 'use'",
+  appliesStmt: "'all tenants', 'tenants ...', 'namespaces ...' or 'nodes'",
   argValue: "a value: a number, a port (443/tcp), a host name, a CIDR, a name, a string or a $parameter",
   param: "a parameter: name: type [= default]",
   tenantDecl: "'{' or a rule (allow ..., deny ...)",
-  tenantItem: "a rule (allow ..., deny ...) or a workload declaration",
+  tenantItem: "a rule (allow ..., deny ...), a workload declaration, 'use', 'mode' or 'dns'",
   ruleStmt: "'ingress', 'egress' or 'within namespace'",
-  ruleClause: "'from', 'to', 'port' or 'http'",
+  ruleClause: "'from', 'to', 'port', 'http', 'grpc', 'kafka', 'dns', 'icmp', 'icmpv6' or 'authenticated'",
   target:
-    "a peer: a host name, cidr ..., entity ..., tenant ..., namespace ..., service ns/name, workload ... or within namespace",
+    "a peer: a host name, cidr ..., cidr-group ..., entity ..., tenant ..., namespace ..., service ns/name, nodes, workload ... or within namespace",
+  clusterSuffix: "'cluster NAME' or 'any cluster'",
+  kafkaRule: "a Kafka rule: produce or consume, and/or a quoted topic",
+  icmpType: "an ICMP type: a number (0-255) or a name such as echo-request",
   portSpec: "a port number, a port range (8000-8999) or a port name",
   selectorTerm: "a label selector (key=value, key!=value, key in (a, b), key, !key)",
   labelValue: "a label value",
@@ -64,11 +67,11 @@ const errorMessageProvider: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, ruleName }) {
     if (expected === EOF) return `unexpected ${describe(actual)}: expected 'tenant', 'baseline', 'ruleset' or 'import' at the start of a statement`;
     if (expected === T.RBrace && ruleName === "tenantDecl")
-      return `expected a rule (allow ..., deny ...), a workload declaration, 'use' or '}' but found ${describe(actual)}`;
+      return `expected a rule (allow ..., deny ...), a workload declaration, 'use', 'mode', 'dns' or '}' but found ${describe(actual)}`;
     if (expected === T.RBrace && ruleName === "rulesetDecl")
       return `expected a rule (allow ..., deny ...), 'use', 'default deny' or '}' but found ${describe(actual)}`;
     if (expected === T.RBrace && ruleName === "baselineDecl")
-      return `expected 'applies to', 'default deny', 'visibility only', a rule, 'use' or '}' but found ${describe(actual)}`;
+      return `expected 'applies to', 'default deny', 'visibility only', 'mode', a rule, 'use' or '}' but found ${describe(actual)}`;
     return `expected ${label(expected)} but found ${describe(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
@@ -91,6 +94,8 @@ const TARGET_STARTS: TokenType[] = [
   T.Variable,
   T.Kw.approved,
   T.Kw.cidr,
+  T.Kw["cidr-group"],
+  T.Kw.nodes,
   T.Kw.entity,
   T.Kw.tenant,
   T.Kw.namespace,
@@ -101,6 +106,8 @@ const TARGET_STARTS: TokenType[] = [
 ];
 
 const matchesAny = (tok: IToken, types: TokenType[]) => types.some((t) => tokenMatcher(tok, t));
+const isOperator = (tok: IToken) =>
+  tok.tokenType === T.Equals || tok.tokenType === T.DoubleEquals || tok.tokenType === T.NotEquals || tok.tokenType === T.Kw.in || tok.tokenType === T.Kw.notin;
 
 class ZtParser extends CstParser {
   constructor() {
@@ -131,6 +138,10 @@ class ZtParser extends CstParser {
       op.tokenType === T.Kw.notin ||
       op.tokenType === T.Kw.in
     );
+  }
+
+  private startsClusterSuffix(): boolean {
+    return this.LA(1).tokenType === T.Kw.in && (this.LA(2).tokenType === T.Kw.cluster || this.LA(2).tokenType === T.Kw.any);
   }
 
   /** `workload NAME =` starts a declaration, not a bare peer list. */
@@ -179,7 +190,21 @@ class ZtParser extends CstParser {
       { ALT: () => this.SUBRULE(this.workloadDecl) },
       { ALT: () => this.SUBRULE(this.ruleStmt) },
       { ALT: () => this.SUBRULE(this.useStmt) },
+      { ALT: () => this.SUBRULE(this.modeStmt) },
+      { ALT: () => this.SUBRULE(this.dnsModeStmt) },
     ]);
+  });
+
+  /** `mode audit` / `mode enforce`: staged rollout (default deny off while auditing). */
+  public modeStmt = this.RULE("modeStmt", () => {
+    this.CONSUME(T.Kw.mode);
+    this.CONSUME(T.Name, { LABEL: "value" });
+  });
+
+  /** `dns strict` / `dns any`: which names the tenant's pods may look up through the DNS proxy. */
+  public dnsModeStmt = this.RULE("dnsModeStmt", () => {
+    this.CONSUME(T.Kw.dns);
+    this.CONSUME(T.Name, { LABEL: "value" });
   });
 
   /** `[export] ruleset NAME(param: type = default, ...) { rules }` */
@@ -240,6 +265,7 @@ class ZtParser extends CstParser {
       this.CONSUME(T.Kw.for);
       this.SUBRULE(this.targetList);
     });
+    this.OPTION4(() => this.CONSUME(T.Kw.audit));
   });
 
   public arg = this.RULE("arg", () => {
@@ -286,6 +312,7 @@ class ZtParser extends CstParser {
       { ALT: () => this.SUBRULE(this.appliesStmt) },
       { ALT: () => this.SUBRULE(this.defaultDenyStmt) },
       { ALT: () => this.SUBRULE(this.visibilityStmt) },
+      { ALT: () => this.SUBRULE(this.modeStmt) },
       { ALT: () => this.SUBRULE(this.ruleStmt) },
       { ALT: () => this.SUBRULE(this.useStmt) },
     ]);
@@ -330,6 +357,16 @@ class ZtParser extends CstParser {
           this.MANY2(() => {
             this.CONSUME2(T.Comma);
             this.CONSUME4(T.Name, { LABEL: "namespace" });
+          });
+        },
+      },
+      {
+        // Host firewall: the nodes (all, or those whose labels match).
+        ALT: () => {
+          this.CONSUME(T.Kw.nodes, { LABEL: "nodesKeyword" });
+          this.OPTION(() => {
+            this.CONSUME2(T.Kw.where, { LABEL: "nodesWhere" });
+            this.SUBRULE2(this.selector, { LABEL: "nodeSelector" });
           });
         },
       },
@@ -393,6 +430,14 @@ class ZtParser extends CstParser {
 
   public selectorTerm = this.RULE("selectorTerm", () => {
     this.OR([
+      {
+        // `serviceaccount NAME`; `serviceaccount=x` is an ordinary label called serviceaccount.
+        GATE: () => this.LA(1).tokenType === T.Kw.serviceaccount && !isOperator(this.LA(2)),
+        ALT: () => {
+          this.CONSUME(T.Kw.serviceaccount, { LABEL: "serviceAccount" });
+          this.SUBRULE4(this.labelValue);
+        },
+      },
       {
         ALT: () => {
           this.CONSUME(T.Bang);
@@ -516,6 +561,72 @@ class ZtParser extends CstParser {
       },
       { ALT: () => this.SUBRULE(this.httpClause) },
       { ALT: () => this.SUBRULE(this.dnsClause) },
+      { ALT: () => this.SUBRULE(this.grpcClause) },
+      { ALT: () => this.SUBRULE(this.kafkaClause) },
+      { ALT: () => this.SUBRULE(this.icmpClause) },
+      { ALT: () => this.CONSUME(T.Kw.authenticated, { LABEL: "authenticated" }) },
+    ]);
+  });
+
+  /** `grpc "pkg.Service/Method", ...`: HTTP/2 POSTs on the method paths. */
+  public grpcClause = this.RULE("grpcClause", () => {
+    this.CONSUME(T.Kw.grpc);
+    this.CONSUME(T.StringLit, { LABEL: "method" });
+    this.MANY({
+      GATE: () => this.LA(1).tokenType === T.Comma && tokenMatcher(this.LA(2), T.StringLit),
+      DEF: () => {
+        this.CONSUME(T.Comma);
+        this.CONSUME2(T.StringLit, { LABEL: "method" });
+      },
+    });
+  });
+
+  /** `kafka produce "orders", consume "payments", "audit"`. */
+  public kafkaClause = this.RULE("kafkaClause", () => {
+    this.CONSUME(T.Kw.kafka);
+    this.SUBRULE(this.kafkaRule);
+    this.MANY({
+      GATE: () => this.LA(1).tokenType === T.Comma && (tokenMatcher(this.LA(2), T.StringLit) || tokenMatcher(this.LA(2), T.BareName)),
+      DEF: () => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.kafkaRule);
+      },
+    });
+  });
+
+  public kafkaRule = this.RULE("kafkaRule", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.BareName, { LABEL: "role" });
+          this.OPTION(() => this.CONSUME(T.StringLit, { LABEL: "topic" }));
+        },
+      },
+      { ALT: () => this.CONSUME2(T.StringLit, { LABEL: "topic" }) },
+    ]);
+  });
+
+  /** `icmp echo-request, 3` (IPv4) or `icmpv6 ...`. */
+  public icmpClause = this.RULE("icmpClause", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Kw.icmp, { LABEL: "keyword" }) },
+      { ALT: () => this.CONSUME(T.Kw.icmpv6, { LABEL: "keyword" }) },
+    ]);
+    this.SUBRULE(this.icmpType);
+    this.MANY({
+      GATE: () => this.LA(1).tokenType === T.Comma && (this.LA(2).tokenType === T.NumberLit || tokenMatcher(this.LA(2), T.BareName)),
+      DEF: () => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.icmpType);
+      },
+    });
+  });
+
+  public icmpType = this.RULE("icmpType", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLit, { LABEL: "type" }) },
+      { ALT: () => this.CONSUME(T.BareName, { LABEL: "type" }) },
+      { ALT: () => this.CONSUME(T.Variable, { LABEL: "type" }) },
     ]);
   });
 
@@ -553,7 +664,50 @@ class ZtParser extends CstParser {
       { ALT: () => this.SUBRULE(this.serviceTarget) },
       { ALT: () => this.SUBRULE(this.workloadTarget) },
       { ALT: () => this.SUBRULE(this.withinTarget) },
+      { ALT: () => this.SUBRULE(this.cidrGroupTarget) },
+      { ALT: () => this.SUBRULE(this.nodesTarget) },
       { ALT: () => this.CONSUME(T.Kw.approved, { LABEL: "approved" }) },
+    ]);
+  });
+
+  /** `cidr-group NAME`: a CiliumCIDRGroup by name. */
+  public cidrGroupTarget = this.RULE("cidrGroupTarget", () => {
+    this.CONSUME(T.Kw["cidr-group"]);
+    this.OR([
+      { ALT: () => this.CONSUME(T.Name, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(T.Host, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(T.Variable, { LABEL: "name" }) },
+    ]);
+  });
+
+  /** `nodes [where selector]`: cluster nodes by their labels (fromNodes/toNodes). */
+  public nodesTarget = this.RULE("nodesTarget", () => {
+    this.CONSUME(T.Kw.nodes);
+    this.OPTION(() => {
+      this.CONSUME(T.Kw.where);
+      this.SUBRULE(this.peerSelector);
+    });
+  });
+
+  /** `in cluster NAME` or `in any cluster`, after a tenant, namespace or workload peer. */
+  public clusterSuffix = this.RULE("clusterSuffix", () => {
+    this.CONSUME(T.Kw.in);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Kw.cluster);
+          this.OR2([
+            { ALT: () => this.CONSUME(T.Name, { LABEL: "cluster" }) },
+            { ALT: () => this.CONSUME(T.Variable, { LABEL: "cluster" }) },
+          ]);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Kw.any, { LABEL: "any" });
+          this.CONSUME2(T.Kw.cluster);
+        },
+      },
     ]);
   });
 
@@ -607,11 +761,19 @@ class ZtParser extends CstParser {
       this.CONSUME(T.Kw.workload);
       this.CONSUME2(T.Name, { LABEL: "workload" });
     });
+    this.OPTION2({ GATE: () => this.startsClusterSuffix(), DEF: () => this.SUBRULE(this.clusterSuffix) });
   });
 
   public namespaceTarget = this.RULE("namespaceTarget", () => {
     this.CONSUME(T.Kw.namespace);
     this.OR([
+      {
+        // `namespace where team=x`: namespaces by their labels.
+        ALT: () => {
+          this.CONSUME(T.Kw.where);
+          this.SUBRULE2(this.peerSelector, { LABEL: "namespaceSelector" });
+        },
+      },
       { ALT: () => this.CONSUME(T.Name, { LABEL: "namespace" }) },
       { ALT: () => this.CONSUME(T.Variable, { LABEL: "namespace" }) },
       // `namespace *`: pods of every namespace.
@@ -621,6 +783,7 @@ class ZtParser extends CstParser {
       this.CONSUME(T.Kw.workload);
       this.SUBRULE(this.peerSelector);
     });
+    this.OPTION2({ GATE: () => this.startsClusterSuffix(), DEF: () => this.SUBRULE(this.clusterSuffix) });
   });
 
   public serviceTarget = this.RULE("serviceTarget", () => {
@@ -640,6 +803,7 @@ class ZtParser extends CstParser {
       },
       { ALT: () => this.CONSUME(T.BareName, { LABEL: "name" }) },
     ]);
+    this.OPTION({ GATE: () => this.startsClusterSuffix(), DEF: () => this.SUBRULE(this.clusterSuffix) });
   });
 
   public withinTarget = this.RULE("withinTarget", () => {
@@ -656,6 +820,8 @@ class ZtParser extends CstParser {
           this.LA(2).tokenType === T.Variable ||
           this.LA(2).tokenType === T.Kw.http ||
           this.LA(2).tokenType === T.Kw.dns ||
+          this.LA(2).tokenType === T.Kw.grpc ||
+          this.LA(2).tokenType === T.Kw.kafka ||
           tokenMatcher(this.LA(2), T.BareName)),
       DEF: () => {
         this.CONSUME(T.Comma);
@@ -676,9 +842,11 @@ class ZtParser extends CstParser {
         },
       },
       { ALT: () => this.CONSUME(T.BareName, { LABEL: "named" }) },
-      // `http` and `dns` are keywords, and common port names.
+      // `http`, `dns`, `grpc` and `kafka` are keywords, and common port names.
       { ALT: () => this.CONSUME(T.Kw.http, { LABEL: "named" }) },
       { ALT: () => this.CONSUME(T.Kw.dns, { LABEL: "named" }) },
+      { ALT: () => this.CONSUME(T.Kw.grpc, { LABEL: "named" }) },
+      { ALT: () => this.CONSUME(T.Kw.kafka, { LABEL: "named" }) },
       { ALT: () => this.CONSUME(T.Variable, { LABEL: "variable" }) },
     ]);
     this.OPTION2(() => {

@@ -6,6 +6,7 @@ import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
 import { diag, type Diagnostic } from "./diagnostics.js";
 import type { Span } from "./source.js";
+import { SERVICE_ACCOUNT_LABEL as A_SERVICE_ACCOUNT_LABEL } from "./ast.js";
 import * as T from "./tokens.js";
 
 type Children = Record<string, CstElement[] | undefined>;
@@ -163,9 +164,13 @@ export class AstBuilder {
       const w = sub(item, "workloadDecl");
       const r = sub(item, "ruleStmt");
       const u = sub(item, "useStmt");
+      const m = sub(item, "modeStmt");
+      const d = sub(item, "dnsModeStmt");
       if (w) body.push(this.workloadDecl(w));
       else if (r) body.push(this.ruleStmt(r));
       else if (u) body.push(this.useStmt(u));
+      else if (m) body.push({ kind: "Mode", span: this.spanOf(m), value: ident(tok(m, "value")) });
+      else if (d) body.push({ kind: "DnsMode", span: this.spanOf(d), value: ident(tok(d, "value")) });
     }
     const oneLine = sub(n, "ruleStmt");
     if (oneLine) body.push(this.ruleStmt(oneLine));
@@ -245,6 +250,7 @@ export class AstBuilder {
         return { kind: "Arg" as const, span: this.spanOf(a), name: ident(tok(a, "name")), value: v ? this.argValue(v) : undefined };
       }),
       for: list ? this.targetList(list, tok(n, "KwFor") ? tokenSpan(tok(n, "KwFor")!) : undefined) : undefined,
+      audit: tok(n, "KwAudit") ? tokenSpan(tok(n, "KwAudit")!) : undefined,
     };
   }
 
@@ -257,10 +263,13 @@ export class AstBuilder {
       const a = sub(item, "appliesStmt");
       const d = sub(item, "defaultDenyStmt");
       const v = sub(item, "visibilityStmt");
+      const m = sub(item, "modeStmt");
       const r = sub(item, "ruleStmt");
       const u = sub(item, "useStmt");
       if (a) {
         const where = sub(a, "selector");
+        const nodesKw = tok(a, "nodesKeyword");
+        const nodeSel = sub(a, "nodeSelector");
         body.push({
           kind: "Applies",
           span: this.spanOf(a),
@@ -268,9 +277,13 @@ export class AstBuilder {
           tenants: tokensOf(a, "tenant").map((t) => ident(t)!),
           where: where ? this.selector(where) : undefined,
           namespaces: tokensOf(a, "namespace").map((t) => ident(t)!),
+          nodes: nodesKw
+            ? { span: nodeSel ? { start: tokenSpan(nodesKw).start, end: this.spanOf(nodeSel).end } : tokenSpan(nodesKw), where: nodeSel ? this.selector(nodeSel) : undefined }
+            : undefined,
         });
       } else if (d) body.push(this.defaultDeny(d));
       else if (v) body.push({ kind: "Visibility", span: this.spanOf(v) });
+      else if (m) body.push({ kind: "Mode", span: this.spanOf(m), value: ident(tok(m, "value")) });
       else if (r) body.push(this.ruleStmt(r));
       else if (u) body.push(this.useStmt(u));
     }
@@ -313,6 +326,19 @@ export class AstBuilder {
   }
 
   selectorTerm(n: CstNode): A.SelectorTerm {
+    const sa = tok(n, "serviceAccount");
+    if (sa) {
+      const v = sub(n, "labelValue");
+      const value = v ? this.labelValue(v) : undefined;
+      return {
+        kind: "SelectorTerm",
+        span: this.spanOf(n),
+        key: { text: A_SERVICE_ACCOUNT_LABEL, span: tokenSpan(sa), quoted: false },
+        op: "=",
+        values: value ? [value] : [],
+        serviceAccount: true,
+      };
+    }
     const keyNode = sub(n, "labelKey");
     const key = keyNode ? this.labelKey(keyNode) : undefined;
     const values = nodes(n, "labelValue")
@@ -357,8 +383,63 @@ export class AstBuilder {
     let ports: A.PortClause | undefined;
     let http: A.HttpClause | undefined;
     let dns: A.DnsClause | undefined;
+    let grpc: A.GrpcClause | undefined;
+    let kafka: A.KafkaClause | undefined;
+    let authenticated: Span | undefined;
+    const icmp: A.IcmpClause[] = [];
+    const once = <C extends { keywordSpan: Span }>(prev: C | undefined, next: C, clause: string): C => {
+      if (prev) this.diagnostics.push(diag("duplicateClause", { file: this.file, span: next.keywordSpan }, { clause }));
+      return prev ?? next;
+    };
     for (const clause of nodes(n, "ruleClause")) {
       const kw = tok(clause, "keyword");
+      const auth = tok(clause, "authenticated");
+      if (auth) {
+        if (authenticated) this.diagnostics.push(diag("duplicateClause", { file: this.file, span: tokenSpan(auth) }, { clause: "authenticated" }));
+        authenticated ??= tokenSpan(auth);
+        continue;
+      }
+      const grpcNode = sub(clause, "grpcClause");
+      if (grpcNode) {
+        const k = tok(grpcNode, "KwGrpc");
+        const g: A.GrpcClause = {
+          kind: "GrpcClause",
+          span: this.spanOf(grpcNode),
+          keywordSpan: k ? tokenSpan(k) : this.spanOf(grpcNode),
+          methods: tokensOf(grpcNode, "method").map((m) => this.string(m)!),
+        };
+        grpc = once(grpc, g, "grpc");
+        continue;
+      }
+      const kafkaNode = sub(clause, "kafkaClause");
+      if (kafkaNode) {
+        const k = tok(kafkaNode, "KwKafka");
+        const c: A.KafkaClause = {
+          kind: "KafkaClause",
+          span: this.spanOf(kafkaNode),
+          keywordSpan: k ? tokenSpan(k) : this.spanOf(kafkaNode),
+          rules: nodes(kafkaNode, "kafkaRule").map((r) => ({ span: this.spanOf(r), role: ident(tok(r, "role")), topic: this.string(tok(r, "topic")) })),
+        };
+        kafka = once(kafka, c, "kafka");
+        continue;
+      }
+      const icmpNode = sub(clause, "icmpClause");
+      if (icmpNode) {
+        const k = tok(icmpNode, "keyword");
+        const family = k?.tokenType === T.Kw.icmpv6 ? "IPv6" : "IPv4";
+        const c: A.IcmpClause = {
+          kind: "IcmpClause",
+          span: this.spanOf(icmpNode),
+          keywordSpan: k ? tokenSpan(k) : this.spanOf(icmpNode),
+          family,
+          types: nodes(icmpNode, "icmpType")
+            .map((t) => ident(tok(t, "type")))
+            .filter((t): t is A.Ident => t !== undefined),
+        };
+        if (icmp.some((x) => x.family === family)) this.diagnostics.push(diag("duplicateClause", { file: this.file, span: c.keywordSpan }, { clause: k?.image ?? "icmp" }));
+        else icmp.push(c);
+        continue;
+      }
       const dnsNode = sub(clause, "dnsClause");
       if (dnsNode) {
         const k = tok(dnsNode, "KwDns");
@@ -415,6 +496,10 @@ export class AstBuilder {
       ports,
       http,
       dns,
+      grpc,
+      kafka,
+      icmp,
+      authenticated,
     };
   }
 
@@ -427,6 +512,11 @@ export class AstBuilder {
     const inner = n && targets.length > 0 ? this.spanOf(n) : undefined;
     const span = inner && keywordSpan ? { start: keywordSpan.start, end: inner.end } : (inner ?? keywordSpan ?? this.fallback);
     return { kind: "TargetList", span, keywordSpan, targets };
+  }
+
+  clusterRef(n: CstNode | undefined): A.ClusterRef | undefined {
+    if (!n) return undefined;
+    return { span: this.spanOf(n), name: ident(tok(n, "cluster")), any: tok(n, "any") !== undefined };
   }
 
   target(n: CstNode): A.Target | undefined {
@@ -452,15 +542,29 @@ export class AstBuilder {
       case "entityTarget":
         return { kind: "Entity", span, name: ident(tok(t, "name")) };
       case "tenantTarget":
-        return { kind: "TenantRef", span, tenant: ident(tok(t, "tenant")), workload: ident(tok(t, "workload")) };
+        return { kind: "TenantRef", span, tenant: ident(tok(t, "tenant")), workload: ident(tok(t, "workload")), cluster: this.clusterRef(sub(t, "clusterSuffix")) };
       case "namespaceTarget": {
         const sel = sub(t, "peerSelector");
-        return { kind: "NamespaceRef", span, namespace: ident(tok(t, "namespace")), selector: sel ? this.selector(sel) : undefined };
+        const where = sub(t, "namespaceSelector");
+        return {
+          kind: "NamespaceRef",
+          span,
+          namespace: ident(tok(t, "namespace")),
+          where: where ? this.selector(where) : undefined,
+          selector: sel ? this.selector(sel) : undefined,
+          cluster: this.clusterRef(sub(t, "clusterSuffix")),
+        };
+      }
+      case "cidrGroupTarget":
+        return { kind: "CidrGroup", span, name: ident(tok(t, "name")) };
+      case "nodesTarget": {
+        const sel = sub(t, "peerSelector");
+        return { kind: "Nodes", span, selector: sel ? this.selector(sel) : undefined };
       }
       case "serviceTarget":
         return { kind: "Service", span, namespace: ident(tok(t, "namespace")), name: ident(tok(t, "name")) };
       case "workloadTarget":
-        return { kind: "WorkloadRef", span, name: ident(tok(t, "name")) };
+        return { kind: "WorkloadRef", span, name: ident(tok(t, "name")), cluster: this.clusterRef(sub(t, "clusterSuffix")) };
       case "withinTarget":
         return { kind: "Within", span };
       default:

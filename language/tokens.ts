@@ -153,6 +153,18 @@ export const KEYWORDS = [
   "only",
   "approved",
   "dns",
+  "grpc",
+  "kafka",
+  "icmp",
+  "icmpv6",
+  "authenticated",
+  "serviceaccount",
+  "cluster",
+  "any",
+  "nodes",
+  "cidr-group",
+  "mode",
+  "audit",
 ] as const;
 export type Keyword = (typeof KEYWORDS)[number];
 

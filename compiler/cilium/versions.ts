@@ -17,6 +17,8 @@ export type Feature =
   | "fqdnMultiLabelWildcard"
   /** rules.kafka (removed in 1.20). */
   | "kafka"
+  /** Kafka rules deprecated (1.18, 1.19). */
+  | "kafkaDeprecated"
   /** The `cluster-mesh` entity. */
   | "clusterMeshEntity"
   /** Selectors limited to the local cluster unless they name one (policy-default-local-cluster). */
@@ -25,6 +27,7 @@ export type Feature =
 const FEATURES: Record<Feature, (minor: number) => boolean> = {
   fqdnMultiLabelWildcard: (m) => m >= 20,
   kafka: (m) => m < 20,
+  kafkaDeprecated: (m) => m >= 18,
   clusterMeshEntity: (m) => m >= 21,
   defaultLocalCluster: (m) => m >= 19,
 };
@@ -33,6 +36,7 @@ const FEATURES: Record<Feature, (minor: number) => boolean> = {
 export const FEATURE_NEEDS: Record<Feature, string> = {
   fqdnMultiLabelWildcard: "Cilium 1.20 or later",
   kafka: "Cilium 1.19 or earlier (Kafka rules were removed in 1.20)",
+  kafkaDeprecated: "Cilium 1.17 or earlier",
   clusterMeshEntity: "a Cilium release newer than 1.20",
   defaultLocalCluster: "Cilium 1.19 or later",
 };

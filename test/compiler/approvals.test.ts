@@ -16,6 +16,7 @@ function approval(id: string, destination: string, ports: PortSet, extra: Partia
     destination: d,
     destinationText: destination,
     ports,
+    icmp: false,
     tenants: ["payments"],
     approvedBy: "secops",
     ticket: "SEC-1",

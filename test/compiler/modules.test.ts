@@ -339,7 +339,7 @@ describe("coarse-to-fine, approved, namespace *, DNS rules", () => {
   allow egress to namespace kube-system port 53 dns "bad..name"
 //                                                  ^^^^^^^^^^^ ZT3008
   allow egress to namespace kube-system port 53 http GET "/" dns "*"
-//                                              ^^^^ ZT3021
+//                                                           ^^^ ZT3021
 }
 `);
   });

@@ -32,6 +32,9 @@ namespaces:
   kube-system: {}
   monitoring: {}
   ingress-nginx: {}
+services:
+  kube-system/metrics-server: {}
+  kube-system/kube-dns: {}
 `;
 
 export const DEFAULT_APPROVALS = `approvals:
