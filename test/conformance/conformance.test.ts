@@ -3,11 +3,14 @@
  * upstream example means (same atoms after normalisation, see normalise.ts). Without ../shared
  * the .zt files are still compiled, so the suite keeps checking that they are valid ztc.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { HAS_SHARED } from "../helpers/oracles.js";
-import { AREAS, compileCase, loadCases, normaliseOptions, normaliseUpstream, type Case, type Compiled } from "./cases.js";
+import { AREAS, compileCase, EXAMPLES, loadCases, normaliseOptions, normaliseUpstream, type Case, type Compiled } from "./cases.js";
 import { compare, isEquivalent, normalise, renderComparison, type Comparison } from "./normalise.js";
 
+const DOC = join(import.meta.dirname, "../../docs/conformance.md");
 /** The issue asks for at least this many upstream examples that ztc expresses exactly. */
 const MIN_PASSING = 40;
 
@@ -58,5 +61,23 @@ describe("conformance cases", () => {
   it.runIf(HAS_SHARED)(`at least ${MIN_PASSING} upstream examples are expressed exactly`, () => {
     const passing = cases.filter((c) => !c.info.pending && !c.info.knownDifference && compiledCase(c).errors.length === 0 && isEquivalent(comparison(c)));
     expect(passing.length).toBeGreaterThanOrEqual(MIN_PASSING);
+  });
+});
+
+describe("docs/conformance.md", () => {
+  const doc = readFileSync(DOC, "utf8");
+  it("lists every case, with its status", () => {
+    const lines = doc.split("\n");
+    for (const c of cases) {
+      const row = lines.find((l) => l.startsWith("|") && l.includes(`cases/${c.name}/`));
+      expect(row, c.name).toBeDefined();
+      expect(row!.includes("pending"), `${c.name}: pending in the table`).toBe(Boolean(c.info.pending));
+      expect(row!.includes("differs"), `${c.name}: known difference in the table`).toBe(Boolean(c.info.knownDifference));
+    }
+  });
+  it.runIf(HAS_SHARED)("accounts for every upstream example", () => {
+    const files = readdirSync(EXAMPLES).filter((f) => f.endsWith(".yaml"));
+    expect(files.length).toBeGreaterThan(100);
+    for (const f of files) expect(doc, f).toContain(f);
   });
 });
