@@ -8,7 +8,9 @@ import type { Atom, Peer, PodSet, Subject } from "./ir.js";
 import { EMPTY_SELECTOR } from "./ir.js";
 import { selectorContains, selectorsOverlap, selectorText } from "./labels.js";
 import { AddressSet, formatPrefix } from "./net/cidr.js";
-import { fqdnContains } from "./net/fqdn.js";
+import { fqdnContains, parseFqdn } from "./net/fqdn.js";
+import { isResolverDnsRule } from "./emit.js";
+import type { ProjectConfig } from "./project.js";
 import type { TenantRegistry } from "./registry.js";
 import { peerText, portsText } from "./resolve.js";
 
@@ -310,5 +312,41 @@ export function checkCrossTenant(atoms: readonly Atom[], registry: TenantRegistr
     out.push(diag("crossTenantOneSided", locate(a), { message }, {
       help: `Traffic between tenants needs the client's egress rule and the server's ingress rule; ask tenant ${other} to add theirs (${peerText(a.peer)}).`,
     }));
+  }
+}
+
+/**
+ * Hosts a tenant allows but its own DNS allow-list to the resolver does not let its pods look up
+ * (ztc adds no DNS-proxy rule of its own where the tenant wrote one).
+ */
+export function checkDnsAllowLists(atoms: readonly Atom[], config: ProjectConfig, out: Diagnostic[]): void {
+  const byTenant = new Map<string, Atom[]>();
+  for (const a of atoms) {
+    if (a.baseline) continue;
+    const list = byTenant.get(a.tenant);
+    if (list) list.push(a);
+    else byTenant.set(a.tenant, [a]);
+  }
+  for (const list of byTenant.values()) {
+    const rules = list.filter((a) => isResolverDnsRule(a, config));
+    if (rules.length === 0) continue;
+    const reported = new Set<string>();
+    for (const f of list) {
+      if (f.peer.kind !== "fqdn" || f.action !== "allow") continue;
+      const applicable = rules.filter((d) => subjectContains(d.subject, f.subject));
+      if (applicable.length === 0) continue;
+      const host = f.peer.pattern;
+      const admitted = applicable.some((d) => (d.dns ?? []).some((p) => {
+        const parsed = parseFqdn(p);
+        return parsed.ok && fqdnContains(parsed.pattern, host);
+      }));
+      const key = `${f.origin.file}:${f.peerSpan.start}:${host.text}`;
+      if (admitted || reported.has(key)) continue;
+      reported.add(key);
+      const d = applicable[0]!;
+      out.push(
+        diag("hostNotResolvable", locate(f), { host: host.text, line: `${d.origin.file}:${d.origin.line}` }, { related: related(d, "the DNS rule") }),
+      );
+    }
   }
 }

@@ -17,7 +17,8 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 function portsOf(entry: Obj): PortSet {
   const items = arr(entry["toPorts"]);
-  if (items.length === 0) return PortSet.all();
+  // An entry with ICMP types allows ICMP only (Cilium turns them into ICMP port rules).
+  if (items.length === 0) return entry["icmps"] !== undefined ? PortSet.empty() : PortSet.all();
   let set = PortSet.empty();
   for (const it of items)
     for (const p of arr(isObj(it) ? it["ports"] : undefined)) {
@@ -48,12 +49,12 @@ export function boundaryProblems(
   if (!ns || !tenant.namespaces.includes(ns)) out.push(`tenant '${tenant.name}' produced a policy in namespace '${ns ?? "(none)"}', which it does not own`);
   for (const spec of rulesOf(m) as Obj[]) {
     if (spec["nodeSelector"] !== undefined) out.push(`tenant '${tenant.name}' produced a node (host firewall) policy`);
-    checkEgress(spec, tenant.name, approvals, today, out);
+    checkEgress(spec, tenant.name, tenants, approvals, today, out);
   }
   return out;
 }
 
-function checkEgress(spec: Obj, tenantName: string, approvals: ApprovalRegistry | undefined, today: string, out: string[]): void {
+function checkEgress(spec: Obj, tenantName: string, tenants: TenantRegistry, approvals: ApprovalRegistry | undefined, today: string, out: string[]): void {
   for (const entry of arr(spec["egress"])) {
     if (!isObj(entry)) continue;
     const ports = portsOf(entry);
@@ -77,8 +78,16 @@ function checkEgress(spec: Obj, tenantName: string, approvals: ApprovalRegistry 
         .flatMap((r) => (r.ok ? [r.prefix] : []));
       dests.push({ text: String(c["cidr"]), dest: { kind: "addresses", set: AddressSet.cidrExcept(cidr.prefix, except) } });
     }
+    for (const c of arr(entry["toCIDRSet"])) if (isObj(c) && typeof c["cidrGroupRef"] === "string") dests.push({ text: `cidr-group ${c["cidrGroupRef"]}`, dest: { kind: "group", name: c["cidrGroupRef"] } });
     for (const e of arr(entry["toEntities"]))
       if (e === "world" || e === "all") dests.push({ text: `entity ${e}`, dest: { kind: "addresses", set: AddressSet.everything() } });
+    for (const svc of arr(entry["toServices"])) {
+      const ref = isObj(svc) && isObj(svc["k8sService"]) ? (svc["k8sService"] as Obj) : undefined;
+      const info = ref ? tenants.services.get(`${String(ref["namespace"])}/${String(ref["serviceName"])}`) : undefined;
+      if (!ref || !info) out.push("egress to a service the tenant registry does not declare");
+      else if (!info.selector && info.addresses) dests.push({ text: `service ${info.namespace}/${info.name}`, dest: { kind: "addresses", set: info.addresses } });
+    }
+    const icmp = entry["icmps"] !== undefined;
     for (const d of dests) {
       if (!approvals) {
         out.push(`egress to ${d.text} without an approval registry`);
@@ -86,8 +95,10 @@ function checkEgress(spec: Obj, tenantName: string, approvals: ApprovalRegistry 
       }
       const blocked = findBlocked(approvals, d.text.startsWith("entity ") ? { kind: "everything" } : d.dest);
       if (blocked) out.push(`egress to ${d.text} overlaps blocked destination ${blocked.destinationText}`);
-      const cov = checkCoverage(approvals, tenantName, d.dest as RequestedDestination, ports, today);
-      if (!cov.ok) out.push(`egress to ${d.text} on ${ports.toString()} is not covered by an approval for tenant '${tenantName}'`);
+      if (!ports.isEmpty() && !checkCoverage(approvals, tenantName, d.dest as RequestedDestination, ports, today).ok)
+        out.push(`egress to ${d.text} on ${ports.toString()} is not covered by an approval for tenant '${tenantName}'`);
+      if (icmp && !checkCoverage(approvals, tenantName, d.dest as RequestedDestination, PortSet.empty(), today, true).ok)
+        out.push(`ICMP egress to ${d.text} is not covered by an approval for tenant '${tenantName}'`);
     }
   }
 }
@@ -116,6 +127,13 @@ function baselineProblems(policy: EmittedPolicy, tenants: TenantRegistry, approv
   if (m.kind !== "CiliumClusterwideNetworkPolicy") out.push(`baseline '${b.name}' produced a ${m.kind}`);
   if (!b.owner.platform || !tenants.tenants.get(b.owner.name)?.platform) out.push(`baseline '${b.name}' is not owned by a platform tenant`);
   for (const spec of rulesOf(m) as Obj[]) {
+    if (b.nodes) {
+      // A host policy: nodes only, and its egress approved for the platform tenant that owns it.
+      if (spec["endpointSelector"] !== undefined || !isObj(spec["nodeSelector"])) out.push(`host policy '${b.name}' must select nodes only`);
+      checkEgress(spec, b.owner.name, tenants, approvals, today, out);
+      continue;
+    }
+    if (spec["nodeSelector"] !== undefined) out.push(`baseline '${b.name}' selects nodes but applies to namespaces`);
     const selected = selectedNamespaces(spec["endpointSelector"]);
     if (!selected) {
       out.push(`baseline '${b.name}' has a rule that does not select an explicit list of namespaces`);
@@ -125,7 +143,7 @@ function baselineProblems(policy: EmittedPolicy, tenants: TenantRegistry, approv
       if (!tenants.namespaces.has(ns)) out.push(`baseline '${b.name}' selects namespace '${ns}', which the registry does not know`);
       if (!b.namespaces.includes(ns)) out.push(`baseline '${b.name}' selects namespace '${ns}' outside its 'applies to'`);
     }
-    for (const tenant of new Set(selected.map((ns) => b.tenantOf.get(ns) ?? b.owner.name))) checkEgress(spec, tenant, approvals, today, out);
+    for (const tenant of new Set(selected.map((ns) => b.tenantOf.get(ns) ?? b.owner.name))) checkEgress(spec, tenant, tenants, approvals, today, out);
   }
   return out;
 }

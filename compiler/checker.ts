@@ -3,7 +3,7 @@
  * analyses, in that order. Pure: the same inputs give the same atoms and diagnostics.
  */
 import { diag, type Diagnostic } from "../language/index.js";
-import { checkCidrUnions, checkCoarseRules, checkCrossTenant, checkOverlaps } from "./analysis.js";
+import { checkCidrUnions, checkCoarseRules, checkCrossTenant, checkDnsAllowLists, checkOverlaps } from "./analysis.js";
 import { bind, type BindResult, type SourceUnit } from "./binder.js";
 import type { Atom } from "./ir.js";
 import type { ProjectConfig } from "./project.js";
@@ -67,6 +67,7 @@ export function check(input: CheckInput): CheckResult {
   checkOverlaps(sound, diagnostics);
   checkCidrUnions(sound, diagnostics);
   checkCoarseRules(sound, diagnostics);
+  checkDnsAllowLists(sound, input.config, diagnostics);
   checkCrossTenant(sound.filter((a) => !a.baseline), input.tenants, new Set(bound.blocks.map((b) => b.tenant.name)), diagnostics);
   for (const a of input.approvals?.approvals ?? [])
     if (a.expires < input.today) diagnostics.push(diag("staleApproval", { file: a.file, span: a.span }, { id: a.id, date: a.expires }));

@@ -8,6 +8,7 @@ import type { BaselineSymbol, TenantSettings } from "./binder.js";
 import { supports } from "./cilium/versions.js";
 import type { Atom, HttpRuleIr, IcmpReq, KafkaRuleIr, LabelSelector, Peer, PodSet, PortReq } from "./ir.js";
 import { formatPrefix } from "./net/cidr.js";
+import { PortSet } from "./net/ports.js";
 import type { ProjectConfig } from "./project.js";
 import type { TenantRegistry } from "./registry.js";
 
@@ -422,10 +423,12 @@ export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
       const specs: JsonObject[] = [];
       const trace: string[] = [];
       const all: Atom[] = [];
+      // A namespace-wide DNS allow-list applies to every workload of the namespace too.
+      const namespaceDns = groups.some((g) => g.subject === "all" && g.atoms.some((a) => isResolverDnsRule(a, ctx.config)));
       groups.forEach((g, i) => {
         const spec: JsonObject = { description: g.description, endpointSelector: g.selector };
         if (audit) spec["enableDefaultDeny"] = AUDIT_DEFAULT_DENY;
-        ruleSections(g.atoms, ns, ctx, `specs[${i}]`, spec, trace, strict);
+        ruleSections(g.atoms, ns, ctx, `specs[${i}]`, spec, trace, strict, namespaceDns || g.atoms.some((a) => isResolverDnsRule(a, ctx.config)));
         specs.push(spec);
         all.push(...g.atoms);
       });
@@ -450,15 +453,37 @@ export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
   return policies;
 }
 
+/**
+ * An allow rule with DNS rules to the cluster resolver on its port: the author's own DNS
+ * allow-list. ztc then adds no DNS-proxy rule of its own, whose `*` would widen the list (Cilium
+ * merges L7 rules on the same peer and port).
+ */
+export function isResolverDnsRule(a: Atom, config: ProjectConfig): boolean {
+  if (a.action !== "allow" || a.direction !== "egress" || !a.dns || a.peer.kind !== "pods") return false;
+  const p = a.peer.pods;
+  const inNamespace = p.anyNamespace || p.namespaces.includes(config.dns.namespace);
+  const labels = Object.entries(config.dns.labels).every(([k, v]) => p.selector.matchLabels[k] === v);
+  return inNamespace && labels && a.portSet.intersects(PortSet.spec(config.dns.protocol, config.dns.port));
+}
+
 /** Sections of one rule: allow and deny entries per direction, plus the DNS-proxy rule for hosts. */
-function ruleSections(atoms: readonly Atom[], namespace: string, ctx: Ctx, prefix: string, spec: JsonObject, trace: string[], strict = false): void {
+function ruleSections(
+  atoms: readonly Atom[],
+  namespace: string,
+  ctx: Ctx,
+  prefix: string,
+  spec: JsonObject,
+  trace: string[],
+  strict = false,
+  ownDns = atoms.some((a) => isResolverDnsRule(a, ctx.config)),
+): void {
   for (const direction of ["ingress", "egress"] as const) {
     const mine = atoms.filter((a) => a.direction === direction);
     if (mine.length === 0) continue;
     const allow = buildEntries(mine.filter((a) => a.action === "allow"), direction, namespace, ctx);
     const deny = buildEntries(mine.filter((a) => a.action === "deny"), direction, namespace, ctx);
     const hosts = mine.filter((a) => a.action === "allow" && a.peer.kind === "fqdn").map((a) => (a.peer.kind === "fqdn" ? a.peer.pattern.text : ""));
-    if (direction === "egress" && hosts.length > 0) allow.push(dnsProxyEntry(ctx, namespace, strict ? [...new Set(hosts)].sort() : undefined));
+    if (direction === "egress" && hosts.length > 0 && !ownDns) allow.push(dnsProxyEntry(ctx, namespace, strict ? [...new Set(hosts)].sort() : undefined));
     const denyKey = direction === "ingress" ? "ingressDeny" : "egressDeny";
     if (allow.length > 0) spec[direction] = allow.map((e) => e.json);
     if (deny.length > 0) spec[denyKey] = deny.map((e) => e.json);

@@ -32,9 +32,9 @@ export function labelValueProblem(value: string): string | undefined {
 export function reservedKeyProblem(key: string): string | undefined {
   const k = key.replace(/^(k8s|any):/, "");
   if (k === "io.kubernetes.pod.namespace") return `'${key}' selects namespaces; name the namespace or tenant in the rule instead`;
-  if (k.startsWith("io.cilium.k8s.namespace.labels")) return `'${key}' selects namespaces by label; ztc decides namespaces from the tenant registry`;
-  if (k === "io.cilium.k8s.policy.cluster") return `'${key}' selects clusters, which ztc manages itself`;
-  if (k === "io.cilium.k8s.policy.serviceaccount") return `'${key}' selects service accounts; this is not supported in selectors yet`;
+  if (k.startsWith("io.cilium.k8s.namespace.labels")) return `'${key}' selects namespaces by label: write 'namespace where KEY=VALUE' instead`;
+  if (k === "io.cilium.k8s.policy.cluster") return `'${key}' selects clusters: write 'in cluster NAME' (or 'in any cluster') after the peer instead`;
+  if (k === "io.cilium.k8s.policy.serviceaccount") return `'${key}' selects service accounts: write 'serviceaccount NAME' instead`;
   if (k.startsWith("io.cilium.") || k.startsWith("reserved.") || key.startsWith("reserved:"))
     return `'${key}' is reserved for Cilium's own identities`;
   return undefined;
@@ -68,7 +68,7 @@ export function resolveSelector(sel: Selector, file: string, out: Diagnostic[]):
       continue;
     }
     const key = term.key.text;
-    const kp = labelKeyProblem(key) ?? reservedKeyProblem(key);
+    const kp = labelKeyProblem(key) ?? (term.serviceAccount ? undefined : reservedKeyProblem(key));
     if (kp) {
       fail(term.key.span, kp);
       continue;

@@ -350,6 +350,8 @@ export function loadApprovalRegistry(
       const parsed = parsePortText(String(p));
       if (typeof parsed === "string") problem(at("ports", j), parsed);
       else ports = ports.union(parsed);
+      // "*" approves all traffic to the destination, ICMP included.
+      if (typeof parsed !== "string" && parsed.isAll()) icmp = true;
     });
     if (!isValidDate(a.expires)) problem(at("expires"), `'${a.expires}' is not a calendar date (YYYY-MM-DD)`);
     const star = a.tenants.includes("*");

@@ -956,6 +956,23 @@ export const CATALOG = {
     },
   }),
 
+  hostNotResolvable: entry<{ host: string; line: string }>({
+    code: "ZT3041",
+    severity: "warning",
+    kind: "input",
+    title: "host-not-resolvable",
+    message: (a) => `the DNS rule at ${a.line} does not let these pods look up ${a.host}, so this host rule never matches`,
+    help: (a) => `Cilium learns a host's addresses only from lookups its DNS proxy answers; add "${a.host}" to the DNS rule's names.`,
+    docs: {
+      summary:
+        "When a tenant writes its own DNS rule to the cluster resolver (`dns \"*.example.com\"`), ztc adds no DNS-proxy rule of its own: its `*` would widen the tenant's list, because Cilium merges DNS rules on the same peer and port. Then every host the tenant's rules allow must be among the names its DNS rule admits, or the lookup is refused and the host rule allows nothing (cilium-semantics.md B4).",
+      avoid:
+        'tenant payments {\n  allow egress to namespace kube-system workload k8s-app=kube-dns port 53/any dns "*.internal.example"\n  allow egress to api.stripe.com:443\n}',
+      prefer:
+        'tenant payments {\n  allow egress to namespace kube-system workload k8s-app=kube-dns port 53/any dns "*.internal.example", "api.stripe.com"\n  allow egress to api.stripe.com:443\n}',
+    },
+  }),
+
   // ---------------------------------------------------------------- 4xxx Cilium output
   invalidOutput: entry<{ policy: string; problem: string }>({
     code: "ZT4001",
