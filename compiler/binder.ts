@@ -125,7 +125,7 @@ function bindBaseline(unit: SourceUnit, decl: BaselineDecl, registry: TenantRegi
         diagnostics.push(diag("nodesBaselineScope", at(item.nodes.span), { message: `baseline '${name}' already says which nodes it applies to; one 'applies to nodes' per baseline` }));
         continue;
       }
-      nodes = item.nodes.where ? resolveSelector(item.nodes.where, unit.path, diagnostics) : EMPTY_SELECTOR;
+      nodes = item.nodes.where ? resolveSelector(item.nodes.where, unit.path, diagnostics, { nodeLabels: true }) : EMPTY_SELECTOR;
       if (!nodes) return undefined;
       continue;
     }

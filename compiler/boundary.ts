@@ -67,7 +67,7 @@ function checkEgress(spec: Obj, tenantName: string, tenants: TenantRegistry, app
       else dests.push({ text, dest: { kind: "fqdn", pattern: parsed.pattern } });
     }
     for (const c of arr(entry["toCIDRSet"]).concat(arr(entry["toCIDR"]).map((x) => ({ cidr: x })))) {
-      if (!isObj(c)) continue;
+      if (!isObj(c) || c["cidrGroupRef"] !== undefined) continue;
       const cidr = parseCidr(String(c["cidr"] ?? ""));
       if (!cidr.ok) {
         out.push(`unparseable CIDR '${String(c["cidr"])}'`);

@@ -52,7 +52,8 @@ export function check(input: CheckInput): CheckResult {
   for (const b of bound.baselines) {
     atoms.push(...resolveBaseline(b, ctx));
     const at = { file: b.unit.path, span: b.decl.name!.span };
-    if (b.namespaces.length === 0) diagnostics.push(diag("baselineScope", at, { message: `baseline '${b.name}' applies to no namespace, so it emits nothing` }));
+    if (b.namespaces.length === 0 && !b.nodes) diagnostics.push(diag("baselineScope", at, { message: `baseline '${b.name}' applies to no namespace, so it emits nothing` }));
+    if (b.nodes && !input.config.features.has("host-firewall")) diagnostics.push(diag("hostFirewallDisabled", at, { baseline: b.name }));
     const system = b.namespaces.filter((ns) => SYSTEM_NAMESPACES.has(ns));
     if (system.length > 0 && b.defaultDeny.size > 0 && !b.visibilityOnly)
       diagnostics.push(
@@ -69,6 +70,8 @@ export function check(input: CheckInput): CheckResult {
   checkCoarseRules(sound, diagnostics);
   checkDnsAllowLists(sound, input.config, diagnostics);
   checkCrossTenant(sound.filter((a) => !a.baseline), input.tenants, new Set(bound.blocks.map((b) => b.tenant.name)), diagnostics);
+  checkDenyWithoutDefaultDeny(bound, atoms, input.tenants, diagnostics);
+  checkStrictDns(bound, atoms, diagnostics);
   for (const a of input.approvals?.approvals ?? [])
     if (a.expires < input.today) diagnostics.push(diag("staleApproval", { file: a.file, span: a.span }, { id: a.id, date: a.expires }));
   return { atoms, bound, diagnostics: dedupe(diagnostics) };
@@ -81,4 +84,35 @@ function dedupe(list: Diagnostic[]): Diagnostic[] {
     const k = `${d.file}|${d.span.start}|${d.span.end}|${d.code}|${d.message}`;
     return seen.has(k) ? false : (seen.add(k), true);
   });
+}
+
+/**
+ * Deny rules of a baseline whose endpoints are not default-deny otherwise (nodes, shared
+ * namespaces): ztc keeps default deny off there, unlike Cilium's own default for a deny-only
+ * policy, and says so once per rule.
+ */
+function checkDenyWithoutDefaultDeny(bound: BindResult, atoms: readonly Atom[], tenants: TenantRegistry, out: Diagnostic[]): void {
+  const seen = new Set<number>();
+  for (const b of bound.baselines) {
+    const bare = b.nodes ? ["nodes"] : b.namespaces.filter((ns) => !tenants.namespaces.get(ns)?.tenant);
+    if (bare.length === 0) continue;
+    for (const a of atoms) {
+      if (a.baseline !== b.name || a.action !== "deny" || b.defaultDeny.has(a.direction) || seen.has(a.origin.order)) continue;
+      seen.add(a.origin.order);
+      const targets = b.nodes ? "the nodes it applies to" : `namespace${bare.length > 1 ? "s" : ""} ${bare.join(", ")}`;
+      out.push(diag("denyWithoutDefaultDeny", { file: a.origin.file, span: a.origin.span }, { targets, direction: a.direction }));
+    }
+  }
+}
+
+/** Tenants with `dns strict` that a baseline lets look up every name anyway. */
+function checkStrictDns(bound: BindResult, atoms: readonly Atom[], out: Diagnostic[]): void {
+  for (const [tenant, s] of bound.settings) {
+    if (s.dns !== "strict" || !s.dnsAt) continue;
+    for (const b of bound.baselines) {
+      if (![...b.tenantOf.values()].includes(tenant)) continue;
+      const wide = atoms.some((a) => a.baseline === b.name && a.action === "allow" && (a.dns ?? []).includes("*"));
+      if (wide) out.push(diag("strictDnsUndermined", { file: s.dnsAt.file, span: s.dnsAt.span }, { tenant, baseline: b.name }));
+    }
+  }
 }

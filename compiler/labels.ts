@@ -54,7 +54,11 @@ export function isIgnoredByCilium(key: string): boolean {
  * Converts and validates a selector. Returns undefined (after reporting) when it cannot be
  * turned into a Cilium selector.
  */
-export function resolveSelector(sel: Selector, file: string, out: Diagnostic[]): LabelSelector | undefined {
+/**
+ * `nodeLabels`: the selector matches node labels (host policies, `nodes where ...`), to which
+ * Cilium's pod identity label filter does not apply.
+ */
+export function resolveSelector(sel: Selector, file: string, out: Diagnostic[], opts: { nodeLabels?: boolean } = {}): LabelSelector | undefined {
   const matchLabels: Record<string, string> = {};
   const exprs: MatchExpression[] = [];
   let ok = true;
@@ -73,7 +77,7 @@ export function resolveSelector(sel: Selector, file: string, out: Diagnostic[]):
       fail(term.key.span, kp);
       continue;
     }
-    if (isIgnoredByCilium(key)) out.push(diag("ignoredLabel", { file, span: term.key.span }, { name: key }));
+    if (!opts.nodeLabels && isIgnoredByCilium(key)) out.push(diag("ignoredLabel", { file, span: term.key.span }, { name: key }));
     for (const v of term.values) {
       const vp = labelValueProblem(v.text);
       if (vp) fail(v.span, vp);

@@ -630,7 +630,11 @@ class RuleResolver {
   }
 
   private resolveWithin(rule: RuleStmt, origin: RuleOrigin): Atom[] {
-    const extra = rule.from ?? rule.to ?? rule.bare ?? rule.http ?? rule.dns;
+    if (this.hostPolicy) {
+      this.report("nodesBaselineScope", rule.span, { message: "'within namespace' means pods of the subject's own namespace; a host policy's subjects are nodes, which have none" });
+      return [];
+    }
+    const extra = rule.from ?? rule.to ?? rule.bare ?? rule.http ?? rule.dns ?? rule.grpc ?? rule.kafka ?? rule.icmp[0];
     if (extra) {
       this.report("peerNotAllowed", extra.span, {
         peer: "this clause",
@@ -886,7 +890,7 @@ class RuleResolver {
         }
         let selector = EMPTY_SELECTOR;
         if (t.selector) {
-          const r = this.selector(t.selector);
+          const r = this.selector(t.selector, { nodeLabels: true });
           if (!r) return undefined;
           selector = r;
         }
@@ -959,10 +963,10 @@ class RuleResolver {
   }
 
   /** A selector written in a rule (with `$label` values substituted); undefined after an error. */
-  private selector(sel: Parameters<typeof resolveSelector>[0]): LabelSelector | undefined {
+  private selector(sel: Parameters<typeof resolveSelector>[0], opts: { nodeLabels?: boolean } = {}): LabelSelector | undefined {
     const withValues = this.withVariables(sel);
     if (!withValues) return undefined;
-    const r = resolveSelector(withValues, this.file, this.ctx.diagnostics);
+    const r = resolveSelector(withValues, this.file, this.ctx.diagnostics, opts);
     if (!r) this.errors++;
     return r;
   }
@@ -1207,23 +1211,23 @@ class RuleResolver {
   }
 
   private checkHttp(rule: RuleStmt, ports: readonly PortReq[] | undefined): boolean {
-    const span = rule.http!.keywordSpan;
-    if (rule.dns) {
-      this.report("l7NotAllowed", span, { reason: "a rule has either HTTP rules or DNS rules, not both (Cilium: one L7 protocol per port)" });
-      return false;
-    }
+    // HTTP and gRPC clauses are both HTTP rules to Cilium; report at the one written first.
+    const clause = [rule.http, rule.grpc].filter((c) => c !== undefined).sort((a, b) => a.span.start - b.span.start)[0]!;
+    const span = clause.keywordSpan;
+    const what = clause.kind === "GrpcClause" ? "gRPC rules" : "HTTP rules";
     if (rule.action === "deny") {
-      this.report("l7NotAllowed", span, { reason: "deny rules are L3/L4 only in Cilium; deny the peer or port, or allow only the requests you want" });
+      this.report("l7NotAllowed", span, { what, reason: "deny rules are L3/L4 only in Cilium; deny the peer or port, or allow only the requests you want" });
       return false;
     }
     if (!ports) {
-      this.report("l7NotAllowed", span, { reason: "HTTP rules need explicit TCP ports (Cilium rejects L7 rules on 'all ports')" }, { help: "Add the port the service listens on: port 8080" });
+      this.report("l7NotAllowed", span, { what, reason: "they need explicit TCP ports (Cilium rejects L7 rules on 'all ports')" }, { help: "Add the port the service listens on: port 8080" });
       return false;
     }
     const nonTcp = ports.find((p) => p.protocol !== "TCP");
     if (nonTcp) {
       this.report("l7NotAllowed", span, {
-        reason: `HTTP rules apply only to TCP ports, and ${nonTcp.port}/${nonTcp.protocol.toLowerCase()} is not TCP${nonTcp.protocol === "ANY" ? " only" : ""}`,
+        what,
+        reason: `they apply only to TCP ports, and ${nonTcp.port}/${nonTcp.protocol.toLowerCase()} is not TCP${nonTcp.protocol === "ANY" ? " only" : ""}`,
       });
       return false;
     }
