@@ -310,9 +310,9 @@ class RuleResolver {
       this.errors++;
       return [];
     }
-    if (use.audit && this.context.kind === "tenant") {
+    if (use.auditSpan && this.context.kind === "tenant") {
       errors.push(
-        diag("invalidSetting", { file: useUnit.path, span: use.audit }, {
+        diag("invalidSetting", { file: useUnit.path, span: use.auditSpan }, {
           setting: "audit",
           value: "",
           allowed: "",
@@ -338,7 +338,7 @@ class RuleResolver {
       files: [...(outer?.files ?? []), ruleset.unit.path],
       subjects: outer?.subjects ?? use.for,
       stdlib: ruleset.stdlib,
-      audit: outer?.audit === true || use.audit !== undefined,
+      audit: outer?.audit === true || use.auditSpan !== undefined,
     };
     const atoms: Atom[] = [];
     for (const item of ruleset.decl.body) {
@@ -412,7 +412,7 @@ class RuleResolver {
       this.report("l7NotAllowed", rule.icmp[0]!.keywordSpan, { what: "ICMP", reason: "ICMP has no ports, so it cannot carry L7 rules; allow ICMP in a rule of its own" });
       l7ok = false;
     }
-    const auth = rule.authenticated ? this.checkAuthentication(rule) : false;
+    const auth = rule.authenticatedSpan ? this.checkAuthentication(rule) : false;
     this.checkAuditMode(rule, { http, dns, kafka });
     if (this.hostPolicy && (http || kafka || (dns && direction === "ingress"))) {
       const clause = (rule.http ?? rule.grpc ?? rule.kafka ?? rule.dns)!;
@@ -576,7 +576,7 @@ class RuleResolver {
 
   /** `authenticated`: allow rules only, and only with the feature enabled. Null after an error. */
   private checkAuthentication(rule: RuleStmt): boolean | null {
-    const span = rule.authenticated!;
+    const span = rule.authenticatedSpan!;
     if (rule.action === "deny") {
       this.report("invalidAuthentication", span, { reason: "deny rules have no authentication in Cilium (§A 20); a denied connection is never established" });
       return null;
@@ -590,7 +590,7 @@ class RuleResolver {
 
   private checkAuthenticationPeer(rule: RuleStmt, peer: Peer, target: Target): boolean {
     if (peer.kind === "pods" || peer.kind === "within") return true;
-    this.report("invalidAuthentication", rule.authenticated!, {
+    this.report("invalidAuthentication", rule.authenticatedSpan!, {
       reason: `${describeTarget(target)} has no SPIFFE identity, so every connection to it would fail authentication; only pods can authenticate`,
     });
     return false;

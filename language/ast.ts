@@ -117,7 +117,7 @@ export interface UseStmt {
   readonly args: readonly Arg[];
   readonly for?: TargetList | undefined;
   /** `use NAME audit`: the rule set's default deny is staged, not enforced. */
-  readonly audit?: Span | undefined;
+  readonly auditSpan?: Span | undefined;
 }
 
 /** `baseline NAME { ... }`: cluster-wide rules for many tenants' namespaces (platform files only). */
@@ -219,7 +219,7 @@ export interface RuleStmt {
   /** `icmp ...` and/or `icmpv6 ...`. */
   readonly icmp: readonly IcmpClause[];
   /** `authenticated`: mutual authentication required (Cilium `authentication.mode: required`). */
-  readonly authenticated?: Span | undefined;
+  readonly authenticatedSpan?: Span | undefined;
 }
 
 /** `grpc "pkg.Service/Method", ...`. */

@@ -250,7 +250,7 @@ export class AstBuilder {
         return { kind: "Arg" as const, span: this.spanOf(a), name: ident(tok(a, "name")), value: v ? this.argValue(v) : undefined };
       }),
       for: list ? this.targetList(list, tok(n, "KwFor") ? tokenSpan(tok(n, "KwFor")!) : undefined) : undefined,
-      audit: tok(n, "KwAudit") ? tokenSpan(tok(n, "KwAudit")!) : undefined,
+      auditSpan: tok(n, "KwAudit") ? tokenSpan(tok(n, "KwAudit")!) : undefined,
     };
   }
 
@@ -499,7 +499,7 @@ export class AstBuilder {
       grpc,
       kafka,
       icmp,
-      authenticated,
+      authenticatedSpan: authenticated,
     };
   }
 
