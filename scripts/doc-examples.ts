@@ -23,11 +23,43 @@ const BACKGROUND: Record<string, string> = {
   search: "tenant search {\n  workload query-api = app=search-query\n  workload indexer = app=search-indexer\n}\n",
 };
 
+/**
+ * Project settings a snippet needs beyond the example's, from its marker:
+ * `<!-- compiles cilium=1.19 features=mutual-auth,host-firewall mesh=us-east audit=payments -->`.
+ */
+export interface SnippetOptions {
+  readonly cilium?: string;
+  readonly features?: readonly string[];
+  readonly mesh?: readonly string[];
+  readonly audit?: readonly string[];
+}
+
+function parseOptions(text: string | undefined): SnippetOptions {
+  const out: Record<string, string | string[]> = {};
+  for (const part of (text ?? "").trim().split(/\s+/).filter(Boolean)) {
+    const [k, v = ""] = part.split("=");
+    out[k!] = k === "cilium" ? v : v.split(",");
+  }
+  return out as SnippetOptions;
+}
+
+function optionsText(o: SnippetOptions): string {
+  const parts: string[] = [];
+  if (o.cilium) parts.push(`cilium=${o.cilium}`);
+  for (const k of ["features", "mesh", "audit"] as const) if (o[k]?.length) parts.push(`${k}=${o[k]!.join(",")}`);
+  return parts.length ? ` ${parts.join(" ")}` : "";
+}
+
 /** The example repository's registries, plus the background of every tenant but the snippet's. */
-const files = (tenant: string) => {
+const files = (tenant: string, o: SnippetOptions) => {
+  let ztc = readFileSync(join(EXAMPLE, "ztc.yaml"), "utf8").replace('version: "1.19"', `version: "${o.cilium ?? "1.20"}"`);
+  if (o.features?.length) ztc = ztc.replace(/(\n {2}version: .*\n)/, `$1  features: [${o.features.join(", ")}]\n`);
+  if (o.mesh?.length) ztc = ztc.replace(/(\ncluster:\n.*\n)/, `$1  mesh: [${o.mesh.join(", ")}]\n`);
+  let tenants = readFileSync(join(EXAMPLE, "registry/tenants.yaml"), "utf8");
+  for (const t of o.audit ?? []) tenants = tenants.replace(`paths: ["tenants/${t}/**"]`, `paths: ["tenants/${t}/**"]\n    audit-allowed: true`);
   const out: Record<string, string> = {
-    "ztc.yaml": readFileSync(join(EXAMPLE, "ztc.yaml"), "utf8").replace('version: "1.19"', 'version: "1.20"'),
-    "registry/tenants.yaml": readFileSync(join(EXAMPLE, "registry/tenants.yaml"), "utf8"),
+    "ztc.yaml": ztc,
+    "registry/tenants.yaml": tenants,
     "registry/approvals.yaml": readFileSync(join(EXAMPLE, "registry/approvals.yaml"), "utf8"),
   };
   for (const [t, text] of Object.entries(BACKGROUND)) if (t !== tenant) out[`tenants/${t}/background.zt`] = text;
@@ -35,12 +67,12 @@ const files = (tenant: string) => {
 };
 
 /** What a snippet compiles to: each policy's spec (without description), or its errors. */
-export function compileSnippet(zt: string): string {
+export function compileSnippet(zt: string, options: SnippetOptions = {}): string {
   // Baselines are the platform team's: they go where the platform tenant may write, and show
   // the cluster-wide policies they compile to.
   const baseline = /^\s*baseline\s/m.test(zt);
   const tenant = baseline ? "platform" : (/\btenant\s+([a-z0-9-]+)/.exec(zt)?.[1] ?? "payments");
-  const host = createMemoryHost({ ...files(tenant), [baseline ? "platform/docs.zt" : `tenants/${tenant}/docs.zt`]: zt });
+  const host = createMemoryHost({ ...files(tenant, options), [baseline ? "platform/docs.zt" : `tenants/${tenant}/docs.zt`]: zt });
   const result = createProgram(host, { today: DOC_TODAY }).emit();
   const errors = result.diagnostics.filter((d) => d.severity === "error" && d.code !== "ZT5017");
   if (!result.ok) return errors.map((d) => `# ${d.code}: ${d.message}`).join("\n") + "\n";
@@ -58,11 +90,14 @@ export function compileSnippet(zt: string): string {
     .join("");
 }
 
-const BLOCK = /<!-- compiles -->\n```zt\n([\s\S]*?)```\n(?:\n?```yaml\n[\s\S]*?```\n)?/g;
+const BLOCK = /<!-- compiles((?: [a-z]+=[^ >]+)*) -->\n```zt\n([\s\S]*?)```\n(?:\n?```yaml\n[\s\S]*?```\n)?/g;
 
 /** The document with every compiled example's YAML block regenerated. */
 export function withCompiledExamples(markdown: string): string {
-  return markdown.replace(BLOCK, (_m, zt: string) => `${MARKER}\n\`\`\`zt\n${zt}\`\`\`\n\n\`\`\`yaml\n${compileSnippet(zt)}\`\`\`\n`);
+  return markdown.replace(BLOCK, (_m, opts: string | undefined, zt: string) => {
+    const o = parseOptions(opts);
+    return `<!-- compiles${optionsText(o)} -->\n\`\`\`zt\n${zt}\`\`\`\n\n\`\`\`yaml\n${compileSnippet(zt, o)}\`\`\`\n`;
+  });
 }
 
 export function countExamples(markdown: string): number {

@@ -53,3 +53,16 @@ describe("docs/language.md", () => {
     expect(doc, "run npm run docs").toBe(withCompiledExamples(doc));
   });
 });
+
+describe("docs/cilium-versions.md", () => {
+  it("covers every version-dependent feature and every agent feature", async () => {
+    const doc = read("docs/cilium-versions.md");
+    const versions = read("compiler/cilium/versions.ts");
+    const features = [...versions.matchAll(/^ {2}\| "([a-zA-Z]+)"/gm)].map((m) => m[1]!);
+    expect(features.length).toBeGreaterThan(3);
+    for (const f of features) expect(doc, f).toContain(`\`${f}\``);
+    const schema = JSON.parse(read("compiler/schemas/project.schema.json"));
+    const agent: string[] = schema.properties.cilium.properties.features.items.enum;
+    for (const f of agent) expect(doc, f).toContain(`| \`${f}\` |`);
+  });
+});

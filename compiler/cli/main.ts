@@ -18,7 +18,7 @@ import { parseAllDocuments } from "yaml";
 import { PROJECT_FILE, loadProject } from "../project.js";
 import { VERSION } from "../version.js";
 import { explain, explainContext, explanationJson, renderExplanation } from "./explain.js";
-import { renderGithub, renderJson, renderSarif, renderText, summaryLine, type RenderContext } from "./render.js";
+import { auditLine, renderGithub, renderJson, renderSarif, renderText, summaryLine, type RenderContext } from "./render.js";
 
 export interface CliIo {
   readonly cwd: string;
@@ -89,8 +89,18 @@ function exitCodeFor(diagnostics: readonly Diagnostic[]): number {
   return errors.some((d) => isEnvironmentProblem(d)) ? 2 : 1;
 }
 
+/** Tenants in audit mode and baselines whose default deny is staged, from a checked program. */
+function auditSummary(program: Program | undefined): RenderContext["audit"] {
+  const bound = program?.getCheck()?.bound;
+  if (!bound) return undefined;
+  const tenants = [...bound.settings].filter(([, s]) => s.mode === "audit").map(([t]) => t).sort();
+  const baselines = bound.baselines.filter((b) => b.audit || b.stagedDefaultDeny.size > 0).map((b) => b.name).sort();
+  return { tenants, baselines };
+}
+
 function renderContext(io: CliIo, program: Program | undefined, root: string, color: boolean): RenderContext {
   return {
+    audit: auditSummary(program),
     lineIndex: (f) => program?.lineIndex(f),
     displayPath: (f) => {
       const rel = nodePath.relative(io.cwd, nodePath.join(root, f)) || f;
@@ -228,6 +238,7 @@ function runCompile(io: CliIo, command: "compile" | "check", dir: string, o: Com
       io.stderr(
         `ztc: checked ${files} file${files === 1 ? "" : "s"}${stdlib ? ` and ${stdlib} stdlib module${stdlib === 1 ? "" : "s"}` : ""} (${tenants.size} tenant${tenants.size === 1 ? "" : "s"}): ${summaryLine(diagnostics)} in ${Date.now() - started} ms\n`,
       );
+      io.stderr(auditLine(ctx));
     }
     return exitCodeFor(diagnostics);
   }
@@ -282,6 +293,7 @@ function runCompile(io: CliIo, command: "compile" | "check", dir: string, o: Com
         `${clusterwide > 0 ? `, ${clusterwide} cluster-wide` : ""} -> ${label}/ ` +
         `(${s.written} written, ${s.unchanged} unchanged, ${s.removed} removed); ${summaryLine(all)} in ${Date.now() - started} ms\n`,
     );
+    io.stderr(auditLine(ctx));
   }
   return 0;
 }

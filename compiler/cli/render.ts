@@ -15,6 +15,8 @@ export interface RenderContext {
   readonly version: string;
   /** Absolute project folder, for SARIF's base URI. */
   readonly root: string;
+  /** What is not enforced: tenants in audit mode, baselines with staged default deny. */
+  readonly audit?: { readonly tenants: readonly string[]; readonly baselines: readonly string[] } | undefined;
 }
 
 export interface Range1 {
@@ -90,6 +92,7 @@ export function renderJson(ctx: RenderContext, diagnostics: readonly Diagnostic[
         summary: {
           errors: diagnostics.filter((d) => d.severity === "error").length,
           warnings: diagnostics.filter((d) => d.severity === "warning").length,
+          ...(ctx.audit ? { audit: ctx.audit } : {}),
         },
         diagnostics: diagnostics.map((d) => ({
           code: d.code,
@@ -174,4 +177,14 @@ export function renderSarif(ctx: RenderContext, diagnostics: readonly Diagnostic
     ],
   };
   return JSON.stringify(sarif, null, 2) + "\n";
+}
+
+/** `ztc: not enforced: ...` for the text summary, or nothing when everything is enforced. */
+export function auditLine(ctx: RenderContext): string {
+  const a = ctx.audit;
+  if (!a || (a.tenants.length === 0 && a.baselines.length === 0)) return "";
+  const parts: string[] = [];
+  if (a.tenants.length) parts.push(`tenant${a.tenants.length > 1 ? "s" : ""} ${a.tenants.join(", ")} in audit mode (default deny off)`);
+  if (a.baselines.length) parts.push(`baseline${a.baselines.length > 1 ? "s" : ""} ${a.baselines.join(", ")} with staged default deny`);
+  return `ztc: not enforced: ${parts.join("; ")}\n`;
 }

@@ -115,7 +115,7 @@ describe("ztc check", () => {
   it("speaks JSON, GitHub annotations and SARIF", async () => {
     const dir = tempCopy();
     const json = JSON.parse((await run(["check", "--format", "json"], dir)).stdout);
-    expect(json.summary).toEqual({ errors: 0, warnings: 4 });
+    expect(json.summary).toEqual({ errors: 0, warnings: 4, audit: { tenants: [], baselines: [] } });
     expect(json.diagnostics[0]).toMatchObject({ code: "ZT5017", file: "registry/approvals.yaml", line: 52, column: 5 });
     const gh = (await run(["check", "-f", "github"], dir)).stdout;
     expect(gh).toContain("::warning file=tenants/search/policy.zt,line=15,col=35,endLine=15,endColumn=58,title=ZT3014 all-ports::");
@@ -123,6 +123,19 @@ describe("ztc check", () => {
     expect(sarif.version).toBe("2.1.0");
     expect(sarif.runs[0].results).toHaveLength(4);
     expect(sarif.runs[0].results[0].locations[0].physicalLocation.region).toMatchObject({ startLine: 52, startColumn: 5 });
+  });
+
+  it("says what is not enforced: tenants in audit mode, staged baselines", async () => {
+    const dir = tempCopy();
+    const reg = join(dir, "registry/tenants.yaml");
+    writeFileSync(reg, readFileSync(reg, "utf8").replace('paths: ["tenants/search/**"]', 'paths: ["tenants/search/**"]\n    audit-allowed: true'));
+    const policy = join(dir, "tenants/search/policy.zt");
+    writeFileSync(policy, readFileSync(policy, "utf8").replace("tenant search {\n", "tenant search {\n  mode audit\n"));
+    const r = await run(["check"], dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("ztc: not enforced: tenant search in audit mode (default deny off)\n");
+    const json = JSON.parse((await run(["check", "-f", "json"], dir)).stdout);
+    expect(json.summary.audit).toEqual({ tenants: ["search"], baselines: [] });
   });
 
   it("reports a missing project and usage errors with exit 2", async () => {
