@@ -217,6 +217,15 @@ class RuleResolver {
     this.ctx.diagnostics.push(diag(name, { file: this.inst.site.file, span: this.inst.site.span }, args, { ...extras, related }));
   }
 
+  /**
+   * A fix that replaces `span` of the rule being resolved. None inside a rule set: the text is in
+   * another file, shared by every use.
+   */
+  private replaceFix(span: Span, newText: string | undefined, title?: string): Fix[] {
+    if (newText === undefined || this.inst) return [];
+    return [{ title: title ?? `Replace with '${newText}'`, edits: [{ file: this.file, span, newText }] }];
+  }
+
   /** Rules of a baseline that applies to nodes (a host firewall policy). */
   private get hostPolicy(): boolean {
     return this.context.kind === "baseline" && this.context.baseline.nodes !== undefined;
@@ -500,7 +509,7 @@ class RuleResolver {
         if (v === "produce" || v === "consume") role = v;
         else {
           const s = closest(v, ["produce", "consume"]);
-          this.report("invalidKafkaRule", r.role.span, { reason: `'${r.role.text}' is not a role: write produce or consume${s ? ` (did you mean '${s}'?)` : ""}` });
+          this.report("invalidKafkaRule", r.role.span, { reason: `'${r.role.text}' is not a role: write produce or consume${s ? ` (did you mean '${s}'?)` : ""}` }, { fixes: this.replaceFix(r.role.span, s) });
           ok = false;
           continue;
         }
@@ -546,8 +555,15 @@ class RuleResolver {
         if (typeof n === "string") {
           const names = Object.keys(ICMP_TYPES[clause.family]);
           const s = closest(v.text.replace(/-/g, "").toLowerCase(), names.map((x) => x.toLowerCase()));
-          const suggestion = s ? names.find((x) => x.toLowerCase() === s) : undefined;
-          this.report("invalidIcmp", t.span, { reason: `${n}${suggestion ? `. Did you mean '${suggestion.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase()}'?` : ""}` });
+          const found = s ? names.find((x) => x.toLowerCase() === s) : undefined;
+          const suggestion = found?.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase();
+          // A name of the other family: the fix switches the clause's keyword.
+          const other = clause.family === "IPv4" ? "IPv6" : "IPv4";
+          const otherFamily = !/^\d+$/.test(v.text) && typeof icmpType(v.text, other) === "number";
+          const fixes = otherFamily
+            ? this.replaceFix(clause.keywordSpan, other === "IPv6" ? "icmpv6" : "icmp", `Write ${other === "IPv6" ? "icmpv6" : "icmp"}`)
+            : this.replaceFix(t.span, suggestion);
+          this.report("invalidIcmp", t.span, { reason: `${n}${suggestion && !otherFamily ? `. Did you mean '${suggestion}'?` : ""}` }, { fixes });
           ok = false;
           continue;
         }
@@ -928,7 +944,9 @@ class RuleResolver {
         const key = `${t.namespace.text}/${t.name.text}`;
         const svc = this.ctx.tenants.services.get(key);
         if (!svc) {
-          this.report("unknownService", { start: t.namespace.span.start, end: t.name.span.end }, { service: key, suggestion: closest(key, this.ctx.tenants.services.keys()) });
+          const span = { start: t.namespace.span.start, end: t.name.span.end };
+          const suggestion = closest(key, this.ctx.tenants.services.keys());
+          this.report("unknownService", span, { service: key, suggestion }, { fixes: this.replaceFix(span, suggestion) });
           return undefined;
         }
         if (!svc.selector) this.report("serviceWithoutSelector", t.span, { service: key, addresses: svc.addressText.join(", ") });
@@ -992,11 +1010,17 @@ class RuleResolver {
     if (!name) return null;
     if (name.text === config.clusterName) return name.text;
     if (!config.mesh.includes(name.text)) {
-      this.report("unknownCluster", name.span, {
-        name: name.text,
-        known: config.mesh.length > 0 ? `${config.clusterName} and ${config.mesh.join(", ")}` : `only ${config.clusterName}: cluster.mesh is not set`,
-        suggestion: closest(name.text, [config.clusterName, ...config.mesh]),
-      });
+      const suggestion = closest(name.text, [config.clusterName, ...config.mesh]);
+      this.report(
+        "unknownCluster",
+        name.span,
+        {
+          name: name.text,
+          known: config.mesh.length > 0 ? `${config.clusterName} and ${config.mesh.join(", ")}` : `only ${config.clusterName}: cluster.mesh is not set`,
+          suggestion,
+        },
+        { fixes: isVariable(ref.name) ? [] : this.replaceFix(name.span, suggestion) },
+      );
       return null;
     }
     return name.text;

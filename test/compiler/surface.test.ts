@@ -540,3 +540,14 @@ describe("strict DNS", () => {
     expect(text).not.toContain('"matchPattern":"*"');
   });
 });
+
+describe("fixes travel with the new diagnostics", () => {
+  const fixOf = (p: Program, code: string) => p.getDiagnostics().find((d) => d.code === code)?.fixes?.[0]?.edits[0]?.newText;
+  it("suggests the right spelling or family", () => {
+    expect(fixOf(program({ [PAYMENTS]: "tenant payments allow ingress from tenant checkout icmp packet-too-big\n" }), "ZT3032")).toBe("icmpv6");
+    expect(fixOf(program({ [PAYMENTS]: "tenant payments allow ingress from tenant checkout icmpv6 echo-requets\n" }), "ZT3032")).toBe("echo-request");
+    expect(fixOf(program({ "ztc.yaml": ztcYaml({ mesh: ["us-east"] }), [PAYMENTS]: "tenant payments allow ingress from tenant checkout in cluster us-eats port 80\n" }), "ZT2030")).toBe("us-east");
+    expect(fixOf(program({ [PAYMENTS]: "tenant payments allow egress to service kube-system/metrics-srever port 443\n" }), "ZT2026")).toBe("kube-system/metrics-server");
+    expect(fixOf(program({ "ztc.yaml": ztcYaml({ version: "1.17" }), [PAYMENTS]: 'tenant payments allow egress to tenant ledger port 9092 kafka prodcue "x"\n' }), "ZT3039")).toBe("produce");
+  });
+});
