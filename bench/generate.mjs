@@ -4,7 +4,8 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export function generate(dir, tenants = 1000) {
+/** `features: false` writes the issue 2 repository: plain rules, no modules, no baselines. */
+export function generate(dir, tenants = 1000, { features = true } = {}) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "registry"), { recursive: true });
   const name = (i) => `t${String((i + tenants) % tenants).padStart(4, "0")}`;
@@ -15,11 +16,11 @@ export function generate(dir, tenants = 1000) {
   );
   const reg = ["tenants:", "  platform:", "    platform: true", '    paths: ["platform/**"]'];
   mkdirSync(join(dir, "platform"), { recursive: true });
-  writeFileSync(
+  if (features) writeFileSync(
     join(dir, "platform/baseline.zt"),
     'import "stdlib/baseline@1"\nimport "stdlib/within-namespace@1"\n\nbaseline defaults {\n  applies to all tenants\n  use zero-trust\n}\n\nbaseline batch {\n  applies to tenants where tier=batch\n  use within-namespace\n}\n',
   );
-  writeFileSync(join(dir, "platform/shared.zt"), "export ruleset metrics-server() {\n  allow egress to service kube-system/metrics-server port 443\n}\n");
+  if (features) writeFileSync(join(dir, "platform/shared.zt"), "export ruleset metrics-server() {\n  allow egress to service kube-system/metrics-server port 443\n}\n");
   const apps = ["approvals:"];
   for (let i = 0; i < tenants; i++) {
     const t = name(i);
@@ -41,15 +42,15 @@ export function generate(dir, tenants = 1000) {
       "allow egress from worker to api port 8080",
       "allow ingress to api port 8080 from worker",
       "allow ingress to api port 8443 from namespace ingress-nginx",
-      "use prometheus-scrape for api",
+      features ? "use prometheus-scrape for api" : "allow ingress to api port 9090 from namespace monitoring workload app.kubernetes.io/name=prometheus",
       `allow egress from api to tenant ${next} workload api port 8080`,
       `allow ingress to api port 8080 from tenant ${prev} workload api`,
       `allow egress from api to tenant ${next} workload api port 8081`,
       `allow ingress to api port 8081 from tenant ${prev} workload api http GET "/v1/.*", POST "/v1/items"`,
       "allow ingress to db port 5432 from api",
       "allow egress from api to db port 5432",
-      "use kube-apiserver for worker",
-      "use shared.metrics-server for api",
+      features ? "use kube-apiserver for worker" : "allow egress from worker to entity kube-apiserver port 6443",
+      features ? "use shared.metrics-server for api" : "allow egress from api to service kube-system/metrics-server port 443",
       "deny egress to cidr 169.254.169.254/32",
       "allow within namespace port 7000",
       "allow ingress to worker port 9100 from namespace monitoring",
@@ -58,10 +59,10 @@ export function generate(dir, tenants = 1000) {
     mkdirSync(join(dir, "tenants", t), { recursive: true });
     writeFileSync(
       join(dir, "tenants", t, "policy.zt"),
-      `// generated tenant ${i}\nimport "stdlib/prometheus@1"\nimport "stdlib/kube-apiserver@1"\nimport "../../platform/shared.zt"\n\ntenant ${t} {\n  workload api    = app=api\n  workload worker = app=worker, tier=batch\n  workload db     = app=db\n\n${rules.map((r) => `  ${r}`).join("\n")}\n}\n`,
+      `// generated tenant ${i}\n${features ? 'import "stdlib/prometheus@1"\nimport "stdlib/kube-apiserver@1"\nimport "../../platform/shared.zt"\n\n' : ""}tenant ${t} {\n  workload api    = app=api\n  workload worker = app=worker, tier=batch\n  workload db     = app=db\n\n${rules.map((r) => `  ${r}`).join("\n")}\n}\n`,
     );
   }
-  reg.push("namespaces:", "  kube-system: {}", "  monitoring: {}", "  ingress-nginx: {}");
+  reg.push("namespaces:", "  kube-system: {}", "  monitoring: {}", "  ingress-nginx: {}", "services:", "  kube-system/metrics-server: {}");
   writeFileSync(join(dir, "registry/tenants.yaml"), reg.join("\n") + "\n");
   writeFileSync(join(dir, "registry/approvals.yaml"), apps.join("\n") + "\n");
   return { tenants, rules: tenants * 20, approvals: tenants * 2 };

@@ -42,7 +42,7 @@ if (!existsSync(join(root, "dist/ztc.js"))) {
 mkdirSync(work, { recursive: true });
 const big = join(work, "repo-1000");
 const size = generate(big, 1000);
-console.log(`bench: generated ${size.tenants} tenants, ${size.rules} rules, ${size.approvals} approvals in ${big}`);
+console.log(`bench: generated ${size.tenants} tenants, ${size.rules} rules (3 per tenant through stdlib and shared rule sets), ${size.approvals} approvals and 2 baselines in ${big}`);
 
 // A never-used folder per run: deleting thousands of files right before a run slows the next
 // file creations on this VM's disk (ext4 mounted with discard), which would measure the benchmark.
@@ -69,6 +69,11 @@ measure(`(floor) node writing the same ${sizes.length} files, no ztc`, Infinity,
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, rssMb: NaN };
 });
 measure("check 1,000 tenants", 2000, () => timed(["check", big, "-q"]));
+
+// The same repository as issue 2 specified it: 20 plain rules per tenant, no modules or baselines.
+const plain = join(work, "repo-1000-plain");
+generate(plain, 1000, { features: false });
+measure("compile 1,000 tenants, plain rules (-o -)", 2000, () => timed(["compile", plain, "-q", "-o", "-"]));
 
 const small = join(work, "repo-1");
 generate(small, 1);

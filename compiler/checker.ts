@@ -46,6 +46,7 @@ export function check(input: CheckInput): CheckResult {
     diagnostics,
     nextAtomId: 0,
     nextOrder: 0,
+    coverage: new Map(),
   };
   const atoms: Atom[] = [];
   for (const block of bound.blocks) atoms.push(...resolveBlock(block, ctx));

@@ -80,18 +80,41 @@ const SKIP_DIRS = new Set([".git", "node_modules", ".hg", ".svn"]);
 
 /** The real file system below `root`. */
 export function createNodeHost(root: string): CompilerHost {
-  const absRoot = fs.realpathSync(nodePath.resolve(root));
+  const absRoot = fs.realpathSync.native(nodePath.resolve(root));
   const inside = (abs: string) => abs === absRoot || abs.startsWith(absRoot + nodePath.sep);
   let listing: string[] | undefined;
+  /** Files the walk reached through real folders only: no symlink anywhere on their path. */
+  const plain = new Set<string>();
+  /** Reads a file that is known to be inside the project, refusing a symlink that replaced it. */
+  const readPlain = (abs: string, maxBytes: number): ReadResult => {
+    let fd: number;
+    try {
+      fd = fs.openSync(abs, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    } catch (e) {
+      return { kind: "error", message: (e as Error).message };
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) return { kind: "error", message: "it is not a regular file" };
+      if (st.size > maxBytes) return { kind: "too-large", size: st.size };
+      const decoded = decodeText(fs.readFileSync(fd));
+      return "text" in decoded ? { kind: "ok", text: decoded.text } : { kind: "not-text", ...decoded };
+    } catch (e) {
+      return { kind: "error", message: (e as Error).message };
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
   return {
     root: absRoot,
     readFile(path, maxBytes) {
       const rel = normalizeProjectPath(path);
       if (rel === undefined) return { kind: "outside" };
       const abs = nodePath.join(absRoot, rel);
+      if (plain.has(rel)) return readPlain(abs, maxBytes);
       let real: string;
       try {
-        real = fs.realpathSync(abs);
+        real = fs.realpathSync.native(abs);
       } catch (e) {
         return (e as NodeJS.ErrnoException).code === "ENOENT" ? { kind: "missing" } : { kind: "error", message: String((e as Error).message) };
       }
@@ -120,7 +143,10 @@ export function createNodeHost(root: string): CompilerHost {
           const rel = dirRel ? `${dirRel}/${e.name}` : e.name;
           if (e.isDirectory()) {
             if (!SKIP_DIRS.has(e.name)) walk(nodePath.join(dirAbs, e.name), rel);
-          } else if (e.isFile()) out.push(rel);
+          } else if (e.isFile()) {
+            out.push(rel);
+            plain.add(rel);
+          }
           else if (e.isSymbolicLink()) {
             // Symlinked files count only when they resolve inside the project; symlinked
             // folders are never followed (no loops, no escaping through them).

@@ -401,11 +401,28 @@ export function loadApprovalRegistry(
       },
     });
   });
+  // An index by tenant, built once: scanning every approval for every tenant is quadratic.
+  let named: Map<string, Approval[]> | undefined;
+  const forAll: Approval[] = [];
   const perTenant = new Map<string, Approval[]>();
+  const order = new Map(approvals.map((a, i) => [a, i]));
   const forTenant = (tenant: string) => {
+    if (!named) {
+      named = new Map();
+      for (const a of approvals) {
+        if (a.tenants === "*") forAll.push(a);
+        else
+          for (const t of new Set(a.tenants)) {
+            const l = named.get(t);
+            if (l) l.push(a);
+            else named.set(t, [a]);
+          }
+      }
+    }
     let list = perTenant.get(tenant);
     if (!list) {
-      list = approvals.filter((a) => a.tenants === "*" || a.tenants.includes(tenant));
+      const own = named.get(tenant) ?? [];
+      list = forAll.length === 0 ? own : own.length === 0 ? forAll : [...own, ...forAll].sort((x, y) => order.get(x)! - order.get(y)!);
       perTenant.set(tenant, list);
     }
     return list;

@@ -27,7 +27,7 @@ import { closest } from "../language/suggest.js";
 import type { CatalogEntry, CodeName } from "../language/catalog.js";
 import { CATALOG } from "../language/catalog.js";
 import { draftApprovalFix } from "./approval-draft.js";
-import { appliesTo, checkCoverage, daysBetween, findBlocked, isPending, type RequestedDestination } from "./approvals.js";
+import { appliesTo, checkCoverage, daysBetween, findBlocked, isPending, type Coverage, type RequestedDestination } from "./approvals.js";
 import type { BaselineSymbol, SourceUnit, TenantBlock, TenantSettings } from "./binder.js";
 import { nameProblem } from "./binder.js";
 import { FEATURE_NEEDS, supports } from "./cilium/versions.js";
@@ -75,6 +75,8 @@ export interface ResolveContext {
   readonly diagnostics: Diagnostic[];
   nextAtomId: number;
   nextOrder: number;
+  /** Approval coverage by tenant, destination and ports: many rules ask the same question. */
+  readonly coverage?: Map<string, Coverage>;
 }
 
 /** Where rules are resolved: a tenant's block, or a platform baseline. */
@@ -175,10 +177,19 @@ export function portsText(ports: readonly PortReq[] | undefined): string {
   return ports.map((p) => `${p.port}${p.end !== undefined ? `-${p.end}` : ""}/${p.protocol.toLowerCase()}`).join(", ");
 }
 
+const PORT_SETS = new Map<string, PortSet>();
+const ALL_PORTS = PortSet.all();
+
+/** The numeric ports of a list as a set. PortSets are immutable, so equal lists share one. */
 export function portSetOf(ports: readonly PortReq[] | undefined): PortSet {
-  if (!ports) return PortSet.all();
-  let s = PortSet.empty();
+  if (!ports) return ALL_PORTS;
+  let key = "";
+  for (const p of ports) if (typeof p.port === "number") key += `${p.port}-${p.end ?? p.port}/${p.protocol},`;
+  let s = PORT_SETS.get(key);
+  if (s) return s;
+  s = PortSet.empty();
   for (const p of ports) if (typeof p.port === "number") s = s.union(PortSet.spec(p.protocol, p.port, p.end ?? p.port));
+  if (PORT_SETS.size < 10_000) PORT_SETS.set(key, s);
   return s;
 }
 
@@ -461,10 +472,12 @@ class RuleResolver {
         if (!origin.stdlib) this.checkBreadth(peer, target, portAtoms ? portList : [], rule, direction);
         const flawed = subjectErrors > 0 || this.errors > targetErrors;
         const peerSpan = this.inst ? this.inst.site.span : target.span;
+        const base = { origin, action: rule.action, direction, peer, peerSpan, approvals, flawed, auth };
+        const portAtom = portAtoms ? this.portInfo(portList) : undefined;
+        const icmpAtom = icmp ? this.portInfo([]) : undefined;
         for (const subject of resolvedSubjects) {
-          const common = { origin, action: rule.action, direction, subject, peer, peerSpan, approvals, flawed, auth };
-          if (portAtoms) atoms.push(this.atom({ ...common, ports: portList, http, dns, kafka }));
-          if (icmp) atoms.push(this.atom({ ...common, ports: [], icmp }));
+          if (portAtom) atoms.push(this.atom(base, subject, portAtom, http, dns, kafka, undefined));
+          if (icmpAtom) atoms.push(this.atom(base, subject, icmpAtom, undefined, undefined, undefined, icmp!));
         }
       }
     }
@@ -663,40 +676,47 @@ class RuleResolver {
     const subjects = this.inst?.subjects ? this.resolveSubjects(undefined, "ingress") : [{ kind: "all" } as const];
     if (!subjects) return [];
     const span = this.inst ? this.inst.site.span : { start: rule.actionSpan.start, end: rule.span.end };
-    return (["ingress", "egress"] as const).flatMap((direction) =>
-      subjects.map((subject) =>
-        this.atom({ origin, action: rule.action, direction, subject, peer: { kind: "within" }, peerSpan: span, ports: ports ?? undefined, approvals: [], flawed: false }),
-      ),
-    );
+    const info = this.portInfo(ports ?? undefined);
+    return (["ingress", "egress"] as const).flatMap((direction) => {
+      const base = { origin, action: rule.action, direction, peer: { kind: "within" } as const, peerSpan: span, approvals: [], flawed: false, auth: false };
+      return subjects.map((subject) => this.atom(base, subject, info, undefined, undefined, undefined, undefined));
+    });
   }
 
-  private atom(a: {
-    origin: RuleOrigin;
-    action: Atom["action"];
-    direction: Atom["direction"];
-    subject: Subject;
-    peer: Peer;
-    peerSpan: Span;
-    ports: readonly PortReq[] | undefined;
-    http?: Atom["http"] | null;
-    dns?: Atom["dns"] | null;
-    kafka?: Atom["kafka"] | null;
-    icmp?: Atom["icmp"];
-    auth?: boolean;
-    approvals: Atom["approvals"];
-    flawed: boolean;
-  }): Atom {
+  private portInfo(ports: readonly PortReq[] | undefined): { ports: readonly PortReq[] | undefined; portSet: PortSet; namedPorts: readonly string[] } {
+    return { ports, portSet: portSetOf(ports), namedPorts: (ports ?? []).filter((p) => typeof p.port === "string").map((p) => `${p.port}/${p.protocol}`) };
+  }
+
+  /** Atoms are built with one fixed shape (no spreads): there are tens of thousands of them. */
+  private atom(
+    base: { origin: RuleOrigin; action: Atom["action"]; direction: Atom["direction"]; peer: Peer; peerSpan: Span; approvals: Atom["approvals"]; flawed: boolean; auth: boolean },
+    subject: Subject,
+    ports: { ports: readonly PortReq[] | undefined; portSet: PortSet; namedPorts: readonly string[] },
+    http: Atom["http"] | null | undefined,
+    dns: Atom["dns"] | null | undefined,
+    kafka: Atom["kafka"] | null | undefined,
+    icmp: Atom["icmp"] | undefined,
+  ): Atom {
     return {
-      ...a,
       id: this.ctx.nextAtomId++,
       tenant: this.tenantName,
       baseline: this.context.kind === "baseline" ? this.context.baseline.name : undefined,
-      portSet: portSetOf(a.ports),
-      namedPorts: (a.ports ?? []).filter((p) => typeof p.port === "string").map((p) => `${p.port}/${p.protocol}`),
-      http: a.http ?? undefined,
-      dns: a.dns ?? undefined,
-      kafka: a.kafka ?? undefined,
-      auth: a.auth || undefined,
+      origin: base.origin,
+      action: base.action,
+      direction: base.direction,
+      subject,
+      peer: base.peer,
+      peerSpan: base.peerSpan,
+      ports: ports.ports,
+      portSet: ports.portSet,
+      namedPorts: ports.namedPorts,
+      http: http ?? undefined,
+      dns: dns ?? undefined,
+      kafka: kafka ?? undefined,
+      icmp,
+      auth: base.auth || undefined,
+      approvals: base.approvals,
+      flawed: base.flawed,
     };
   }
 
@@ -1351,7 +1371,12 @@ class RuleResolver {
     const used = new Map<string, Approval>();
     for (const req of requests) {
       for (const tenant of this.approvalTenants) {
-        const cov = checkCoverage(reg, tenant, dest, req.portSet, this.ctx.today, req.icmp);
+        const key = `${tenant}|${text}|${req.portSet.toString()}|${req.icmp}`;
+        let cov = this.ctx.coverage?.get(key);
+        if (!cov) {
+          cov = checkCoverage(reg, tenant, dest, req.portSet, this.ctx.today, req.icmp);
+          this.ctx.coverage?.set(key, cov);
+        }
         if (cov.ok) {
           for (const a of cov.used) used.set(a.id, a);
           continue;

@@ -44,37 +44,47 @@ function inline(v: Json): string {
   return scalar(v);
 }
 
-function mapLines(obj: { [k: string]: Json }, indent: number, out: string[]): void {
-  const pad = " ".repeat(indent);
-  for (const [k, v] of Object.entries(obj)) {
-    const key = scalar(k);
+const PADS: string[] = [];
+const pad = (n: number) => (PADS[n] ??= " ".repeat(n));
+/** Keys repeat across thousands of documents: their scalar form is computed once. */
+const KEYS = new Map<string, string>();
+const keyScalar = (k: string) => {
+  let s = KEYS.get(k);
+  if (s === undefined) KEYS.set(k, (s = scalar(k)));
+  return s;
+};
+
+/** `first` replaces the indentation of the first line (a sequence item's `- `). */
+function mapLines(obj: { [k: string]: Json }, indent: number, out: string[], first?: string): void {
+  const p = pad(indent);
+  let lead = first ?? p;
+  for (const k in obj) {
+    const v = obj[k]!;
+    const key = keyScalar(k);
     if (typeof v === "string" && blockable(v)) {
-      out.push(`${pad}${key}: |-`);
-      for (const line of v.split("\n")) out.push(`${pad}  ${line}`);
-    } else if (v === null || typeof v !== "object" || isEmptyContainer(v)) out.push(`${pad}${key}: ${inline(v)}`);
+      out.push(`${lead}${key}: |-`);
+      for (const line of v.split("\n")) out.push(`${p}  ${line}`);
+    } else if (v === null || typeof v !== "object" || isEmptyContainer(v)) out.push(`${lead}${key}: ${inline(v)}`);
     else if (Array.isArray(v)) {
-      out.push(`${pad}${key}:`);
+      out.push(`${lead}${key}:`);
       seqLines(v, indent, out);
     } else {
-      out.push(`${pad}${key}:`);
+      out.push(`${lead}${key}:`);
       mapLines(v, indent + 2, out);
     }
+    lead = p;
   }
 }
 
 function seqLines(items: Json[], indent: number, out: string[]): void {
-  const pad = " ".repeat(indent);
+  const p = pad(indent);
   for (const item of items) {
     if (item === null || typeof item !== "object" || isEmptyContainer(item)) {
-      out.push(`${pad}- ${typeof item === "string" && blockable(item) ? JSON.stringify(item) : inline(item)}`);
+      out.push(`${p}- ${typeof item === "string" && blockable(item) ? JSON.stringify(item) : inline(item)}`);
     } else if (Array.isArray(item)) {
-      out.push(`${pad}-`);
+      out.push(`${p}-`);
       seqLines(item, indent + 2, out);
-    } else {
-      const inner: string[] = [];
-      mapLines(item, indent + 2, inner);
-      out.push(`${pad}- ${inner[0]!.slice(indent + 2)}`, ...inner.slice(1));
-    }
+    } else mapLines(item, indent + 2, out, `${p}- `);
   }
 }
 

@@ -106,8 +106,14 @@ export class PortSet {
     return this.containsSet(o) && o.containsSet(this);
   }
 
+  private text: string | undefined;
+
   /** Compact text: "443/tcp", "53/udp+tcp", "8000-8999/tcp", "all ports". */
   toString(): string {
+    return (this.text ??= this.format());
+  }
+
+  private format(): string {
     if (this.isAll()) return "all ports";
     const byRange = new Map<string, L4Protocol[]>();
     for (const r of this.ranges()) {
