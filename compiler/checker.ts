@@ -5,6 +5,7 @@
 import { diag, type Diagnostic } from "../language/index.js";
 import { checkCidrUnions, checkCoarseRules, checkCrossTenant, checkDnsAllowLists, checkOverlaps } from "./analysis.js";
 import { bind, type BindResult, type SourceUnit } from "./binder.js";
+import { checkExpectations, type Expectation } from "./expectations.js";
 import type { Atom } from "./ir.js";
 import type { ProjectConfig } from "./project.js";
 import type { ApprovalRegistry, TenantRegistry } from "./registry.js";
@@ -25,6 +26,8 @@ export interface CheckInput {
 export interface CheckResult {
   readonly atoms: readonly Atom[];
   readonly bound: BindResult;
+  /** The `expect` statements, checked; `ztc test` evaluates them. */
+  readonly expectations: readonly Expectation[];
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -75,7 +78,9 @@ export function check(input: CheckInput): CheckResult {
   checkStrictDns(bound, atoms, diagnostics);
   for (const a of input.approvals?.approvals ?? [])
     if (a.expires < input.today) diagnostics.push(diag("staleApproval", { file: a.file, span: a.span }, { id: a.id, date: a.expires }));
-  return { atoms, bound, diagnostics: dedupe(diagnostics) };
+  const expected = checkExpectations(input.units, bound, input.tenants);
+  diagnostics.push(...expected.diagnostics);
+  return { atoms, bound, expectations: expected.expectations, diagnostics: dedupe(diagnostics) };
 }
 
 /** A problem inside a shared module is found once per use: report it once. */

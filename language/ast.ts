@@ -30,7 +30,40 @@ export interface SourceFileAst {
   readonly comments: readonly Comment[];
 }
 
-export type Item = ImportDecl | TenantDecl | BaselineDecl | RulesetDecl | RuleStmt | WorkloadDecl;
+export type Item = ImportDecl | TenantDecl | BaselineDecl | RulesetDecl | ExpectStmt | RuleStmt | WorkloadDecl;
+
+/**
+ * `expect SOURCE -> DESTINATION[:PORT] [details] allowed|denied`, or `expect default deny [for ...]`:
+ * a statement about what the compiled policies do, proved by `ztc test`.
+ */
+export interface ExpectStmt {
+  readonly kind: "Expect";
+  readonly span: Span;
+  readonly keywordSpan: Span;
+  /** `expect default deny`: every namespace of the tenant(s) is default-deny in both directions. */
+  readonly defaultDeny?: { readonly span: Span; readonly allTenants: boolean; readonly tenant?: Ident | undefined } | undefined;
+  readonly source?: FlowEndpoint | undefined;
+  readonly destination?: FlowEndpoint | undefined;
+  readonly port?: PortSpec | undefined;
+  readonly icmp?: IcmpClause | undefined;
+  readonly http?: HttpRule | undefined;
+  readonly dns?: StringLit | undefined;
+  readonly verdict?: { readonly value: "allowed" | "denied"; readonly span: Span } | undefined;
+}
+
+/** One side of an expected flow. */
+export interface FlowEndpoint {
+  readonly kind: "FlowEndpoint";
+  readonly span: Span;
+  /** tenant/workload, tenant NAME [workload W], namespace N [workload SEL], entity E, an address, a host, or `own` (a bare workload name). */
+  readonly form: "workload" | "tenant" | "namespace" | "entity" | "address" | "host" | "own";
+  readonly tenant?: Ident | undefined;
+  readonly workload?: Ident | undefined;
+  readonly namespace?: Ident | undefined;
+  readonly selector?: Selector | undefined;
+  /** The entity, address or host name. */
+  readonly name?: Ident | undefined;
+}
 
 export interface ImportDecl {
   readonly kind: "Import";
@@ -50,7 +83,7 @@ export interface TenantDecl {
   readonly closeBrace?: Span | undefined;
 }
 
-export type TenantItem = WorkloadDecl | RuleStmt | UseStmt | ModeStmt | DnsModeStmt;
+export type TenantItem = WorkloadDecl | RuleStmt | UseStmt | ModeStmt | DnsModeStmt | ExpectStmt;
 
 /** `mode audit` or `mode enforce` (tenant blocks and baselines). */
 export interface ModeStmt {
@@ -408,6 +441,7 @@ export type AstNode =
   | AppliesStmt
   | DefaultDenyStmt
   | VisibilityStmt
+  | FlowEndpoint
   | ModeStmt
   | DnsModeStmt
   | DnsClause
@@ -460,6 +494,15 @@ export function forEachChild(node: AstNode, visit: (child: AstNode) => void): vo
       return;
     case "Arg":
       if (node.value) visit(node.value);
+      return;
+    case "Expect": {
+      const parts: AstNode[] = [];
+      for (const p of [node.source, node.destination, node.port, node.icmp, node.http]) if (p) parts.push(p);
+      parts.sort((a, b) => a.span.start - b.span.start).forEach(visit);
+      return;
+    }
+    case "FlowEndpoint":
+      if (node.selector) visit(node.selector);
       return;
     case "Applies":
       if (node.where) visit(node.where);

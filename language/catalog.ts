@@ -4,7 +4,8 @@
  * (scripts/gen-docs.ts) and a test keeps them in sync, so a code cannot exist undocumented.
  *
  * Codes are stable: never renumber or reuse one. Ranges: 1xxx syntax, 2xxx names and ownership,
- * 3xxx policy checks, 4xxx Cilium output, 5xxx project and registries, 9xxx internal errors.
+ * 3xxx policy checks, 4xxx Cilium output, 5xxx project and registries, 6xxx tests (`ztc test`),
+ * 9xxx internal errors.
  */
 
 export type CatalogSeverity = "error" | "warning" | "info";
@@ -1161,6 +1162,46 @@ export const CATALOG = {
     docs: {
       summary:
         "An approval whose `expires` date has passed still sits in the approval registry. Rules that relied on it fail with ZT3002; the warning keeps the registry an accurate record of what is approved today.",
+    },
+  }),
+
+  // ---------------------------------------------------------------- 6xxx tests
+  expectationFailed: entry<{ message: string }>({
+    code: "ZT6001",
+    severity: "error",
+    kind: "input",
+    title: "expectation-failed",
+    message: (a) => a.message,
+    help: "The notes name the rules that decided the flow. Change them, or the expectation if the policy is right.",
+    docs: {
+      summary:
+        "`ztc test` evaluated an `expect` statement against the compiled policies, with Cilium's semantics (default deny per direction, deny over allow, egress and ingress both needed between pods, L7 rules), and the result differs from the expectation.",
+      avoid: "tenant payments {\n  workload api = app=payments-api\n  expect api -> api.stripe.com:443 allowed\n}",
+      prefer: "tenant payments {\n  workload api = app=payments-api\n  allow egress from api to api.stripe.com:443\n  expect api -> api.stripe.com:443 allowed\n}",
+    },
+  }),
+  oneSidedFlow: entry<{ message: string }>({
+    code: "ZT6002",
+    severity: "error",
+    kind: "input",
+    title: "one-sided-cross-tenant-flow",
+    message: (a) => a.message,
+    help: "Traffic between tenants needs the client's egress rule and the server's ingress rule. Ask the other tenant to add theirs, or remove this rule.",
+    docs: {
+      summary:
+        "An invariant `ztc test` checks without being asked: every rule that lets a tenant's pods talk to another tenant's pods is matched by the other tenant's policy. ztc builds the flow the rule describes and evaluates it against both tenants' compiled policies; a rule the other side drops is a test failure.",
+    },
+  }),
+  unreachableRule: entry<{ message: string }>({
+    code: "ZT6003",
+    severity: "warning",
+    kind: "input",
+    title: "unreachable-rule",
+    message: (a) => a.message,
+    help: "A rule that can never allow anything is dead weight or a mistake: remove it, or change what stops it.",
+    docs: {
+      summary:
+        "An invariant `ztc test` checks without being asked: for each allow rule it evaluates a flow the rule is written for. A rule whose flow a deny rule always drops, or whose selector can match no pod, is unreachable.",
     },
   }),
 

@@ -20,7 +20,10 @@ import * as T from "./tokens.js";
 
 /** Human descriptions of what a rule expects, used when no single token was expected. */
 const RULE_EXPECTATIONS: Record<string, string> = {
-  item: "'tenant', 'baseline', 'ruleset' or 'import'",
+  item: "'tenant', 'baseline', 'ruleset', 'import' or 'expect'",
+  expectStmt: "a flow (SOURCE -> DESTINATION ... allowed or denied) or 'default deny'",
+  flowEndpoint: "an endpoint: tenant/workload, tenant NAME, namespace NAME, entity NAME, an address or a host name",
+  flowDetail: "'http', 'dns', 'icmp', 'port', 'allowed' or 'denied'",
   rulesetItem: "a rule (allow ..., deny ...), 'use' or 'default deny'",
   baselineItem: "'applies to', 'default deny', 'visibility only', 'mode', a rule or 'use'",
   appliesStmt: "'all tenants', 'tenants ...', 'namespaces ...' or 'nodes'",
@@ -65,7 +68,7 @@ function joinAlternatives(labels: string[]): string {
 
 const errorMessageProvider: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, ruleName }) {
-    if (expected === EOF) return `unexpected ${describe(actual)}: expected 'tenant', 'baseline', 'ruleset' or 'import' at the start of a statement`;
+    if (expected === EOF) return `unexpected ${describe(actual)}: expected 'tenant', 'baseline', 'ruleset', 'import' or 'expect' at the start of a statement`;
     if (expected === T.RBrace && ruleName === "tenantDecl")
       return `expected a rule (allow ..., deny ...), a workload declaration, 'use', 'mode', 'dns' or '}' but found ${describe(actual)}`;
     if (expected === T.RBrace && ruleName === "rulesetDecl")
@@ -75,7 +78,7 @@ const errorMessageProvider: IParserErrorMessageProvider = {
     return `expected ${label(expected)} but found ${describe(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `unexpected ${describe(firstRedundant)}: expected 'tenant', 'baseline', 'ruleset' or 'import' at the start of a statement`;
+    return `unexpected ${describe(firstRedundant)}: expected 'tenant', 'baseline', 'ruleset', 'import' or 'expect' at the start of a statement`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
     const first = actual[0]!;
@@ -159,6 +162,7 @@ class ZtParser extends CstParser {
       { ALT: () => this.SUBRULE(this.tenantDecl) },
       { ALT: () => this.SUBRULE(this.baselineDecl) },
       { ALT: () => this.SUBRULE(this.rulesetDecl) },
+      { ALT: () => this.SUBRULE(this.expectStmt) },
       // Accepted so a rule typed outside a tenant still gets a tree; to-ast reports it.
       { ALT: () => this.SUBRULE(this.ruleStmt) },
       { ALT: () => this.SUBRULE(this.workloadDecl) },
@@ -192,6 +196,126 @@ class ZtParser extends CstParser {
       { ALT: () => this.SUBRULE(this.useStmt) },
       { ALT: () => this.SUBRULE(this.modeStmt) },
       { ALT: () => this.SUBRULE(this.dnsModeStmt) },
+      { ALT: () => this.SUBRULE(this.expectStmt) },
+    ]);
+  });
+
+  /**
+   * `expect SOURCE -> DESTINATION[:PORT] [http ...] [dns "name"] [icmp TYPE] allowed|denied`, or
+   * `expect default deny [for all tenants | for tenant NAME]`: a test `ztc test` proves.
+   */
+  public expectStmt = this.RULE("expectStmt", () => {
+    this.CONSUME(T.Kw.expect, { LABEL: "expectKeyword" });
+    this.OR([
+      {
+        GATE: () => this.LA(1).tokenType === T.Kw.default && this.LA(2).tokenType === T.Kw.deny,
+        ALT: () => {
+          this.CONSUME(T.Kw.default, { LABEL: "defaultKeyword" });
+          this.CONSUME(T.Kw.deny);
+          this.OPTION(() => {
+            this.CONSUME(T.Kw.for);
+            this.OR2([
+              {
+                ALT: () => {
+                  this.CONSUME(T.Kw.all, { LABEL: "all" });
+                  this.CONSUME(T.Kw.tenants);
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(T.Kw.tenant);
+                  this.CONSUME(T.Name, { LABEL: "tenant" });
+                },
+              },
+            ]);
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.SUBRULE(this.flowEndpoint, { LABEL: "source" });
+          this.CONSUME(T.Arrow);
+          this.SUBRULE2(this.flowEndpoint, { LABEL: "destination" });
+          this.OPTION2(() => {
+            this.CONSUME(T.Colon);
+            this.SUBRULE(this.portSpec);
+          });
+          this.MANY(() => this.SUBRULE(this.flowDetail));
+          // `allowed` or `denied` (checked when building the AST, so a typo gets a did-you-mean).
+          this.CONSUME2(T.Ident, { LABEL: "verdict" });
+        },
+      },
+    ]);
+  });
+
+  public flowEndpoint = this.RULE("flowEndpoint", () => {
+    this.OR({
+      // Keywords are names too: the gates decide, so the static ambiguity check is off here.
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          GATE: () => tokenMatcher(this.LA(1), T.Name) && this.LA(2).tokenType === T.Slash,
+          ALT: () => {
+            this.CONSUME(T.Name, { LABEL: "tenant" });
+            this.CONSUME(T.Slash);
+            this.CONSUME2(T.Name, { LABEL: "workload" });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Kw.tenant);
+            this.CONSUME3(T.Name, { LABEL: "tenant" });
+            this.OPTION(() => {
+              this.CONSUME(T.Kw.workload);
+              this.CONSUME4(T.Name, { LABEL: "workload" });
+            });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Kw.namespace);
+            this.CONSUME5(T.Name, { LABEL: "namespace" });
+            this.OPTION2(() => {
+              this.CONSUME2(T.Kw.workload);
+              this.SUBRULE(this.peerSelector);
+            });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Kw.entity);
+            this.CONSUME6(T.Name, { LABEL: "entity" });
+          },
+        },
+        { ALT: () => this.CONSUME(T.Address, { LABEL: "address" }) },
+        { ALT: () => this.CONSUME(T.Host, { LABEL: "host" }) },
+        // One of the block's own workloads, inside a tenant block.
+        { ALT: () => this.CONSUME(T.BareName, { LABEL: "own" }) },
+      ],
+    });
+  });
+
+  public flowDetail = this.RULE("flowDetail", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Kw.http);
+          this.SUBRULE(this.httpRule);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Kw.dns);
+          this.CONSUME(T.StringLit, { LABEL: "dnsName" });
+        },
+      },
+      { ALT: () => this.SUBRULE(this.icmpClause) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Kw.port);
+          this.SUBRULE(this.portSpec);
+        },
+      },
     ]);
   });
 

@@ -7,6 +7,7 @@ import type * as A from "./ast.js";
 import { diag, type Diagnostic } from "./diagnostics.js";
 import type { Span } from "./source.js";
 import { SERVICE_ACCOUNT_LABEL as A_SERVICE_ACCOUNT_LABEL } from "./ast.js";
+import { closest } from "./suggest.js";
 import * as T from "./tokens.js";
 
 type Children = Record<string, CstElement[] | undefined>;
@@ -129,12 +130,14 @@ export class AstBuilder {
       const ten = sub(it, "tenantDecl");
       const base = sub(it, "baselineDecl");
       const rs = sub(it, "rulesetDecl");
+      const ex = sub(it, "expectStmt");
       const rule = sub(it, "ruleStmt");
       const wl = sub(it, "workloadDecl");
       if (imp) items.push(this.importDecl(imp));
       else if (ten) items.push(this.tenantDecl(ten));
       else if (base) items.push(this.baselineDecl(base));
       else if (rs) items.push(this.rulesetDecl(rs));
+      else if (ex) items.push(this.expectStmt(ex));
       else if (rule) {
         const r = this.ruleStmt(rule);
         this.error(
@@ -166,7 +169,9 @@ export class AstBuilder {
       const u = sub(item, "useStmt");
       const m = sub(item, "modeStmt");
       const d = sub(item, "dnsModeStmt");
-      if (w) body.push(this.workloadDecl(w));
+      const ex = sub(item, "expectStmt");
+      if (ex) body.push(this.expectStmt(ex));
+      else if (w) body.push(this.workloadDecl(w));
       else if (r) body.push(this.ruleStmt(r));
       else if (u) body.push(this.useStmt(u));
       else if (m) body.push({ kind: "Mode", span: this.spanOf(m), value: ident(tok(m, "value")) });
@@ -425,18 +430,8 @@ export class AstBuilder {
       }
       const icmpNode = sub(clause, "icmpClause");
       if (icmpNode) {
-        const k = tok(icmpNode, "keyword");
-        const family = k?.tokenType === T.Kw.icmpv6 ? "IPv6" : "IPv4";
-        const c: A.IcmpClause = {
-          kind: "IcmpClause",
-          span: this.spanOf(icmpNode),
-          keywordSpan: k ? tokenSpan(k) : this.spanOf(icmpNode),
-          family,
-          types: nodes(icmpNode, "icmpType")
-            .map((t) => ident(tok(t, "type")))
-            .filter((t): t is A.Ident => t !== undefined),
-        };
-        if (icmp.some((x) => x.family === family)) this.diagnostics.push(diag("duplicateClause", { file: this.file, span: c.keywordSpan }, { clause: k?.image ?? "icmp" }));
+        const c = this.icmpClauseOf(icmpNode);
+        if (icmp.some((x) => x.family === c.family)) this.diagnostics.push(diag("duplicateClause", { file: this.file, span: c.keywordSpan }, { clause: c.family === "IPv6" ? "icmpv6" : "icmp" }));
         else icmp.push(c);
         continue;
       }
@@ -512,6 +507,71 @@ export class AstBuilder {
     const inner = n && targets.length > 0 ? this.spanOf(n) : undefined;
     const span = inner && keywordSpan ? { start: keywordSpan.start, end: inner.end } : (inner ?? keywordSpan ?? this.fallback);
     return { kind: "TargetList", span, keywordSpan, targets };
+  }
+
+  expectStmt(n: CstNode): A.ExpectStmt {
+    const kw = tok(n, "expectKeyword");
+    const def = tok(n, "defaultKeyword");
+    const verdict = tok(n, "verdict");
+    if (verdict && verdict.image !== "allowed" && verdict.image !== "denied") {
+      const s = closest(verdict.image, ["allowed", "denied"]);
+      this.error(tokenSpan(verdict), `expected 'allowed' or 'denied' at the end of an expectation, not '${verdict.image}'${s ? ` (did you mean '${s}'?)` : ""}`);
+    }
+    let port: A.PortSpec | undefined;
+    let icmp: A.IcmpClause | undefined;
+    let http: A.HttpRule | undefined;
+    let dns: A.StringLit | undefined;
+    const direct = sub(n, "portSpec");
+    if (direct) port = this.portSpec(direct);
+    for (const d of nodes(n, "flowDetail")) {
+      const p = sub(d, "portSpec");
+      const i = sub(d, "icmpClause");
+      const h = sub(d, "httpRule");
+      const name = tok(d, "dnsName");
+      const keyword = (tok(d, "KwPort") ?? tok(d, "KwHttp") ?? tok(d, "KwDns")) as IToken | undefined;
+      const twice = (what: string, span: Span) => this.diagnostics.push(diag("duplicateClause", { file: this.file, span }, { clause: what }));
+      if (p) {
+        if (port) twice("port", keyword ? tokenSpan(keyword) : this.spanOf(d));
+        else port = this.portSpec(p);
+      } else if (i) {
+        const c = this.icmpClauseOf(i);
+        if (icmp || port) twice(port ? "port" : "icmp", c.keywordSpan);
+        else icmp = c;
+      } else if (h) {
+        if (http) twice("http", keyword ? tokenSpan(keyword) : this.spanOf(d));
+        else http = this.httpRuleOf(h);
+      } else if (name) {
+        if (dns) twice("dns", keyword ? tokenSpan(keyword) : this.spanOf(d));
+        else dns = this.string(name);
+      }
+    }
+    const all = tok(n, "all");
+    return {
+      kind: "Expect",
+      span: this.spanOf(n),
+      keywordSpan: kw ? tokenSpan(kw) : this.spanOf(n),
+      defaultDeny: def ? { span: { start: tokenSpan(def).start, end: this.spanOf(n).end }, allTenants: all !== undefined, tenant: ident(tok(n, "tenant")) } : undefined,
+      source: sub(n, "source") ? this.flowEndpoint(sub(n, "source")!) : undefined,
+      destination: sub(n, "destination") ? this.flowEndpoint(sub(n, "destination")!) : undefined,
+      port,
+      icmp,
+      http,
+      dns,
+      verdict: verdict && (verdict.image === "allowed" || verdict.image === "denied") ? { value: verdict.image, span: tokenSpan(verdict) } : undefined,
+    };
+  }
+
+  flowEndpoint(n: CstNode): A.FlowEndpoint {
+    const span = this.spanOf(n);
+    const sel = sub(n, "peerSelector");
+    const base = { kind: "FlowEndpoint" as const, span };
+    if (tok(n, "KwNamespace")) return { ...base, form: "namespace", namespace: ident(tok(n, "namespace")), selector: sel ? this.selector(sel) : undefined };
+    if (tok(n, "KwEntity")) return { ...base, form: "entity", name: ident(tok(n, "entity")) };
+    if (tok(n, "address")) return { ...base, form: "address", name: ident(tok(n, "address")) };
+    if (tok(n, "host")) return { ...base, form: "host", name: ident(tok(n, "host")) };
+    if (tok(n, "own")) return { ...base, form: "own", workload: ident(tok(n, "own")) };
+    if (tok(n, "KwTenant")) return { ...base, form: "tenant", tenant: ident(tok(n, "tenant")), workload: ident(tok(n, "workload")) };
+    return { ...base, form: "workload", tenant: ident(tok(n, "tenant")), workload: ident(tok(n, "workload")) };
   }
 
   clusterRef(n: CstNode | undefined): A.ClusterRef | undefined {
@@ -596,14 +656,31 @@ export class AstBuilder {
       kind: "HttpClause",
       span: this.spanOf(n),
       keywordSpan: kw ? tokenSpan(kw) : this.spanOf(n),
-      rules: nodes(n, "httpRule").map((r) => ({
-        kind: "HttpRule" as const,
-        span: this.spanOf(r),
-        method: ident(tok(r, "method")),
-        path: this.string(tok(r, "path")),
-        host: this.string(tok(r, "host")),
-        headers: tokensOf(r, "header").map((h) => this.string(h)!),
-      })),
+      rules: nodes(n, "httpRule").map((r) => this.httpRuleOf(r)),
+    };
+  }
+
+  httpRuleOf(r: CstNode): A.HttpRule {
+    return {
+      kind: "HttpRule",
+      span: this.spanOf(r),
+      method: ident(tok(r, "method")),
+      path: this.string(tok(r, "path")),
+      host: this.string(tok(r, "host")),
+      headers: tokensOf(r, "header").map((h) => this.string(h)!),
+    };
+  }
+
+  icmpClauseOf(n: CstNode): A.IcmpClause {
+    const k = tok(n, "keyword");
+    return {
+      kind: "IcmpClause",
+      span: this.spanOf(n),
+      keywordSpan: k ? tokenSpan(k) : this.spanOf(n),
+      family: k?.tokenType === T.Kw.icmpv6 ? "IPv6" : "IPv4",
+      types: nodes(n, "icmpType")
+        .map((t) => ident(tok(t, "type")))
+        .filter((t): t is A.Ident => t !== undefined),
     };
   }
 }

@@ -165,7 +165,14 @@ export const KEYWORDS = [
   "cidr-group",
   "mode",
   "audit",
+  "expect",
 ] as const;
+
+/**
+ * Words with a meaning in one place only, lexed as names so they stay usable as names elsewhere
+ * (a workload may be called `denied`): the verdicts that end an `expect`.
+ */
+export const SOFT_KEYWORDS = ["allowed", "denied"] as const;
 export type Keyword = (typeof KEYWORDS)[number];
 
 function keywordToken(word: string): TokenType {

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createMemoryHost } from "../compiler/host.js";
 import { createProgram } from "../compiler/program.js";
+import { runTests } from "../compiler/tests.js";
 import { toYaml } from "../compiler/yaml-out.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -73,7 +74,8 @@ export function compileSnippet(zt: string, options: SnippetOptions = {}): string
   const baseline = /^\s*baseline\s/m.test(zt);
   const tenant = baseline ? "platform" : (/\btenant\s+([a-z0-9-]+)/.exec(zt)?.[1] ?? "payments");
   const host = createMemoryHost({ ...files(tenant, options), [baseline ? "platform/docs.zt" : `tenants/${tenant}/docs.zt`]: zt });
-  const result = createProgram(host, { today: DOC_TODAY }).emit();
+  const program = createProgram(host, { today: DOC_TODAY });
+  const result = program.emit();
   const errors = result.diagnostics.filter((d) => d.severity === "error" && d.code !== "ZT5017");
   if (!result.ok) return errors.map((d) => `# ${d.code}: ${d.message}`).join("\n") + "\n";
   const byName = new Map<string, { namespaces: string[]; yaml: string }>();
@@ -85,9 +87,14 @@ export function compileSnippet(zt: string, options: SnippetOptions = {}): string
     entry.namespaces.push(p.manifest.metadata.namespace ?? "");
     byName.set(key, entry);
   }
-  return [...byName.entries()]
+  const yaml = [...byName.entries()]
     .map(([key, e]) => `# ${key.split("\u0000")[0]} (${baseline ? "cluster-wide" : `namespace${e.namespaces.length > 1 ? "s" : ""} ${e.namespaces.join(", ")}`})\n${e.yaml}`)
     .join("");
+  // A snippet with expectations also shows that they hold.
+  if (!/^\s*expect\s/m.test(zt)) return yaml;
+  const report = runTests(program, { invariants: false })!;
+  const failed = report.cases.filter((c) => !c.passed);
+  return `${yaml}# ztc test: ${report.cases.length - failed.length} of ${report.cases.length} expectations hold${failed.map((c) => `\n# FAILED ${c.name}: ${c.diagnostic?.message ?? ""}`).join("")}\n`;
 }
 
 const BLOCK = /<!-- compiles((?: [a-z]+=[^ >]+)*) -->\n```zt\n([\s\S]*?)```\n(?:\n?```yaml\n[\s\S]*?```\n)?/g;

@@ -45,7 +45,14 @@ try {
   try {
     parsed = JSON.parse(json.stdout);
   } catch {}
-  check("check --format json", json.status === 0 && parsed?.summary?.warnings === 4, json.stdout + json.stderr);
+  check("check --format json", json.status === 0 && parsed?.summary?.warnings === 3, json.stdout + json.stderr);
+
+  const test = ztc(["test", repo, "-f", "junit"]);
+  check(
+    "test: the example's expectations and invariants pass, as JUnit",
+    test.status === 0 && test.stdout.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="ztc test"') && !test.stdout.includes("<failure"),
+    test.stdout.slice(0, 400) + test.stderr,
+  );
 
   const git = (...args) => spawnSync("git", ["-c", "user.email=ci@example.org", "-c", "user.name=ci", ...args], { cwd: repo, encoding: "utf8" });
   git("init", "-q");

@@ -17,6 +17,7 @@ const RANGES: [string, string][] = [
   ["ZT3", "Policy checks (ZT3xxx)"],
   ["ZT4", "Cilium output (ZT4xxx)"],
   ["ZT5", "Project and registries (ZT5xxx)"],
+  ["ZT6", "Tests (ZT6xxx)"],
   ["ZT9", "Internal (ZT9xxx)"],
 ];
 

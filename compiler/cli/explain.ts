@@ -24,6 +24,7 @@ import {
 import { AddressSet, parseAddress } from "../net/cidr.js";
 import { parseFqdn } from "../net/fqdn.js";
 import { PortSet, type L4Protocol } from "../net/ports.js";
+import { evaluationContext, type EvaluationContext } from "../evaluation.js";
 import type { Program } from "../program.js";
 
 export interface Fix {
@@ -49,27 +50,11 @@ export interface Explanation {
 
 export type ExplainResult = { readonly ok: true; readonly explanation: Explanation } | { readonly ok: false; readonly error: string; readonly skipped?: boolean };
 
-export interface ExplainContext {
-  readonly program: Program;
-  readonly evaluator: Evaluator;
-  readonly project: ProjectContext;
-}
+export type ExplainContext = EvaluationContext;
 
 /** The evaluator over the project's compiled policies; undefined when the project does not compile. */
 export function explainContext(program: Program): ExplainContext | undefined {
-  const emitted = program.emit();
-  const tenants = program.registries?.tenants;
-  const check = program.getCheck();
-  if (!emitted.ok || !tenants || !check || !program.config) return undefined;
-  const clusterName = program.config.clusterName;
-  return {
-    program,
-    evaluator: new Evaluator(
-      emitted.policies.map((p) => p.manifest),
-      { clusterName },
-    ),
-    project: { tenants, workloads: check.bound.workloads, clusterName },
-  };
+  return evaluationContext(program);
 }
 
 function portWords(flow: Flow): string {
@@ -294,6 +279,8 @@ export function renderExplanation(e: Explanation): string {
   if (e.observed?.verdict) lines.push(`hubble saw: ${[e.observed.verdict, e.observed.dropReason, e.observed.trafficDirection].filter(Boolean).join(", ")}`);
   for (const n of e.notes) lines.push(`note: ${n}`);
   lines.push("", ...directionLines(d.egress, `source ${src}`), ...directionLines(d.ingress, `destination ${dst}`));
+  const modules = modulesInvolved(e);
+  if (modules.length > 0) lines.push("", `modules behind these rules: ${modules.join(", ")}`);
   if (e.fixes.length > 0) {
     lines.push("");
     for (const x of e.fixes) lines.push(`to change it (${x.direction}):`, ...x.text.split("\n").map((l) => `  ${l}`));
@@ -301,6 +288,33 @@ export function renderExplanation(e: Explanation): string {
   return lines.join("\n") + "\n";
 }
 
+/**
+ * The rule-set modules (stdlib or the project's) behind the deciding rules: each source line of a
+ * rule from a rule set names where the rule set is written, `(stdlib:dns@1.zt:10: ...)`.
+ */
+export function modulesInvolved(e: Explanation): string[] {
+  const out = new Set<string>();
+  const d = e.decision;
+  for (const ref of [...d.egress.allowedBy, ...d.egress.deniedBy, ...d.ingress.allowedBy, ...d.ingress.deniedBy])
+    for (const s of ref.sources) {
+      const m = /\(([^():\s]+(?::[^():\s]+)?\.zt):\d+: /.exec(s.text);
+      if (m) out.add(m[1]!.startsWith("stdlib:") ? `stdlib/${m[1]!.slice(7, -3)} (bundled)` : m[1]!);
+    }
+  return [...out].sort();
+}
+
 export function explanationJson(e: Explanation): unknown {
-  return { input: e.input, verdict: e.decision.verdict, summary: e.decision.summary, flow: e.flow, owners: e.owners, observed: e.observed, notes: e.notes, egress: e.decision.egress, ingress: e.decision.ingress, fixes: e.fixes };
+  return {
+    input: e.input,
+    verdict: e.decision.verdict,
+    summary: e.decision.summary,
+    flow: e.flow,
+    owners: e.owners,
+    observed: e.observed,
+    notes: e.notes,
+    egress: e.decision.egress,
+    ingress: e.decision.ingress,
+    modules: modulesInvolved(e),
+    fixes: e.fixes,
+  };
 }

@@ -18,6 +18,7 @@ import { parseAllDocuments } from "yaml";
 import { PROJECT_FILE, loadProject } from "../project.js";
 import { VERSION } from "../version.js";
 import { explain, explainContext, explanationJson, renderExplanation } from "./explain.js";
+import { renderJunit, runTests } from "../tests.js";
 import { auditLine, renderGithub, renderJson, renderSarif, renderText, summaryLine, type RenderContext } from "./render.js";
 
 export interface CliIo {
@@ -30,7 +31,7 @@ export interface CliIo {
   readonly readStdin?: (() => string) | undefined;
 }
 
-const FORMATS = ["text", "json", "github", "sarif", "markdown"] as const;
+const FORMATS = ["text", "json", "github", "sarif", "markdown", "junit"] as const;
 type Format = (typeof FORMATS)[number];
 
 export const HELP = `ztc ${VERSION}: zero-trust network policy for Kubernetes and Cilium
@@ -42,6 +43,8 @@ Usage:
   ztc fmt [--check] [PATH...]         format .zt files canonically (default: the project's sources)
   ztc diff BASE [DIR] [-f FORMAT]     blast radius: what changes against BASE (a git ref, or a folder of
                                       compiled policies): policies, tenants, namespaces, changed inputs
+  ztc test [DIR] [-f FORMAT]          run the expect statements against the compiled policies, and check
+                                      the invariants (cross-tenant rules matched, no unreachable rule)
   ztc explain FLOW [DIR] [-f json]    the verdict for one flow under DIR's compiled policies, the
                                       rules behind it (.zt file:line), and for a drop the missing rule
                                       FLOW: 'payments/api -> api.stripe.com:443' (see docs/evaluator.md),
@@ -143,6 +146,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         check: { type: "boolean" },
         quiet: { type: "boolean", short: "q" },
         "no-color": { type: "boolean" },
+        "no-invariants": { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -168,7 +172,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const color = io.stderrIsTTY && !values["no-color"] && !io.env["NO_COLOR"];
   try {
     const fmt = (values.format ?? "text") as Format;
-    if (!FORMATS.includes(fmt) || (fmt === "markdown" && command !== "diff")) throw new UsageError(`unknown format '${values.format}' (use ${FORMATS.filter((f) => f !== "markdown").join(", ")}; diff also takes markdown)`);
+    if (!FORMATS.includes(fmt) || (fmt === "markdown" && command !== "diff") || (fmt === "junit" && command !== "test"))
+      throw new UsageError(`unknown format '${values.format}' (use ${FORMATS.filter((f) => f !== "markdown" && f !== "junit").join(", ")}; diff also takes markdown, test junit)`);
     const today = values.today ?? io.env["ZTC_TODAY"];
     if (today !== undefined && !isValidDate(today)) throw new UsageError(`--today must be a date written YYYY-MM-DD, not '${today}'`);
     const quiet = values.quiet === true;
@@ -185,6 +190,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         if (rest.length < 1 || rest.length > 2) throw new UsageError("diff takes BASE (a git ref or a folder of compiled policies) and optionally the project folder");
         if (fmt === "github" || fmt === "sarif") throw new UsageError("diff writes text, markdown or json");
         return runDiff(io, rest[0]!, rest[1] ?? ".", { fmt, today, color });
+      }
+      case "test": {
+        if (rest.length > 1) throw new UsageError(`test takes one project folder, got ${rest.length}`);
+        if (fmt === "markdown") throw new UsageError("test writes text, json, junit, github or sarif");
+        return runTest(io, rest[0] ?? ".", { fmt, today, quiet, color, invariants: values["no-invariants"] !== true });
       }
       case "explain": {
         if (rest.length < 1 || rest.length > 2) throw new UsageError("explain takes a flow and optionally a project folder: ztc explain 'payments/api -> api.stripe.com:443' [DIR]");
@@ -356,14 +366,50 @@ function runDiff(io: CliIo, base: string, dir: string, o: { fmt: Format; today: 
   return 0;
 }
 
-function runExplain(io: CliIo, flowArg: string, dir: string, o: { fmt: "text" | "json"; today: string | undefined; color: boolean }): number {
+/** The project of DIR, or undefined after reporting that there is none (exit 2). */
+function openProject(io: CliIo, dir: string, today: string | undefined): { root: string; program: Program } | undefined {
   const root = findProjectRoot(nodePath.resolve(io.cwd, dir));
   if (!root) {
     const d = diag("projectNotFound", { file: "", span: { start: 0, end: 0 } }, { path: dir });
     io.stderr(`ztc: ${d.message}\n  = help: ${d.help}\n`);
-    return 2;
+    return undefined;
   }
-  const program = createProgram(createNodeHost(root), { today: o.today });
+  return { root, program: createProgram(createNodeHost(root), { today }) };
+}
+
+function runTest(io: CliIo, dir: string, o: { fmt: Format; today: string | undefined; quiet: boolean; color: boolean; invariants: boolean }): number {
+  const started = Date.now();
+  const opened = openProject(io, dir, o.today);
+  if (!opened) return 2;
+  const { root, program } = opened;
+  const ctx = renderContext(io, program, root, o.color);
+  const results = runTests(program, { invariants: o.invariants });
+  if (!results) {
+    const diagnostics = program.emit().diagnostics.filter((d) => d.severity === "error");
+    report(io, ctx, diagnostics, o.fmt === "junit" ? "text" : o.fmt, false);
+    io.stderr(`ztc: cannot test: the project does not compile (${summaryLine(diagnostics)})\n`);
+    return 1;
+  }
+  if (o.fmt === "junit") io.stdout(renderJunit(results, (f) => ctx.displayPath(f)));
+  else report(io, ctx, results.diagnostics, o.fmt, o.quiet);
+  const failed = results.cases.filter((c) => !c.passed && c.diagnostic?.severity === "error");
+  if (o.fmt === "text" && !o.quiet) {
+    const count = (kind: string) => results.cases.filter((c) => c.kind === kind);
+    const expectations = count("expect");
+    const line = (label: string, cases: readonly { passed: boolean }[]) => `${label} ${cases.length - cases.filter((c) => !c.passed).length}/${cases.length}`;
+    io.stderr(
+      `ztc test: ${line("expectations", expectations)}` +
+        (o.invariants ? `, ${line("cross-tenant rules matched", count("cross-tenant"))}, ${line("rules reachable", count("reachable"))}` : "") +
+        `; ${failed.length === 0 ? "passed" : `${failed.length} failed`} in ${Date.now() - started} ms\n`,
+    );
+  }
+  return failed.length > 0 ? 1 : 0;
+}
+
+function runExplain(io: CliIo, flowArg: string, dir: string, o: { fmt: "text" | "json"; today: string | undefined; color: boolean }): number {
+  const opened = openProject(io, dir, o.today);
+  if (!opened) return 2;
+  const { root, program } = opened;
   const ctx = explainContext(program);
   if (!ctx) {
     const diagnostics = program.emit().diagnostics;

@@ -214,6 +214,16 @@ export class AddressSet {
     return this.containsSet(AddressSet.prefix(allAddresses(f)));
   }
 
+  /** One address of the set, preferring one inside (not at the edges of) its first range. */
+  sample(): { family: Family; addr: bigint } | undefined {
+    const pick = (list: readonly Interval[], family: Family) => {
+      const r = list[0];
+      if (!r) return undefined;
+      return { family, addr: r[1] - r[0] >= 2n ? r[0] + 1n : r[0] };
+    };
+    return pick(this.v4, 4) ?? pick(this.v6, 6);
+  }
+
   /** Does the set contain this single address? */
   has(family: Family, addr: bigint): boolean {
     const list = family === 4 ? this.v4 : this.v6;

@@ -1,14 +1,28 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../compiler/cli/main.js";
 
 const EXAMPLE = join(import.meta.dirname, "../../examples/acme");
 
-async function run(args: string[], stdin?: string) {
+/**
+ * The example where search has not admitted checkout yet: checkout's egress rule is there, search's
+ * ingress rule is not, so the flow is dropped at search's side.
+ */
+const ONE_SIDED = mkdtempSync(join(tmpdir(), "ztc-explain-"));
+cpSync(EXAMPLE, ONE_SIDED, { recursive: true, filter: (src) => !src.includes("/out") });
+{
+  const f = join(ONE_SIDED, "tenants/search/policy.zt");
+  writeFileSync(f, readFileSync(f, "utf8").replace("from workload indexer, tenant checkout workload web", "from workload indexer"));
+}
+afterAll(() => rmSync(ONE_SIDED, { recursive: true, force: true }));
+
+async function run(args: string[], stdin?: string, cwd = EXAMPLE) {
   let stdout = "";
   let stderr = "";
   const code = await main(args, {
-    cwd: EXAMPLE,
+    cwd,
     env: { ZTC_TODAY: "2026-11-21" },
     stdout: (s) => void (stdout += s),
     stderr: (s) => void (stderr += s),
@@ -42,9 +56,16 @@ describe("ztc explain", () => {
   });
 
   it("a drop at the other tenant's ingress: the rule that tenant is missing", async () => {
-    const r = await run(["explain", "checkout/web -> search/query-api:9200"]);
+    const r = await run(["explain", "checkout/web -> search/query-api:9200"], undefined, ONE_SIDED);
     expect(r.stdout).toMatch(/egress \(source checkout\/web\): allowed by\n\s+tenants\/checkout\/policy.zt:14:/);
     expect(r.stdout).toContain("add to tenants/search/policy.zt: allow ingress to query-api port 9200 from tenant checkout workload web");
+  });
+
+  it("names the rule-set modules behind the deciding rules", async () => {
+    const r = await run(["explain", "payments/worker -> entity:kube-apiserver:6443"]);
+    expect(r.stdout).toContain("modules behind these rules: stdlib/kube-apiserver@1 (bundled)");
+    const j = JSON.parse((await run(["explain", "monitoring/app.kubernetes.io/name=prometheus -> payments/api:9090", "-f", "json"])).stdout);
+    expect(j.modules).toEqual(["platform/stdlib/prometheus@1.zt"]);
   });
 
   it("an explicit deny and an L7 rejection", async () => {
@@ -78,7 +99,7 @@ describe("ztc explain", () => {
         is_reply: false,
       },
     });
-    const one = await run(["explain", line]);
+    const one = await run(["explain", line], undefined, ONE_SIDED);
     expect(one.stdout).toContain("hubble saw: DROPPED, POLICY_DENIED, INGRESS");
     expect(one.stdout).toContain("add to tenants/search/policy.zt: allow ingress to query-api port 9200 from tenant checkout workload web");
     const toWorld = await run([
