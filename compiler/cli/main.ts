@@ -19,7 +19,7 @@ import { PROJECT_FILE, loadProject } from "../project.js";
 import { VERSION } from "../version.js";
 import { explain, explainContext, explanationJson, renderExplanation } from "./explain.js";
 import { renderJunit, runTests } from "../tests.js";
-import { auditLine, renderGithub, renderJson, renderSarif, renderText, summaryLine, type RenderContext } from "./render.js";
+import { auditLine, renderGithub, renderJunitCheck, renderJson, renderSarif, renderText, summaryLine, type RenderContext } from "./render.js";
 
 export interface CliIo {
   readonly cwd: string;
@@ -55,7 +55,7 @@ DIR is a folder with a ztc.yaml (or below one); default: the current folder.
 
 Options:
   -o, --output PATH    output folder (default: 'output' in ztc.yaml); '-' writes one YAML stream to stdout
-  -f, --format FORMAT  diagnostics as text (default), json, github (workflow annotations) or sarif;
+  -f, --format FORMAT  diagnostics as text (default), json, github (workflow annotations), sarif or junit;
                        for diff: text (default), markdown (a pull-request comment) or json
       --today DATE     check approval expiry as of DATE (YYYY-MM-DD, UTC); also ZTC_TODAY
       --check          fmt: change nothing, exit 1 if a file is not formatted
@@ -102,7 +102,11 @@ function auditSummary(program: Program | undefined): RenderContext["audit"] {
 }
 
 function renderContext(io: CliIo, program: Program | undefined, root: string, color: boolean): RenderContext {
+  const config = program?.config;
   return {
+    files: program
+      ? [...program.units.map((u) => u.path).filter((p) => !p.startsWith("stdlib:")), ...(config ? [PROJECT_FILE, config.tenantsPath, config.approvalsPath] : [])]
+      : undefined,
     audit: auditSummary(program),
     lineIndex: (f) => program?.lineIndex(f),
     displayPath: (f) => {
@@ -126,6 +130,9 @@ function report(io: CliIo, ctx: RenderContext, diagnostics: readonly Diagnostic[
       return;
     case "github":
       io.stdout(renderGithub(ctx, shown));
+      return;
+    case "junit":
+      io.stdout(renderJunitCheck(ctx, shown));
       return;
     case "text":
       if (shown.length > 0) io.stderr(renderText(ctx, shown));
@@ -172,8 +179,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const color = io.stderrIsTTY && !values["no-color"] && !io.env["NO_COLOR"];
   try {
     const fmt = (values.format ?? "text") as Format;
-    if (!FORMATS.includes(fmt) || (fmt === "markdown" && command !== "diff") || (fmt === "junit" && command !== "test"))
-      throw new UsageError(`unknown format '${values.format}' (use ${FORMATS.filter((f) => f !== "markdown" && f !== "junit").join(", ")}; diff also takes markdown, test junit)`);
+    if (!FORMATS.includes(fmt) || (fmt === "markdown" && command !== "diff") || (fmt === "junit" && command !== "test" && command !== "check"))
+      throw new UsageError(`unknown format '${values.format}' (use ${FORMATS.filter((f) => f !== "markdown" && f !== "junit").join(", ")}; diff also takes markdown, check and test junit)`);
     const today = values.today ?? io.env["ZTC_TODAY"];
     if (today !== undefined && !isValidDate(today)) throw new UsageError(`--today must be a date written YYYY-MM-DD, not '${today}'`);
     const quiet = values.quiet === true;

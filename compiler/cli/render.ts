@@ -15,6 +15,8 @@ export interface RenderContext {
   readonly version: string;
   /** Absolute project folder, for SARIF's base URI. */
   readonly root: string;
+  /** The project's files (sources, registries, ztc.yaml), for reports with one entry per file. */
+  readonly files?: readonly string[] | undefined;
   /** What is not enforced: tenants in audit mode, baselines with staged default deny. */
   readonly audit?: { readonly tenants: readonly string[]; readonly baselines: readonly string[] } | undefined;
 }
@@ -187,4 +189,36 @@ export function auditLine(ctx: RenderContext): string {
   if (a.tenants.length) parts.push(`tenant${a.tenants.length > 1 ? "s" : ""} ${a.tenants.join(", ")} in audit mode (default deny off)`);
   if (a.baselines.length) parts.push(`baseline${a.baselines.length > 1 ? "s" : ""} ${a.baselines.join(", ")} with staged default deny`);
   return `ztc: not enforced: ${parts.join("; ")}\n`;
+}
+
+const xml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/** JUnit XML for `ztc check`: one test case per file, failed when the file has errors. */
+export function renderJunitCheck(ctx: RenderContext, diagnostics: readonly Diagnostic[]): string {
+  const files = [...new Set([...(ctx.files ?? []), ...diagnostics.map((d) => d.file).filter((f) => f !== "")])].sort();
+  const failed = files.filter((f) => diagnostics.some((d) => d.file === f && d.severity === "error"));
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="ztc check" tests="${files.length}" failures="${failed.length}">`];
+  lines.push(`  <testsuite name="ztc check" tests="${files.length}" failures="${failed.length}">`);
+  for (const f of files) {
+    const mine = diagnostics.filter((d) => d.file === f);
+    const open = `    <testcase name="${xml(ctx.displayPath(f))}" classname="ztc.check" file="${xml(ctx.displayPath(f))}"`;
+    if (mine.length === 0) {
+      lines.push(`${open}/>`);
+      continue;
+    }
+    const text = (d: Diagnostic) => {
+      const r = range1(ctx, d.file, d.span);
+      return `${ctx.displayPath(d.file)}:${r.line}:${r.column}: ${d.severity} ${d.code}: ${d.message}`;
+    };
+    const errors = mine.filter((d) => d.severity === "error");
+    lines.push(`${open}>`);
+    if (errors.length > 0) lines.push(`      <failure message="${xml(errors[0]!.message)}" type="${errors[0]!.code}">${xml(errors.map(text).join("\n"))}</failure>`);
+    const warnings = mine.filter((d) => d.severity !== "error");
+    if (warnings.length > 0) lines.push(`      <system-out>${xml(warnings.map(text).join("\n"))}</system-out>`);
+    lines.push("    </testcase>");
+  }
+  const project = diagnostics.filter((d) => d.file === "");
+  if (project.length > 0) lines.push(`    <testcase name="project" classname="ztc.check"><failure message="${xml(project[0]!.message)}">${xml(project.map((d) => `${d.code}: ${d.message}`).join("\n"))}</failure></testcase>`);
+  lines.push("  </testsuite>", "</testsuites>");
+  return lines.join("\n") + "\n";
 }

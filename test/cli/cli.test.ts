@@ -232,7 +232,11 @@ describe("ztc test", () => {
     const junit = await run(["test", "-f", "junit"], dir);
     expect(junit.code).toBe(1);
     expect(junit.stdout).toMatch(/<testsuite name="expectations" tests="20" failures="1">/);
-    expect((await run(["check", "-f", "junit"], dir)).code).toBe(2);
+    expect((await run(["diff", "HEAD", "-f", "junit"], dir)).code).toBe(2);
+    const check = await run(["check", "-f", "junit"], dir);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain('<testsuite name="ztc check" tests="12" failures="0">');
+    expect(check.stdout).toMatch(/<testcase name="registry\/approvals.yaml" classname="ztc.check" file="registry\/approvals.yaml">\n {6}<system-out>registry\/approvals.yaml:52:5: warning ZT5017: /);
   });
 
   it("refuses to test a project that does not compile", async () => {
