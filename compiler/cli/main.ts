@@ -58,6 +58,7 @@ Options:
   -f, --format FORMAT  diagnostics as text (default), json, github (workflow annotations), sarif or junit;
                        for diff: text (default), markdown (a pull-request comment) or json
       --today DATE     check approval expiry as of DATE (YYYY-MM-DD, UTC); also ZTC_TODAY
+      --no-invariants  for test: only the expect statements, not the invariants
       --check          fmt: change nothing, exit 1 if a file is not formatted
   -q, --quiet          print errors only
       --no-color       no colours (also NO_COLOR=1)
