@@ -461,7 +461,7 @@ class RuleResolver {
         // ICMP without a port clause allows only ICMP; with one, the ports too (in their own entry:
         // Cilium refuses icmps and toPorts together, §A 10).
         const portAtoms = !icmp || rule.ports !== undefined || (target.kind === "Host" && target.port !== undefined);
-        if (icmp && !this.checkIcmpPeer(peer, target, direction, rule.action)) continue;
+        if (icmp && !this.checkIcmpPeer(peer, target)) continue;
         if (portAtoms) {
           if (!this.checkPortsForPeer(peer, target, portList, direction)) continue;
           if (http && !this.checkHttp(rule, portList)) continue;
@@ -586,7 +586,7 @@ class RuleResolver {
     return ok ? out : null;
   }
 
-  private checkIcmpPeer(peer: Peer, target: Target, direction: "ingress" | "egress", action: "allow" | "deny"): boolean {
+  private checkIcmpPeer(peer: Peer, target: Target): boolean {
     if (peer.kind === "fqdn") {
       this.report("peerNotAllowed", target.span, {
         peer: describeTarget(target),
@@ -598,8 +598,6 @@ class RuleResolver {
       this.report("peerNotAllowed", target.span, { peer: describeTarget(target), reason: "ICMP is not translated through services; name the pods" });
       return false;
     }
-    void direction;
-    void action;
     return true;
   }
 
@@ -832,9 +830,9 @@ class RuleResolver {
           const v = this.value(t.name, ["host", "cidr"]);
           if (!v) return undefined;
           if (v.binding?.type === "cidr") return this.cidrPeer(t, { text: v.text, span: t.name.span }, []);
-          return this.hostPeer(t, { text: v.text, span: t.name.span }, direction, action);
+          return this.hostPeer({ text: v.text, span: t.name.span }, direction, action);
         }
-        return this.hostPeer(t, t.name, direction, action);
+        return this.hostPeer(t.name, direction, action);
       }
       case "Cidr": {
         const c = this.value(t.cidr, ["cidr"]);
@@ -1061,7 +1059,7 @@ class RuleResolver {
     return ok ? { ...sel, terms } : undefined;
   }
 
-  private hostPeer(t: Target & { kind: "Host" }, name: { text: string; span: Span }, direction: "ingress" | "egress", action: "allow" | "deny"): Peer | undefined {
+  private hostPeer(name: { text: string; span: Span }, direction: "ingress" | "egress", action: "allow" | "deny"): Peer | undefined {
     const parsed = parseFqdn(name.text);
     if (!parsed.ok) {
       this.report("invalidHost", name.span, { text: name.text, reason: parsed.reason });
@@ -1095,7 +1093,6 @@ class RuleResolver {
       this.report("fqdnInCluster", name.span, { name: name.text });
       return undefined;
     }
-    void t;
     return { kind: "fqdn", pattern };
   }
 
