@@ -7,6 +7,7 @@ import type { Comment, Item, SourceFileAst } from "./ast.js";
 import { diag, type Diagnostic } from "./diagnostics.js";
 import { ztParser } from "./parser.js";
 import type { Span } from "./source.js";
+import { closest } from "./suggest.js";
 import { AstBuilder, tokenSpan } from "./to-ast.js";
 import * as T from "./tokens.js";
 
@@ -110,7 +111,10 @@ export function parse(text: string, file = ""): ParseResult {
           if (prevEnd <= t.startOffset && /[\r\n]/.test(text.slice(prevEnd, t.startOffset))) span = { start: prevEnd, end: prevEnd };
         }
       }
-      syntax.push(diag("syntaxError", { file, span }, { message: e.message }));
+      // A misspelled keyword (the message says which): offer the keyword as the fix.
+      const keyword = t.tokenType === T.Ident && span.start === t.startOffset ? closest(t.image, T.KEYWORDS) : undefined;
+      const fixes = keyword ? [{ title: `Replace with '${keyword}'`, edits: [{ file, span, newText: keyword }] }] : undefined;
+      syntax.push(diag("syntaxError", { file, span }, { message: e.message }, { fixes }));
     }
     items.push(...builder.fileItems((cst.children["item"] ?? []) as never));
     // Recovery can restart at a keyword in the middle of a broken line (`... from tenant x`)
