@@ -9,10 +9,9 @@ import type { Diagnostic, Location, RuleStmt, Span, Target, TextEdit } from "../
 import { peerList } from "../../language/index.js";
 import type { Atom } from "../ir.js";
 import { fqdnContains } from "../net/fqdn.js";
-import type { PortRange } from "../net/ports.js";
 import type { Program } from "../program.js";
 import type { Approval } from "../registry.js";
-import { usableApprovals } from "./completion.js";
+import { portText, usableApprovals } from "./completion.js";
 import { atomsByRule, inProgram, type ServiceDocument } from "./document.js";
 import { walkFile } from "./navigation.js";
 
@@ -43,11 +42,6 @@ function rulesOf(doc: ServiceDocument): RuleStmt[] {
     if (n.kind === "Rule") out.push(n);
   });
   return out;
-}
-
-function portText(r: PortRange): string {
-  const p = r.start === r.end ? String(r.start) : `${r.start}-${r.end}`;
-  return r.protocol === "TCP" ? p : `${p}/${r.protocol.toLowerCase()}`;
 }
 
 /** Where the rule's own pods or its peer listen, from the approvals or the server's ingress rules. */

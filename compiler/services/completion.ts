@@ -9,6 +9,7 @@ import type { Span } from "../../language/index.js";
 import { Colon, Host, Kw } from "../../language/tokens.js";
 import { findBlocked, isPending } from "../approvals.js";
 import { parseFqdn, fqdnContains } from "../net/fqdn.js";
+import type { PortRange } from "../net/ports.js";
 import type { Program } from "../program.js";
 import type { Approval } from "../registry.js";
 import { ENTITIES, HTTP_METHODS } from "../resolve.js";
@@ -91,13 +92,22 @@ function approvalDetail(a: Approval): string {
   return `${a.id} · ${a.ports.toString()} · expires ${a.expires}`;
 }
 
-/** `host:443` when the approval has exactly one port, so the completed rule is approved as written. */
-function hostInsert(a: Approval, st: Statement): string {
+/** A port range as .zt writes it: 443, 8000-8999, 53/udp. */
+export function portText(r: PortRange): string {
+  const p = r.start === r.end ? String(r.start) : `${r.start}-${r.end}`;
+  return r.protocol === "TCP" ? p : `${p}/${r.protocol.toLowerCase()}`;
+}
+
+/**
+ * The destination with its approved ports when the rule has no port clause yet, so the completed
+ * rule is approved as written: `host:443`, or `10.40.0.0/16 port 5432`.
+ */
+function destinationInsert(a: Approval, st: Statement): string {
   const ranges = a.ports.ranges();
-  if (st.hasPortClause || ranges.length !== 1) return a.destinationText;
+  if (st.hasPortClause || ranges.length === 0 || a.ports.isAll()) return a.destinationText;
   const r = ranges[0]!;
-  if (r.start !== r.end) return a.destinationText;
-  return `${a.destinationText}:${r.start}${r.protocol === "TCP" ? "" : `/${r.protocol.toLowerCase()}`}`;
+  if (a.destination.kind === "fqdn" && ranges.length === 1 && r.start === r.end) return `${a.destinationText}:${portText(r)}`;
+  return `${a.destinationText} port ${ranges.map(portText).join(", ")}`;
 }
 
 function destinations(program: Program, st: Statement, kind: "fqdn" | "cidr"): CompletionEntry[] {
@@ -109,7 +119,7 @@ function destinations(program: Program, st: Statement, kind: "fqdn" | "cidr"): C
       kind: "destination" as const,
       detail: approvalDetail(a),
       documentation: approvalMarkdown(program, a),
-      insertText: kind === "fqdn" ? hostInsert(a, st) : a.destinationText,
+      insertText: destinationInsert(a, st),
       sortText: `0${a.destinationText}`,
     }));
 }
