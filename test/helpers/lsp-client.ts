@@ -93,8 +93,13 @@ export class LspClient {
 
   /** Sends a request; resolves with the whole response message. */
   request(method: string, params?: unknown, timeoutMs = 30_000): Promise<Message> {
+    return this.send(method, params, timeoutMs).response;
+  }
+
+  /** Sends a request and tells its id (to cancel it). */
+  send(method: string, params?: unknown, timeoutMs = 30_000): { id: number; response: Promise<Message> } {
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    const response = new Promise<Message>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new Error(`${method}: no answer within ${timeoutMs} ms${this.exited ? ` (server exited ${JSON.stringify(this.exited)})` : ""}\n${this.stderr.slice(-2000)}`));
@@ -108,6 +113,7 @@ export class LspClient {
       });
       this.write({ jsonrpc: "2.0", id, method, params });
     });
+    return { id, response };
   }
 
   /** Sends a request and returns its result, failing on an error answer. */
