@@ -89,17 +89,24 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
       list.push(toLspDiagnostic(d, lines, files, docsUrl));
       byFile.set(file, list);
     }
+    // Open documents carry their version, so a client can tell which edit the diagnostics are for.
+    const send = (file: string, diagnostics: LspDiagnostic[]) => {
+      const uri = files.uri(file);
+      const version = documents.get(uri)?.version;
+      void connection.sendDiagnostics(version === undefined ? { uri, diagnostics } : { uri, version, diagnostics });
+    };
     for (const [file, list] of byFile) {
       const key = JSON.stringify(list);
-      if (project.published.get(file) === key) continue;
+      if (project.published.get(file) === key && !project.edited.has(file)) continue;
       project.published.set(file, key);
-      void connection.sendDiagnostics({ uri: files.uri(file), diagnostics: list });
+      send(file, list);
     }
-    for (const file of [...project.published.keys()]) {
+    for (const file of new Set([...project.published.keys(), ...project.edited])) {
       if (byFile.has(file)) continue;
       project.published.delete(file);
-      void connection.sendDiagnostics({ uri: files.uri(file), diagnostics: [] });
+      send(file, []);
     }
+    project.edited.clear();
     if (options.projectChangedNotifications) void connection.sendNotification("ztc/projectChanged", { root: pathToUri(project.root) });
   }
 

@@ -24,6 +24,8 @@ export class Project {
   dirty = true;
   /** What was last published per file (a key of the diagnostics), to send only changes. */
   readonly published = new Map<string, string>();
+  /** Open documents edited since the last publication: they get diagnostics even if unchanged. */
+  readonly edited = new Set<string>();
   /** Milliseconds the last rebuild took (reported in traces). */
   lastBuildMs = 0;
 
@@ -169,6 +171,7 @@ export class Session {
     if (!project || rel === undefined) return undefined;
     if (project.overlay.get(rel) !== text) {
       project.overlay.set(rel, text);
+      project.edited.add(rel);
       project.dirty = true;
     }
     return project;
