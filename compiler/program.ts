@@ -13,12 +13,14 @@ import {
   parse,
   type Diagnostic,
 } from "../language/index.js";
+import { reparse } from "../language/reparse.js";
 import { boundaryProblems } from "./boundary.js";
-import { check, type CheckResult } from "./checker.js";
+import { check, type CheckInput, type CheckResult } from "./checker.js";
 import { ciliumProblems } from "./cilium/validate.js";
 import { emitTenantPolicies, sortPolicies, type EmittedPolicy } from "./emit.js";
 import type { CompilerHost } from "./host.js";
-import { loadProject, type LoadedProject, type ProjectConfig } from "./project.js";
+import { checkIncrementally, type PreviousCheck } from "./incremental.js";
+import { loadProject, MAX_YAML_BYTES, PROJECT_FILE, type LoadedProject, type ProjectConfig } from "./project.js";
 import { loadRegistries, type LoadedRegistries } from "./registry.js";
 import type { SourceUnit } from "./binder.js";
 
@@ -44,6 +46,8 @@ export interface Program {
   fileText(path: string): string | undefined;
   lineIndex(path: string): LineIndex | undefined;
   getCheck(): CheckResult | undefined;
+  /** The check, if it was computed, with its units: what a later program may reuse. */
+  previousCheck(): PreviousCheck | undefined;
   /** Every diagnostic of the project, sorted. */
   getDiagnostics(): readonly Diagnostic[];
   emit(): EmitResult;
@@ -75,7 +79,7 @@ export function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
-function readSource(host: CompilerHost, path: string, old: Program | undefined): SourceUnit {
+function readSource(host: CompilerHost, path: string, old: ReadonlyMap<string, SourceUnit> | undefined): SourceUnit {
   const r = host.readFile(path, MAX_SOURCE_CHARS * 4);
   const at = { file: path, span: { start: 0, end: 0 } };
   const empty = (d: Diagnostic): SourceUnit => ({
@@ -87,9 +91,10 @@ function readSource(host: CompilerHost, path: string, old: Program | undefined):
   });
   switch (r.kind) {
     case "ok": {
-      const prev = old?.units.find((u) => u.path === path);
+      const prev = old?.get(path);
       if (prev && prev.text === r.text) return prev;
-      const parsed = parse(r.text, path);
+      // After an edit, only the statements around it are parsed again when that is provably the same.
+      const parsed = (prev && reparse({ text: prev.text, ast: prev.ast, diagnostics: prev.parseDiagnostics }, r.text, path)) ?? parse(r.text, path);
       return { path, text: r.text, lines: new LineIndex(r.text), ast: parsed.ast, parseDiagnostics: parsed.diagnostics };
     }
     case "too-large":
@@ -112,18 +117,41 @@ export function discoverSources(host: CompilerHost, config: ProjectConfig): stri
   return host.listFiles().filter((f) => f.endsWith(".zt") && !f.startsWith(outPrefix) && globs.some((g) => g.test(f)));
 }
 
+/** The old program's project file and registries, if their files still read the same. */
+function unchangedInputs(host: CompilerHost, old: Program | undefined): { project: LoadedProject; registries: LoadedRegistries } | undefined {
+  const config = old?.config;
+  const registries = old?.registries;
+  if (!old || !config || !registries || !old.project.source) return undefined;
+  const same = (path: string, text: string | undefined) => {
+    const r = host.readFile(path, MAX_YAML_BYTES);
+    return r.kind === "ok" && text !== undefined && r.text === text;
+  };
+  if (!same(PROJECT_FILE, old.project.source.text)) return undefined;
+  for (const path of [config.tenantsPath, config.approvalsPath])
+    if (!same(path, registries.sources.find((s) => s.file === path)?.text)) return undefined;
+  return { project: old.project, registries };
+}
+
 export function createProgram(host: CompilerHost, options: ProgramOptions = {}, old?: Program): Program {
   const today = options.today ?? todayUtc();
-  const project = loadProject(host);
+  // An editor creates a program per keystroke: the project file and registries are loaded again
+  // only when their text changed, and then nothing of the old check can be reused.
+  const reused = unchangedInputs(host, old);
+  const project = reused?.project ?? loadProject(host);
   const config = project.config;
-  const registries = config ? loadRegistries(host, config, project.source) : undefined;
+  const registries = reused ? reused.registries : config ? loadRegistries(host, config, project.source) : undefined;
+  // Only what is reused is kept from the old program, not the program itself: each program would
+  // otherwise hold on to every one before it.
+  const oldUnits = old ? new Map(old.units.map((u) => [u.path, u])) : undefined;
+  let previous: PreviousCheck | undefined = reused && old && old.today === today ? old.previousCheck() : undefined;
   const extra: Diagnostic[] = [];
   let units: SourceUnit[] = [];
   if (config) {
     const paths = discoverSources(host, config);
     if (paths.length === 0)
       extra.push(diag("noSources", { file: config.file, span: project.source?.locate(["sources"]) ?? { start: 0, end: 0 } }, { globs: config.sources.join(", ") }));
-    units = paths.map((p) => readSource(host, p, old));
+    units = [];
+    for (const p of paths) units.push(readSource(host, p, oldUnits));
     const tenants = registries?.tenants;
     if (tenants)
       for (const u of units) {
@@ -162,18 +190,22 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
     },
     getCheck() {
       if (checked !== null) return checked;
-      checked =
-        config && registries?.tenants
-          ? check({
-              config,
-              units,
-              tenants: registries.tenants,
-              approvals: registries.approvals,
-              approvalsSource: registries.sources.find((s) => s.file === config.approvalsPath),
-              today,
-            })
-          : undefined;
+      if (config && registries?.tenants) {
+        const input: CheckInput = {
+          config,
+          units,
+          tenants: registries.tenants,
+          approvals: registries.approvals,
+          approvalsSource: registries.sources.find((s) => s.file === config.approvalsPath),
+          today,
+        };
+        checked = (previous && checkIncrementally(input, previous)) ?? check(input);
+      } else checked = undefined;
+      previous = undefined;
       return checked;
+    },
+    previousCheck() {
+      return checked ? { units, check: checked } : undefined;
     },
     getDiagnostics() {
       if (all) return all;
