@@ -14,7 +14,7 @@
 import type { CstNode, IToken } from "chevrotain";
 import type { Comment, Item, SourceFileAst, TenantDecl, TenantItem } from "./ast.js";
 import type { Diagnostic } from "./diagnostics.js";
-import { lexSource, MAX_SYNTAX_ERRORS, syntaxDiagnostic, type ParseResult } from "./parse.js";
+import { lexSource, MAX_SYNTAX_ERRORS, startsLine, syntaxDiagnostic, type ParseResult } from "./parse.js";
 import { ztParser } from "./parser.js";
 import type { Span } from "./source.js";
 import { AstBuilder } from "./to-ast.js";
@@ -42,15 +42,6 @@ function shifted<T>(value: T, delta: number): T {
     return out;
   };
   return move(value) as T;
-}
-
-function startsLine(text: string, offset: number): boolean {
-  for (let i = offset - 1; i >= 0; i--) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) return true;
-    if (c !== 32 && c !== 9) return false;
-  }
-  return true;
 }
 
 /** Only white space and comments between two offsets. */
