@@ -9,6 +9,7 @@ import type { Atom } from "./ir.js";
 import type { ProjectConfig } from "./project.js";
 import type { ApprovalRegistry, TenantRegistry } from "./registry.js";
 import { resolveBlock, type ResolveContext } from "./resolve.js";
+import type { RuleCache } from "./rule-cache.js";
 import type { YamlSource } from "./yaml-source.js";
 
 export interface CheckInput {
@@ -18,12 +19,16 @@ export interface CheckInput {
   readonly approvals: ApprovalRegistry | undefined;
   readonly approvalsSource: YamlSource | undefined;
   readonly today: string;
+  /** Rules resolved by an earlier check, reused where nothing they depend on changed (editors). */
+  readonly ruleCache?: RuleCache | undefined;
 }
 
 export interface CheckResult {
   readonly atoms: readonly Atom[];
   readonly bound: BindResult;
   readonly diagnostics: readonly Diagnostic[];
+  /** The cache this check used and filled, for the next one. */
+  readonly ruleCache?: RuleCache | undefined;
 }
 
 export function check(input: CheckInput): CheckResult {
@@ -41,7 +46,10 @@ export function check(input: CheckInput): CheckResult {
     nextOrder: 0,
   };
   const atoms: Atom[] = [];
-  for (const block of bound.blocks) atoms.push(...resolveBlock(block, ctx));
+  const cache = input.ruleCache;
+  cache?.begin(ctx);
+  for (const block of bound.blocks) atoms.push(...resolveBlock(block, ctx, cache?.hook(block, ctx)));
+  cache?.end();
   // Analyses across rules only look at rules that are correct on their own: a rule that is
   // already an error would otherwise add confusing follow-on warnings.
   const sound = atoms.filter((a) => !a.flawed);
@@ -50,5 +58,5 @@ export function check(input: CheckInput): CheckResult {
   checkCrossTenant(sound, input.tenants, new Set(bound.blocks.map((b) => b.tenant.name)), diagnostics);
   for (const a of input.approvals?.approvals ?? [])
     if (a.expires < input.today) diagnostics.push(diag("staleApproval", { file: a.file, span: a.span }, { id: a.id, date: a.expires }));
-  return { atoms, bound, diagnostics };
+  return { atoms, bound, diagnostics, ruleCache: cache };
 }

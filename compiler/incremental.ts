@@ -53,6 +53,11 @@ function factsOf(unit: SourceUnit, registry: TenantRegistry): UnitFacts {
   return facts;
 }
 
+/** The tenants a file speaks for and the tenants its rules name (for focusing a first check). */
+export function tenantFacts(unit: SourceUnit, registry: TenantRegistry): { readonly tenants: readonly string[]; readonly refs: readonly string[] } {
+  return factsOf(unit, registry);
+}
+
 export interface PreviousCheck {
   readonly units: readonly SourceUnit[];
   readonly check: CheckResult;
@@ -84,48 +89,34 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
     if (!f.understood) return undefined;
     for (const t of f.tenants) touched.add(t);
   }
-  // Who names whom, over the new program; units by tenant.
-  const referrers = new Map<string, Set<string>>();
-  const unitsOf = new Map<string, SourceUnit[]>();
-  const refsOf = new Map<string, Set<string>>();
+  // Re-checked: the touched tenants and those naming them; then all tenants sharing a file with
+  // them (a file's diagnostics are recomputed as a whole). Linear scans, no index per program.
+  const recheck = new Set<string>(touched);
   for (const u of input.units) {
     const f = factsOf(u, registry);
-    for (const t of f.tenants) {
-      const list = unitsOf.get(t);
-      if (list) list.push(u);
-      else unitsOf.set(t, [u]);
-      let mine = refsOf.get(t);
-      if (!mine) refsOf.set(t, (mine = new Set()));
-      for (const r of f.refs) {
-        mine.add(r);
-        let rs = referrers.get(r);
-        if (!rs) referrers.set(r, (rs = new Set()));
-        rs.add(t);
+    if (f.refs.some((r) => touched.has(r))) for (const t of f.tenants) recheck.add(t);
+  }
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const u of input.units) {
+      const f = factsOf(u, registry);
+      if (f.tenants.some((t) => recheck.has(t)) && !f.tenants.every((t) => recheck.has(t))) {
+        for (const t of f.tenants) recheck.add(t);
+        grew = true;
       }
     }
   }
-  // Re-checked: the touched tenants, those naming them, and all tenants sharing a file with them
-  // (a file's diagnostics are recomputed as a whole).
-  const recheck = new Set<string>(touched);
-  for (const t of touched) for (const r of referrers.get(t) ?? []) recheck.add(r);
-  const queue = [...recheck];
-  while (queue.length > 0) {
-    const t = queue.pop()!;
-    for (const u of unitsOf.get(t) ?? [])
-      for (const other of factsOf(u, registry).tenants)
-        if (!recheck.has(other)) {
-          recheck.add(other);
-          queue.push(other);
-        }
-  }
   // Context: the tenants they name, checked alongside but taken from the previous result.
   const context = new Set<string>();
-  for (const t of recheck) for (const r of refsOf.get(t) ?? []) if (!recheck.has(r)) context.add(r);
-
   const keepFiles = new Set<string>();
-  for (const t of recheck) for (const u of unitsOf.get(t) ?? []) keepFiles.add(u.path);
+  for (const u of input.units) {
+    const f = factsOf(u, registry);
+    if (!f.tenants.some((t) => recheck.has(t))) continue;
+    keepFiles.add(u.path);
+    for (const r of f.refs) if (!recheck.has(r)) context.add(r);
+  }
   const subPaths = new Set(keepFiles);
-  for (const t of context) for (const u of unitsOf.get(t) ?? []) subPaths.add(u.path);
+  for (const u of input.units) if (factsOf(u, registry).tenants.some((t) => context.has(t))) subPaths.add(u.path);
   // Past half the project a full check costs the same and is simpler.
   if (subPaths.size * 2 > input.units.length && input.units.length > 8) return undefined;
 
@@ -139,12 +130,25 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
     ...previous.check.diagnostics.filter((d) => fromOld(d.file)),
     ...sub.diagnostics.filter((d) => keepFiles.has(d.file)),
   ];
-  const atoms: Atom[] = [...previous.check.atoms.filter((a) => !recheck.has(a.tenant)), ...sub.atoms.filter((a) => recheck.has(a.tenant))];
-  const order = new Map(input.units.map((u, i) => [u.path, i]));
-  const blocks: TenantBlock[] = [
-    ...previous.check.bound.blocks.filter((b) => !recheck.has(b.tenant.name) && newPaths.has(b.unit.path)),
-    ...sub.bound.blocks.filter((b) => recheck.has(b.tenant.name)),
-  ].sort((a, b) => order.get(a.unit.path)! - order.get(b.unit.path)! || a.decl.span.start - b.decl.span.start);
+  // Atoms by tenant: the previous groups with the re-checked tenants' replaced; the flat list is
+  // only built when someone reads it (emit, some editor services), not on every keystroke.
+  const groups = new Map(groupsOf(previous.check));
+  for (const t of recheck) groups.delete(t);
+  for (const [t, list] of groupsOf(sub)) if (recheck.has(t)) groups.set(t, list);
+  // Blocks in unit order, as bind() lists them: the previous ones, with the re-checked tenants' replaced.
+  const blocksOf = new Map<string, TenantBlock[]>();
+  const add = (b: TenantBlock) => {
+    const list = blocksOf.get(b.unit.path);
+    if (list) list.push(b);
+    else blocksOf.set(b.unit.path, [b]);
+  };
+  for (const b of previous.check.bound.blocks) if (!recheck.has(b.tenant.name) && newPaths.has(b.unit.path)) add(b);
+  for (const b of sub.bound.blocks) if (recheck.has(b.tenant.name)) add(b);
+  const blocks: TenantBlock[] = [];
+  for (const u of input.units) {
+    const list = blocksOf.get(u.path);
+    if (list) blocks.push(...(list.length > 1 ? list.sort((a, b) => a.decl.span.start - b.decl.span.start) : list));
+  }
   const workloads = new Map<string, ReadonlyMap<string, WorkloadSymbol>>();
   for (const [t, w] of previous.check.bound.workloads) if (!recheck.has(t)) workloads.set(t, w);
   for (const [t, w] of sub.bound.workloads) if (recheck.has(t)) workloads.set(t, w);
@@ -153,5 +157,33 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
     workloads,
     diagnostics: [...previous.check.bound.diagnostics.filter((d) => fromOld(d.file)), ...sub.bound.diagnostics.filter((d) => keepFiles.has(d.file))],
   };
-  return { atoms, bound, diagnostics };
+  let atoms: Atom[] | undefined;
+  const result: CheckResult = {
+    get atoms() {
+      atoms ??= [...groups.values()].flat();
+      return atoms;
+    },
+    bound,
+    diagnostics,
+    ruleCache: sub.ruleCache,
+  };
+  atomGroups.set(result, groups);
+  return result;
+}
+
+const atomGroups = new WeakMap<CheckResult, ReadonlyMap<string, readonly Atom[]>>();
+
+/** A check's atoms by tenant (in the order of the flat list within each tenant). */
+function groupsOf(check: CheckResult): ReadonlyMap<string, readonly Atom[]> {
+  let groups = atomGroups.get(check);
+  if (!groups) {
+    const m = new Map<string, Atom[]>();
+    for (const a of check.atoms) {
+      const list = m.get(a.tenant);
+      if (list) list.push(a);
+      else m.set(a.tenant, [a]);
+    }
+    atomGroups.set(check, (groups = m));
+  }
+  return groups;
 }

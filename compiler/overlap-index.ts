@@ -66,33 +66,59 @@ function subjectQuery(s: Subject): string[] {
   return keys;
 }
 
+/**
+ * A cheap test that `a` cannot cover `b`'s ports: both have one port, no range, and the numbers
+ * differ (whatever the protocols). Most rules have one port; this spares the exact set test.
+ */
+function portsDiffer(a: Atom, b: Atom): boolean {
+  const pa = a.ports;
+  const pb = b.ports;
+  if (!pa || !pb || pa.length !== 1 || pb.length !== 1) return false;
+  const x = pa[0]!;
+  const y = pb[0]!;
+  return x.end === undefined && y.end === undefined && typeof x.port === "number" && typeof y.port === "number" && x.port !== y.port;
+}
+
 export interface ContainerIndex {
-  /** The atoms of the list that may contain `b`, in list order (b itself included if listed). */
+  /** The atoms of the list other than `b` that may contain it, in list order. */
   candidates(b: Atom): Atom[];
 }
 
 export function containerIndex(list: readonly Atom[]): ContainerIndex {
-  const buckets = new Map<string, number[]>();
+  // peer key -> subject key -> positions in the list, ascending.
+  const buckets = new Map<string, Map<string, number[]>>();
   list.forEach((a, i) => {
     const s = subjectKey(a.subject);
     for (const p of peerKeys(a.peer)) {
-      const k = `${p}|${s}`;
-      const bucket = buckets.get(k);
+      let bySubject = buckets.get(p);
+      if (!bySubject) buckets.set(p, (bySubject = new Map()));
+      const bucket = bySubject.get(s);
       if (bucket) bucket.push(i);
-      else buckets.set(k, [i]);
+      else bySubject.set(s, [i]);
     }
   });
   return {
     candidates(b) {
-      const hits: number[] = [];
-      for (const p of peerQuery(b.peer)) for (const s of subjectQuery(b.subject)) for (const i of buckets.get(`${p}|${s}`) ?? []) hits.push(i);
-      hits.sort((x, y) => x - y);
+      const found: number[][] = [];
+      let subjects: string[] | undefined;
+      for (const p of peerQuery(b.peer)) {
+        const bySubject = buckets.get(p);
+        if (!bySubject) continue;
+        subjects ??= subjectQuery(b.subject);
+        for (const s of subjects) {
+          const bucket = bySubject.get(s);
+          if (bucket) found.push(bucket);
+        }
+      }
+      if (found.length === 0) return [];
+      const hits = found.length === 1 ? found[0]! : found.flat().sort((x, y) => x - y);
       const out: Atom[] = [];
       let last = -1;
       for (const i of hits)
         if (i !== last) {
-          out.push(list[i]!);
           last = i;
+          const a = list[i]!;
+          if (a !== b && !portsDiffer(a, b)) out.push(a);
         }
       return out;
     },

@@ -20,6 +20,7 @@ import { ciliumProblems } from "./cilium/validate.js";
 import { emitTenantPolicies, sortPolicies, type EmittedPolicy } from "./emit.js";
 import type { CompilerHost } from "./host.js";
 import { checkIncrementally, type PreviousCheck } from "./incremental.js";
+import { RuleCache } from "./rule-cache.js";
 import { loadProject, MAX_YAML_BYTES, PROJECT_FILE, type LoadedProject, type ProjectConfig } from "./project.js";
 import { loadRegistries, type LoadedRegistries } from "./registry.js";
 import type { SourceUnit } from "./binder.js";
@@ -144,6 +145,8 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
   // otherwise hold on to every one before it.
   const oldUnits = old ? new Map(old.units.map((u) => [u.path, u])) : undefined;
   let previous: PreviousCheck | undefined = reused && old && old.today === today ? old.previousCheck() : undefined;
+  // Programs made one from another (an editor's) remember resolved rules; a one-off compile does not.
+  let ruleCache: RuleCache | undefined = old ? (old.previousCheck()?.check.ruleCache ?? new RuleCache()) : undefined;
   const extra: Diagnostic[] = [];
   let units: SourceUnit[] = [];
   if (config) {
@@ -198,10 +201,12 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
           approvals: registries.approvals,
           approvalsSource: registries.sources.find((s) => s.file === config.approvalsPath),
           today,
+          ruleCache,
         };
         checked = (previous && checkIncrementally(input, previous)) ?? check(input);
       } else checked = undefined;
       previous = undefined;
+      ruleCache = undefined;
       return checked;
     },
     previousCheck() {

@@ -745,9 +745,16 @@ class RuleResolver {
 }
 
 /** Resolves every rule of one tenant block. */
-export function resolveBlock(block: TenantBlock, ctx: ResolveContext): Atom[] {
+export function resolveBlock(block: TenantBlock, ctx: ResolveContext, around?: RuleHook): Atom[] {
   const r = new RuleResolver(ctx, block);
   const atoms: Atom[] = [];
-  for (const item of block.decl.body) if (item.kind === "Rule") atoms.push(...r.resolve(item));
+  for (const item of block.decl.body)
+    if (item.kind === "Rule") atoms.push(...(around ? around(item, () => r.resolve(item)) : r.resolve(item)));
   return atoms;
 }
+
+/**
+ * Wraps the resolution of each rule (rule-cache.ts reuses the result for a rule whose text and
+ * context did not change). It must return what `resolve` would, and push the same diagnostics.
+ */
+export type RuleHook = (rule: RuleStmt, resolve: () => Atom[]) => Atom[];

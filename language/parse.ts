@@ -81,14 +81,14 @@ export function syntaxDiagnostic(e: IRecognitionException, text: string, file: s
   if (t.tokenType === EOF || !Number.isFinite(t.startOffset)) {
     // Point just after the last real token, where the missing thing belongs.
     const prev = (e as { previousToken?: IToken }).previousToken;
-    const at = prev && Number.isFinite(prev.startOffset) ? prev.startOffset + prev.image.length : text.length;
+    const at = (prev && Number.isFinite(prev.startOffset) ? prev.startOffset + prev.image.length : text.length) | 0;
     span = { start: at, end: at };
   } else {
     span = tokenSpan(t);
     // Something missing at the end of a line is reported there, not on the next line.
     const prev = (e as { previousToken?: IToken }).previousToken;
     if (prev && Number.isFinite(prev.startOffset) && e.name !== "NotAllInputParsedException") {
-      const prevEnd = prev.startOffset + prev.image.length;
+      const prevEnd = (prev.startOffset + prev.image.length) | 0;
       if (prevEnd <= t.startOffset && /[\r\n]/.test(text.slice(prevEnd, t.startOffset))) span = { start: prevEnd, end: prevEnd };
     }
   }

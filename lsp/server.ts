@@ -25,9 +25,12 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { compileFile } from "../compiler/services/index.js";
 import { VERSION } from "../compiler/version.js";
-import { pathToUri, REQUEST_APPROVAL_KIND, SHOW_LOCATION_COMMAND, TOKEN_MODIFIERS, TOKEN_TYPES, toLspDiagnostic, uriToPath } from "./convert.js";
+import type { Program } from "../compiler/program.js";
+import { pathToUri, projectUri, REQUEST_APPROVAL_KIND, SHOW_LOCATION_COMMAND, TOKEN_MODIFIERS, TOKEN_TYPES, toLspDiagnostic, uriToPath } from "./convert.js";
 import * as H from "./handlers.js";
+import { createIdleCollector } from "./memory.js";
 import { Session, type DocumentView, type Project } from "./session.js";
+import type { FileResolver } from "./convert.js";
 
 /** Settings a client may pass as initializationOptions. */
 export interface InitOptions {
@@ -60,6 +63,7 @@ function defaultDocsUrl(): string {
 
 export function startLanguageServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
   const documents = new TextDocuments(TextDocument);
+  const collector = createIdleCollector();
   let session = new Session();
   let options: InitOptions = {};
   let docsUrl = defaultDocsUrl();
@@ -70,19 +74,27 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   let timer: NodeJS.Timeout | undefined;
 
   const log = (message: string) => connection.console.error(`ztc: ${message}`);
+  /** ZTC_LSP_TRACE=1: log every rebuild's duration (diagnosing latency). */
+  const traceBuilds = process.env["ZTC_LSP_TRACE"] === "1";
   const toLsp = (v: DocumentView) => (d: Parameters<typeof toLspDiagnostic>[0]) => toLspDiagnostic(d, v.files.lines(d.file) ?? v.lines, v.files, docsUrl);
   /** Snapshots whose diagnostics were published (a request may rebuild a snapshot before the scheduler does). */
   const seen = new WeakSet<object>();
 
-  /** Sends the diagnostics of every file of a project whose diagnostics changed since last time. */
-  function publish(project: Project): void {
-    const program = project.program;
+  /**
+   * Sends the diagnostics of every file of a project whose diagnostics changed since last time
+   * (of the snapshot, or of a focused program for just the files it knows exactly).
+   */
+  function publish(project: Project, focused?: { program: Program; files: ReadonlySet<string> }): void {
+    const program = focused?.program ?? project.program;
     if (!program) return;
     seen.add(program);
-    const files = project.files();
+    const files: FileResolver = focused
+      ? { uri: (f) => projectUri(project.root, f || "ztc.yaml"), lines: (f) => program.lineIndex(f || "ztc.yaml") }
+      : project.files();
     const byFile = new Map<string, LspDiagnostic[]>();
     for (const d of program.getDiagnostics()) {
       const file = d.file || "ztc.yaml";
+      if (focused && !focused.files.has(file)) continue;
       const lines = files.lines(file);
       if (!lines) continue;
       const list = byFile.get(file) ?? [];
@@ -101,18 +113,32 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
       project.published.set(file, key);
       send(file, list);
     }
-    for (const file of new Set([...project.published.keys(), ...project.edited])) {
+    for (const file of new Set([...(focused ? focused.files : project.published.keys()), ...(focused ? [] : project.edited)])) {
       if (byFile.has(file)) continue;
+      if (focused && !project.published.has(file)) {
+        // Clean on first sight: say so once, so the client knows the file was checked.
+        project.published.set(file, "[]");
+        send(file, []);
+        continue;
+      }
       project.published.delete(file);
       send(file, []);
     }
+    if (focused) return;
     project.edited.clear();
     if (options.projectChangedNotifications) void connection.sendNotification("ztc/projectChanged", { root: pathToUri(project.root) });
   }
 
   function refresh(project: Project): void {
     try {
-      if (project.refresh(session.today())) publish(project);
+      const first = project.program === undefined;
+      if (project.refresh(session.today())) {
+        publish(project);
+        if (traceBuilds) log(`rebuilt ${project.root} in ${project.lastBuildMs.toFixed(1)} ms`);
+      }
+      if (first) whenIdle(() => project.prepare());
+      armIdle();
+      collector.afterWork();
     } catch (e) {
       // A compiler bug must not take the server down: report it, keep the old snapshot.
       project.dirty = false;
@@ -122,13 +148,52 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
 
   function rebuildAll(): void {
     timer = undefined;
-    for (const p of session.projects.values()) if (p.dirty) refresh(p);
+    for (const p of session.projects.values()) {
+      if (!p.dirty) continue;
+      // First build of a project with open documents: their diagnostics first, the rest next.
+      let focused;
+      try {
+        focused = p.focusedBuild(session.today());
+      } catch (e) {
+        log(`focused check of ${p.root} failed: ${(e as Error)?.stack ?? e}`);
+      }
+      if (focused) {
+        publish(p, focused);
+        schedule();
+        continue;
+      }
+      refresh(p);
+    }
+  }
+
+  /** Runs `work` once no message has arrived for a while (postponed by every message). */
+  let idleWork: (() => void)[] = [];
+  let idleTimer: NodeJS.Timeout | undefined;
+  function whenIdle(work: () => void): void {
+    idleWork.push(work);
+    armIdle();
+  }
+  function armIdle(): void {
+    if (idleWork.length === 0) return;
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      idleTimer = undefined;
+      const work = idleWork;
+      idleWork = [];
+      for (const w of work)
+        try {
+          w();
+        } catch (e) {
+          log(`background work failed: ${(e as Error)?.message ?? e}`);
+        }
+    }, 200);
+    idleTimer.unref();
   }
 
   /** Coalesces changes: the rebuild runs once the messages already received are processed. */
-  function schedule(): void {
+  function schedule(delayMs = options.debounceMs ?? 0): void {
     if (timer) return;
-    timer = setTimeout(rebuildAll, Math.max(0, options.debounceMs ?? 0));
+    timer = setTimeout(rebuildAll, Math.max(0, delayMs));
   }
 
   /** Parse-only diagnostics for .zt documents outside any project. */
@@ -140,6 +205,8 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   }
 
   function changed(uri: string, text: string): void {
+    collector.activity();
+    armIdle();
     try {
       if (session.setDocument(uri, text)) schedule();
       else publishLoose(uri, text);
@@ -164,6 +231,8 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   /** Wraps a request handler: validates the document, brings its snapshot up to date, never throws. */
   function on<P extends { textDocument?: { uri?: unknown } }, R>(name: string, handler: (v: DocumentView, p: P) => R, empty: R) {
     return (params: P, token?: CancellationToken): R | ResponseError<void> => {
+      collector.activity();
+      armIdle();
       try {
         if (token?.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, `${name}: cancelled`);
         const uri = params?.textDocument?.uri;
@@ -208,9 +277,10 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     }
   }
 
+  /** Finds the workspace's projects and checks them, after a moment in which editors open files. */
   function discoverAll(): void {
     for (const folder of folders) for (const p of session.discover(folder)) watchFallback(p);
-    for (const p of session.projects.values()) refresh(p);
+    schedule(20);
   }
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
@@ -335,6 +405,8 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
 
   connection.onShutdown(() => {
     if (timer) clearTimeout(timer);
+    if (idleTimer) clearTimeout(idleTimer);
+    collector.dispose();
     for (const w of watchers) w.close();
   });
 

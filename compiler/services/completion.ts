@@ -11,7 +11,7 @@ import { findBlocked, isPending } from "../approvals.js";
 import { parseFqdn, fqdnContains } from "../net/fqdn.js";
 import type { PortRange } from "../net/ports.js";
 import type { Program } from "../program.js";
-import type { Approval } from "../registry.js";
+import type { Approval, TenantInfo } from "../registry.js";
 import { ENTITIES, HTTP_METHODS } from "../resolve.js";
 import { memoized, type ServiceDocument } from "./document.js";
 import { approvalMarkdown, ENTITY_DOCS } from "./hover.js";
@@ -127,7 +127,7 @@ function destinations(program: Program, st: Statement, kind: "fqdn" | "cidr"): C
 function tenants(program: Program, file: string, st: Statement, declaring: boolean): CompletionEntry[] {
   const reg = program.registries?.tenants;
   if (!reg) return [];
-  let list = [...reg.tenants.values()];
+  let list: readonly TenantInfo[] = [...reg.tenants.values()];
   if (declaring) {
     const owners = reg.ownersOf(file);
     if (owners.length > 0) list = owners;
