@@ -140,7 +140,7 @@ async function main() {
     { name: "LSP: resident memory after start / after edits / at the end (MB, reported)", ms: mem.rss, target: Infinity, unit: `MB (${afterStart.rss.toFixed(0)} / ${afterEdits.rss.toFixed(0)} / ${mem.rss.toFixed(0)})` },
   ];
   for (const r of results) {
-    if (json) console.log(JSON.stringify(r));
+    if (json) console.log(JSON.stringify({ ...r, target: Number.isFinite(r.target) ? r.target : null }));
     else console.log(`${r.name.padEnd(64)} ${r.ms.toFixed(1).padStart(8)} ${r.unit ?? "ms"}${"median" in r ? ` (median ${r.median!.toFixed(1)})` : ""}  target ${Number.isFinite(r.target) ? r.target : "-"}  ${!Number.isFinite(r.target) ? "" : r.ms <= r.target ? "ok" : "MISSED"}`);
   }
 }
