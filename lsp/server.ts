@@ -38,6 +38,8 @@ export interface InitOptions {
   readonly diagnosticsDocUrl?: string;
   /** YYYY-MM-DD to evaluate approval expiry on (tests); default: today. */
   readonly today?: string;
+  /** ztc.yaml files to load even when they are not inside the workspace folders. */
+  readonly projectFiles?: readonly string[];
   /** Milliseconds to wait after a change before re-checking (default 0: changes arriving during a check are coalesced). */
   readonly debounceMs?: number;
   /** Send `ztc/projectChanged` after every rebuild (the VS Code extension refreshes its views on it). */
@@ -280,6 +282,10 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   /** Finds the workspace's projects and checks them, after a moment in which editors open files. */
   function discoverAll(): void {
     for (const folder of folders) for (const p of session.discover(folder)) watchFallback(p);
+    for (const f of Array.isArray(options.projectFiles) ? options.projectFiles : []) {
+      const p = typeof f === "string" ? session.projectOf(nodePath.resolve(f)) : undefined;
+      if (p) watchFallback(p);
+    }
     schedule(20);
   }
 
