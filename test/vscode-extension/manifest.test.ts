@@ -82,3 +82,11 @@ describe("VS Code extension", () => {
     expect(json("language-configuration.json").comments.lineComment).toBe("//");
   });
 });
+
+describe("README, Editors", () => {
+  it("shows the Neovim configuration that the end-to-end test uses", () => {
+    const readme = readFileSync(join(import.meta.dirname, "../../README.md"), "utf8");
+    const lua = readFileSync(join(import.meta.dirname, "../e2e/nvim/ztc.lua"), "utf8");
+    expect(readme).toContain("```lua\n" + lua.trimEnd() + "\n```");
+  });
+});

@@ -2,6 +2,7 @@
 # Headless Neovim (Debian bookworm: 0.7.2) as a real LSP client of the built `ztc lsp --stdio`.
 # Usage: bash test/e2e/nvim/run.sh   (npm run test:nvim). Installs neovim with apt when missing.
 set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ztc-nvim-e2e.XXXXXX")
