@@ -85,6 +85,21 @@ try {
   await page.mouse.move(5, 5);
   await page.keyboard.press("Escape");
 
+  // 1b. ztc: Request approval for destination, from the palette, with the cursor on the host.
+  await editor().locator(".view-line span > span", { hasText: "api.evil.example" }).first().click();
+  await command("ztc: Request approval for destination");
+  await page.locator(".tab", { hasText: "approvals.yaml" }).first().waitFor({ timeout: 30000 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll(".editor-instance .view-lines")].some((v) => v.textContent?.includes("DRAFT-checkout-api-evil-example")),
+    undefined,
+    { timeout: 30000 },
+  );
+  const draft = await page.locator(".editor-instance .view-lines").evaluateAll((vs) => vs.map((v) => v.textContent).join("\n"));
+  check("Request approval drafts a PENDING entry in approvals.yaml and shows it", draft.includes("DRAFT-checkout-api-evil-example") && draft.includes("PENDING"), draft.slice(0, 200));
+  // Leave the registry as it is on disk.
+  await command("File: Revert File");
+  await page.waitForTimeout(500);
+
   // 2. Keyword colouring (TextMate grammar) in an example file.
   await open("tenants/checkout/policy.zt");
   await editor().locator(".view-lines").waitFor({ timeout: 30000 });
