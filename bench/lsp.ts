@@ -127,6 +127,7 @@ async function main() {
   }
   const mem = rssMb(c.proc.pid!);
   await c.stop();
+  if (process.env["ZTC_BENCH_GC"]) process.stderr.write(c.stderr.split("\n").filter((l) => /Mark-Compact|Scavenge|Mark-sweep/.test(l)).join("\n") + "\n");
   if (process.env["ZTC_BENCH_DUMP"]) process.stderr.write(`edits: ${edit.map((x) => x.toFixed(1)).join(" ")}\n${c.received.filter((m) => m.method === "window/logMessage").map((m) => (m.params as { message: string }).message).slice(0, 30).join("\n")}\n`);
   if (process.env["ZTC_MEM"]) process.stderr.write(c.stderr.split("\n").filter((l) => l.startsWith("MEM")).join("\n") + "\n");
 

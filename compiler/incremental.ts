@@ -25,6 +25,26 @@ interface UnitFacts {
 }
 
 const factsCache = new WeakMap<SourceUnit, { registry: TenantRegistry; facts: UnitFacts }>();
+/** Tenants named by one statement: statements a re-parse did not touch keep their node. */
+const statementRefs = new WeakMap<AstNode, { registry: TenantRegistry; refs: readonly string[] }>();
+
+function refsOfStatement(n: AstNode, registry: TenantRegistry): readonly string[] {
+  const cached = statementRefs.get(n);
+  if (cached && cached.registry === registry) return cached.refs;
+  const refs = new Set<string>();
+  const visit = (x: AstNode) => {
+    if (x.kind === "TenantRef" && x.tenant) refs.add(x.tenant.text);
+    else if (x.kind === "NamespaceRef" && x.namespace) {
+      const owner = registry.namespaces.get(x.namespace.text)?.tenant;
+      if (owner) refs.add(owner);
+    }
+    forEachChild(x, visit);
+  };
+  visit(n);
+  const list = [...refs];
+  statementRefs.set(n, { registry, refs: list });
+  return list;
+}
 
 function factsOf(unit: SourceUnit, registry: TenantRegistry): UnitFacts {
   const cached = factsCache.get(unit);
@@ -32,19 +52,13 @@ function factsOf(unit: SourceUnit, registry: TenantRegistry): UnitFacts {
   const tenants = new Set<string>();
   const refs = new Set<string>();
   let understood = true;
-  const visit = (n: AstNode) => {
-    if (n.kind === "TenantRef" && n.tenant) refs.add(n.tenant.text);
-    else if (n.kind === "NamespaceRef" && n.namespace) {
-      const owner = registry.namespaces.get(n.namespace.text)?.tenant;
-      if (owner) refs.add(owner);
-    }
-    forEachChild(n, visit);
-  };
   for (const item of unit.ast.items) {
     if (item.kind === "Tenant") {
       if (item.name) tenants.add(item.name.text);
-      for (const m of item.body) if (m.kind !== "Rule" && m.kind !== "Workload") understood = false;
-      visit(item);
+      for (const m of item.body) {
+        if (m.kind !== "Rule" && m.kind !== "Workload") understood = false;
+        for (const r of refsOfStatement(m, registry)) refs.add(r);
+      }
     } else if (item.kind !== "Rule" && item.kind !== "Workload") understood = false;
     // Rules and workloads outside a tenant are syntax errors; the checker ignores them.
   }

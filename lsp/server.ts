@@ -210,7 +210,13 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     collector.activity();
     armIdle();
     try {
-      if (session.setDocument(uri, text)) schedule();
+      const project = session.setDocument(uri, text);
+      if (project && !project.program && timer) {
+        // The first document of a project that is still waiting for its first check: check now.
+        clearTimeout(timer);
+        timer = undefined;
+      }
+      if (project) schedule();
       else publishLoose(uri, text);
     } catch (e) {
       log(`document ${uri}: ${(e as Error)?.message ?? e}`);

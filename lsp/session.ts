@@ -76,13 +76,15 @@ export class Project {
       readFile: (p, max) => docs.readFile(p, max),
       listFiles: () => docs.listFiles().filter((f) => !f.endsWith(".zt") || keep(f)),
     });
-    const registriesOnly = createProgram(only(() => false), { today });
-    const registry = registriesOnly.registries?.tenants;
+    // The open documents (and the registries), then all files of their tenants, then those of
+    // the tenants they name; each step reuses the previous one's parses and registries.
+    const openOnly = createProgram(only((f) => open.includes(f)), { today });
+    const registry = openOnly.registries?.tenants;
     if (!registry) return undefined;
-    const openOnly = createProgram(only((f) => open.includes(f)), { today }, registriesOnly);
     const tenants = new Set(openOnly.units.flatMap((u) => tenantFacts(u, registry).tenants));
     const ownedBy = (names: ReadonlySet<string>) => (f: string) => open.includes(f) || registry.ownersOf(f).some((t) => names.has(t.name));
-    const theirs = createProgram(only(ownedBy(tenants)), { today }, openOnly);
+    const mine = ownedBy(tenants);
+    const theirs = docs.listFiles().some((f) => f.endsWith(".zt") && !open.includes(f) && mine(f)) ? createProgram(only(mine), { today }, openOnly) : openOnly;
     const named = new Set([...tenants, ...theirs.units.flatMap((u) => tenantFacts(u, registry).refs)]);
     const focused = createProgram(only(ownedBy(named)), { today }, theirs);
     focused.getDiagnostics();
