@@ -203,7 +203,14 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
           today,
           ruleCache,
         };
-        checked = (previous && checkIncrementally(input, previous)) ?? check(input);
+        const incremental = previous && checkIncrementally(input, previous);
+        if (incremental) checked = incremental;
+        else {
+          // A first, focused check fills the cache; a whole-workspace check only replays it.
+          if (ruleCache) ruleCache.storeNew = !previous && ruleCache.isEmpty();
+          checked = check(input);
+          if (ruleCache) ruleCache.storeNew = true;
+        }
       } else checked = undefined;
       previous = undefined;
       ruleCache = undefined;

@@ -36,6 +36,16 @@ export class RuleCache {
   private readonly digestIds = new Map<string, number>();
   private generation = 0;
   private inputs: readonly unknown[] = [];
+  /**
+   * Whether rules resolved anew are remembered. A check of the whole workspace only replays what
+   * is there: remembering every rule of a thousand tenants costs memory for edits that mostly
+   * never come; the tenants being edited fill the cache as they are re-checked.
+   */
+  storeNew = true;
+
+  isEmpty(): boolean {
+    return this.entries.size === 0;
+  }
 
   /** Starts a check: a change of registries, project file or date empties the cache. */
   begin(ctx: ResolveContext): void {
@@ -83,6 +93,7 @@ export class RuleCache {
         this.byNode.set(rule, hit);
         return this.replay(hit, rule, block, ctx);
       }
+      if (!this.storeNew) return resolve();
       const before = ctx.diagnostics.length;
       const order = ctx.nextOrder;
       const atoms = resolve();
