@@ -47,11 +47,9 @@ function serverOptions(context: vscode.ExtensionContext): ServerOptions {
   const binary = configuredBinary();
   if (binary) return { command: binary, args: ["lsp", "--stdio"], transport: TransportKind.stdio };
   const module = context.asAbsolutePath(path.join("out", "server.cjs"));
-  // A small young generation keeps the server's memory near what it holds (see lsp/memory.ts).
-  const execArgv = ["--max-semi-space-size=2"];
   return {
-    run: { module, transport: TransportKind.ipc, options: { execArgv } },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: [...execArgv, "--inspect=6019"] } },
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ["--inspect=6019"] } },
   };
 }
 
