@@ -82,7 +82,7 @@ const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.
 /** Duplicate and redundant rules do nothing: editors may fade them. */
 const UNNECESSARY = new Set(["ZT3009", "ZT3011"]);
 
-export function toLspDiagnostic(d: Diagnostic, lines: LineIndex, files: FileResolver, docsUrl: string): LspDiagnostic {
+export function toLspDiagnostic(d: Diagnostic, lines: LineIndex, files: FileResolver, docsUrl: string | undefined): LspDiagnostic {
   const out: LspDiagnostic = {
     range: toRange(lines, d.span),
     severity: SEVERITY[d.severity],
@@ -90,7 +90,7 @@ export function toLspDiagnostic(d: Diagnostic, lines: LineIndex, files: FileReso
     source: "ztc",
     message: d.message,
   };
-  const href = diagnosticHref(d.code, docsUrl);
+  const href = docsUrl ? diagnosticHref(d.code, docsUrl) : undefined;
   if (href) out.codeDescription = { href };
   if (UNNECESSARY.has(d.code)) out.tags = [DiagnosticTag.Unnecessary];
   const related = (d.related ?? []).flatMap((r) => {

@@ -55,12 +55,15 @@ export interface CompiledYaml {
   readonly message?: string;
 }
 
-/** The published docs/diagnostics.md next to the running server (dist/ or the extension's folder). */
-function defaultDocsUrl(): string {
+/**
+ * docs/diagnostics.md as installed with the running server (beside dist/, or in the VS Code
+ * extension's folder); without it, diagnostics carry no documentation link.
+ */
+function defaultDocsUrl(): string | undefined {
   const script = process.argv[1] ? nodePath.dirname(nodePath.resolve(process.argv[1])) : process.cwd();
   for (const candidate of [nodePath.join(script, "..", "docs", "diagnostics.md"), nodePath.join(script, "docs", "diagnostics.md")])
     if (fs.existsSync(candidate)) return pathToUri(candidate);
-  return "https://github.com/ztc/ztc/blob/main/docs/diagnostics.md";
+  return undefined;
 }
 
 export function startLanguageServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
