@@ -10,6 +10,7 @@ import { selectorContains, selectorsOverlap, selectorText } from "./labels.js";
 import { AddressSet, formatPrefix } from "./net/cidr.js";
 import { fqdnContains, parseFqdn } from "./net/fqdn.js";
 import { isResolverDnsRule } from "./emit.js";
+import { containerIndex } from "./overlap-index.js";
 import type { ProjectConfig } from "./project.js";
 import type { TenantRegistry } from "./registry.js";
 import { peerText, portsText } from "./resolve.js";
@@ -99,7 +100,7 @@ function httpKeys(a: Atom): string[] {
 }
 
 /** Everything `b` allows (or denies), `a` does too. */
-function atomContains(a: Atom, b: Atom): boolean {
+export function atomContains(a: Atom, b: Atom): boolean {
   if (a.direction !== b.direction || a.tenant !== b.tenant) return false;
   if (!subjectContains(a.subject, b.subject) || !peerContains(a.peer, b.peer) || !portsContain(a, b)) return false;
   if (!a.http) return true;
@@ -136,8 +137,10 @@ export function checkOverlaps(atoms: readonly Atom[], out: Diagnostic[]): void {
   for (const group of groups.values()) {
     const allows = group.filter((a) => a.action === "allow");
     const denies = group.filter((a) => a.action === "deny");
+    // Indexed: only rules that could contain b are compared with it (overlap-index.ts), in order.
+    const denyIndex = containerIndex(denies);
     for (const b of allows) {
-      for (const d of denies) {
+      for (const d of denyIndex.candidates(b)) {
         if (atomContains({ ...d, http: undefined }, { ...b, http: undefined })) {
           once(b, "shadow", diag("shadowedRule", locate(b), { line: d.origin.line, file: d.origin.file }, { related: related(d, "the deny rule") }));
           break;
@@ -145,8 +148,9 @@ export function checkOverlaps(atoms: readonly Atom[], out: Diagnostic[]): void {
       }
     }
     for (const list of [allows, denies]) {
+      const index = containerIndex(list);
       for (const b of list) {
-        for (const a of list) {
+        for (const a of index.candidates(b)) {
           if (a === b || a.origin === b.origin) continue;
           if (!atomContains(a, b)) continue;
           const mutual = atomContains(b, a);

@@ -60,7 +60,10 @@ export function draftApprovalFix(src: YamlSource, tenant: string, destination: s
   }
   const seq = pair.value;
   if (isSeq(seq) && !seq.flow && seq.items.length > 0 && seq.range) {
-    const end = seq.range[1];
+    // The list's range runs over the blank lines after it: insert right after its last line, so
+    // a key that follows (`blocked:`) stays on a line of its own.
+    let end = seq.range[1];
+    while (end > seq.range[0] && /\s/.test(text.charAt(end - 1))) end--;
     const lineStart = text.lastIndexOf("\n", seq.range[0] - 1) + 1;
     const indent = " ".repeat(seq.range[0] - lineStart);
     return { title, edits: [{ file: src.file, span: { start: end, end }, newText: `\n${fields(indent)}` }] };

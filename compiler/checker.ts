@@ -10,6 +10,7 @@ import type { Atom } from "./ir.js";
 import type { ProjectConfig } from "./project.js";
 import type { ApprovalRegistry, TenantRegistry } from "./registry.js";
 import { resolveBaseline, resolveBlock, type ResolveContext } from "./resolve.js";
+import type { RuleCache } from "./rule-cache.js";
 import type { RulesetIndex } from "./rulesets.js";
 import type { YamlSource } from "./yaml-source.js";
 
@@ -21,6 +22,8 @@ export interface CheckInput {
   readonly approvalsSource: YamlSource | undefined;
   readonly rulesets: RulesetIndex;
   readonly today: string;
+  /** Rules resolved by an earlier check, reused where nothing they depend on changed (editors). */
+  readonly ruleCache?: RuleCache | undefined;
 }
 
 export interface CheckResult {
@@ -29,6 +32,10 @@ export interface CheckResult {
   /** The `expect` statements, checked; `ztc test` evaluates them. */
   readonly expectations: readonly Expectation[];
   readonly diagnostics: readonly Diagnostic[];
+  /** The part of `diagnostics` about `expect` statements (an incremental check redoes these). */
+  readonly expectationDiagnostics: readonly Diagnostic[];
+  /** The cache this check used and filled, for the next one. */
+  readonly ruleCache?: RuleCache | undefined;
 }
 
 /** Namespaces that run the cluster itself: default deny there stops DNS and controllers. */
@@ -52,7 +59,10 @@ export function check(input: CheckInput): CheckResult {
     coverage: new Map(),
   };
   const atoms: Atom[] = [];
-  for (const block of bound.blocks) atoms.push(...resolveBlock(block, ctx));
+  const cache = input.ruleCache;
+  cache?.begin(ctx);
+  for (const block of bound.blocks) atoms.push(...resolveBlock(block, ctx, cache?.hook(block, ctx)));
+  cache?.end();
   for (const b of bound.baselines) {
     atoms.push(...resolveBaseline(b, ctx));
     const at = { file: b.unit.path, span: b.decl.name!.span };
@@ -80,7 +90,7 @@ export function check(input: CheckInput): CheckResult {
     if (a.expires < input.today) diagnostics.push(diag("staleApproval", { file: a.file, span: a.span }, { id: a.id, date: a.expires }));
   const expected = checkExpectations(input.units, bound, input.tenants);
   diagnostics.push(...expected.diagnostics);
-  return { atoms, bound, expectations: expected.expectations, diagnostics: dedupe(diagnostics) };
+  return { atoms, bound, expectations: expected.expectations, diagnostics: dedupe(diagnostics), expectationDiagnostics: expected.diagnostics, ruleCache: cache };
 }
 
 /** A problem inside a shared module is found once per use: report it once. */

@@ -13,13 +13,16 @@ import {
   parse,
   type Diagnostic,
 } from "../language/index.js";
+import { reparse } from "../language/reparse.js";
 import { boundaryProblems } from "./boundary.js";
-import { check, type CheckResult } from "./checker.js";
+import { check, type CheckInput, type CheckResult } from "./checker.js";
 import { ciliumProblems } from "./cilium/validate.js";
 import { emitBaselinePolicies, emitTenantPolicies, sortPolicies, type EmittedPolicy } from "./emit.js";
 import type { CompilerHost } from "./host.js";
+import { checkIncrementally, type PreviousCheck } from "./incremental.js";
 import { loadModules, type ModuleGraph } from "./modules.js";
-import { loadProject, type LoadedProject, type ProjectConfig } from "./project.js";
+import { loadProject, MAX_YAML_BYTES, PROJECT_FILE, type LoadedProject, type ProjectConfig } from "./project.js";
+import { RuleCache } from "./rule-cache.js";
 import { loadRegistries, type LoadedRegistries } from "./registry.js";
 import { buildRulesetIndex, type RulesetIndex } from "./rulesets.js";
 import { bundledStdlib, isStdlibPath, STDLIB_PREFIX } from "./stdlib.js";
@@ -50,6 +53,8 @@ export interface Program {
   fileText(path: string): string | undefined;
   lineIndex(path: string): LineIndex | undefined;
   getCheck(): CheckResult | undefined;
+  /** The check, if it was computed, with its units: what a later program may reuse. */
+  previousCheck(): PreviousCheck | undefined;
   /** Every diagnostic of the project, sorted. */
   getDiagnostics(): readonly Diagnostic[];
   emit(): EmitResult;
@@ -81,14 +86,15 @@ export function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
-function parsedUnit(path: string, text: string, old: Program | undefined): SourceUnit {
-  const prev = old?.units.find((u) => u.path === path);
+function parsedUnit(path: string, text: string, old: ReadonlyMap<string, SourceUnit> | undefined): SourceUnit {
+  const prev = old?.get(path);
   if (prev && prev.text === text) return prev;
-  const parsed = parse(text, path);
+  // After an edit, only the statements around it are parsed again when that is provably the same.
+  const parsed = (prev && reparse({ text: prev.text, ast: prev.ast, diagnostics: prev.parseDiagnostics }, text, path)) ?? parse(text, path);
   return { path, text, lines: new LineIndex(text), ast: parsed.ast, parseDiagnostics: parsed.diagnostics };
 }
 
-function readSource(host: CompilerHost, path: string, old: Program | undefined): SourceUnit {
+function readSource(host: CompilerHost, path: string, old: ReadonlyMap<string, SourceUnit> | undefined): SourceUnit {
   const r = host.readFile(path, MAX_SOURCE_CHARS * 4);
   const at = { file: path, span: { start: 0, end: 0 } };
   const empty = (d: Diagnostic): SourceUnit => ({
@@ -121,11 +127,35 @@ export function discoverSources(host: CompilerHost, config: ProjectConfig): stri
   return host.listFiles().filter((f) => f.endsWith(".zt") && !f.startsWith(outPrefix) && globs.some((g) => g.test(f)));
 }
 
+/** The old program's project file and registries, if their files still read the same. */
+function unchangedInputs(host: CompilerHost, old: Program | undefined): { project: LoadedProject; registries: LoadedRegistries } | undefined {
+  const config = old?.config;
+  const registries = old?.registries;
+  if (!old || !config || !registries || !old.project.source) return undefined;
+  const same = (path: string, text: string | undefined) => {
+    const r = host.readFile(path, MAX_YAML_BYTES);
+    return r.kind === "ok" && text !== undefined && r.text === text;
+  };
+  if (!same(PROJECT_FILE, old.project.source.text)) return undefined;
+  for (const path of [config.tenantsPath, config.approvalsPath])
+    if (!same(path, registries.sources.find((s) => s.file === path)?.text)) return undefined;
+  return { project: old.project, registries };
+}
+
 export function createProgram(host: CompilerHost, options: ProgramOptions = {}, old?: Program): Program {
   const today = options.today ?? todayUtc();
-  const project = loadProject(host);
+  // An editor creates a program per keystroke: the project file and registries are loaded again
+  // only when their text changed, and then nothing of the old check can be reused.
+  const reused = unchangedInputs(host, old);
+  const project = reused?.project ?? loadProject(host);
   const config = project.config;
-  const registries = config ? loadRegistries(host, config, project.source) : undefined;
+  const registries = reused ? reused.registries : config ? loadRegistries(host, config, project.source) : undefined;
+  // Only what is reused is kept from the old program, not the program itself: each program would
+  // otherwise hold on to every one before it.
+  const oldUnits = old ? new Map(old.units.map((u) => [u.path, u])) : undefined;
+  let previous: PreviousCheck | undefined = reused && old && old.today === today ? old.previousCheck() : undefined;
+  // Programs made one from another (an editor's) remember resolved rules; a one-off compile does not.
+  let ruleCache: RuleCache | undefined = old ? (old.previousCheck()?.check.ruleCache ?? new RuleCache()) : undefined;
   const extra: Diagnostic[] = [];
   let units: SourceUnit[] = [];
   let modules: ModuleGraph | undefined;
@@ -134,18 +164,18 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
     const paths = discoverSources(host, config);
     if (paths.length === 0)
       extra.push(diag("noSources", { file: config.file, span: project.source?.locate(["sources"]) ?? { start: 0, end: 0 } }, { globs: config.sources.join(", ") }));
-    const roots = paths.map((p) => readSource(host, p, old));
+    const roots = paths.map((p) => readSource(host, p, oldUnits));
     modules = loadModules(
       host,
       config,
       roots,
       (path, at) => {
-        const unit = readSource(host, path, old);
+        const unit = readSource(host, path, oldUnits);
         // A module that cannot be read is reported at the import, not as a broken source.
         const fatal = unit.parseDiagnostics.find((d) => d.code === "ZT5005" || d.code === "ZT5006");
         return fatal ? diag("unknownModule", at, { path }) : unit;
       },
-      (name) => parsedUnit(`${STDLIB_PREFIX}${name}.zt`, bundledStdlib()[name]!, old),
+      (name) => parsedUnit(`${STDLIB_PREFIX}${name}.zt`, bundledStdlib()[name]!, oldUnits),
     );
     units = [...modules.units];
     rulesets = buildRulesetIndex(modules, (p) => isStdlibPath(p, config.stdlib));
@@ -190,19 +220,32 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
     },
     getCheck() {
       if (checked !== null) return checked;
-      checked =
-        config && registries?.tenants && rulesets
-          ? check({
-              config,
-              units,
-              rulesets,
-              tenants: registries.tenants,
-              approvals: registries.approvals,
-              approvalsSource: registries.sources.find((s) => s.file === config.approvalsPath),
-              today,
-            })
-          : undefined;
+      if (config && registries?.tenants && rulesets) {
+        const input: CheckInput = {
+          config,
+          units,
+          rulesets,
+          tenants: registries.tenants,
+          approvals: registries.approvals,
+          approvalsSource: registries.sources.find((s) => s.file === config.approvalsPath),
+          today,
+          ruleCache,
+        };
+        const incremental = previous && checkIncrementally(input, previous);
+        if (incremental) checked = incremental;
+        else {
+          // A first, focused check fills the cache; a whole-workspace check only replays it.
+          if (ruleCache) ruleCache.storeNew = !previous && ruleCache.isEmpty();
+          checked = check(input);
+          if (ruleCache) ruleCache.storeNew = true;
+        }
+      } else checked = undefined;
+      previous = undefined;
+      ruleCache = undefined;
       return checked;
+    },
+    previousCheck() {
+      return checked ? { units, check: checked } : undefined;
     },
     getDiagnostics() {
       if (all) return all;

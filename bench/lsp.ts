@@ -1,0 +1,149 @@
+// The language server benchmark, through the real server over stdio (bin/ztc.js lsp --stdio), never
+// by calling functions: a generated workspace of 1,000 tenants and a 2,000-line .zt file.
+// Targets (issue 5): diagnostics after an edit p95 <= 20 ms, completion p95 <= 10 ms, hover p95
+// <= 10 ms, server start to first diagnostics <= 500 ms, resident memory <= 200 MB.
+// Run by bench/run.mjs (npm run bench); prints one JSON line per figure when --json is given.
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { LspClient } from "../test/helpers/lsp-client.js";
+import { generate } from "./generate.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const work = join(root, ".bench", "lsp-1000");
+const json = process.argv.includes("--json");
+const samples = Number(process.argv.find((a) => a.startsWith("--samples="))?.slice(10) ?? 200);
+const TODAY = "2026-11-21";
+
+/** A 2,000-line policy for tenant t0000: 100 workloads, about 1,100 rules, comments, multi-line rules. */
+export function largePolicy(lines = 2000): string {
+  const out = ["// A large tenant policy, generated for the language server benchmark.", "tenant t0000 {", "  workload api    = app=api", "  workload worker = app=worker, tier=batch", "  workload db     = app=db"];
+  for (let i = 0; i < 100; i++) out.push(`  workload svc-${i} = app=svc-${i}, tier=t${i % 5}`);
+  out.push("");
+  for (let n = 0; out.length < lines - 12; n++) {
+    const w = `svc-${n % 100}`;
+    const other = `svc-${(n * 7 + 3) % 100}`;
+    out.push(
+      `  // section ${n}: ${w}`,
+      `  allow egress from ${w} to svc-${(n + Math.floor(n / 100) * 7) % 50}.partner.example:443`,
+      `  allow egress from ${w} to ${other} port ${8000 + n}`,
+      `  allow ingress to ${w} port ${9000 + n} from namespace monitoring`,
+      `  allow egress from ${w} to cidr 10.0.0.0/24 port ${5000 + n}`,
+      `  allow ingress to ${other} port ${20000 + n} from workload ${w}`,
+      `    http GET "/v1/items/[0-9]+", POST "/v1/items"`,
+      "",
+    );
+  }
+  out.push("  allow egress from api to tenant t0001 workload api port 8080", "}");
+  while (out.length < lines) out.splice(out.length - 1, 0, "  // padding");
+  return out.join("\n") + "\n";
+}
+
+/** Generates the workspace; returns the large file's path. */
+export function setup(): string {
+  generate(work, 1000);
+  const extra: string[] = [];
+  for (let i = 0; i < 50; i++)
+    extra.push(`  - id: APR-BIG-${i}`, `    destination: svc-${i}.partner.example`, "    ports: [443/tcp]", "    tenants: [t0000]", "    approved-by: secops", `    ticket: SEC-B${i}`, "    expires: 2035-01-01");
+  extra.push("  - id: APR-BIG-DB", "    destination: 10.0.0.0/24", "    ports: [5000-5999/tcp]", "    tenants: [t0000]", "    approved-by: secops", "    ticket: SEC-B", "    expires: 2035-01-01");
+  appendFileSync(join(work, "registry/approvals.yaml"), extra.join("\n") + "\n");
+  const file = join(work, "tenants/t0000/policy.zt");
+  writeFileSync(file, largePolicy());
+  return file;
+}
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const now = () => performance.now();
+
+function rssMb(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
+}
+
+async function main() {
+  const file = setup();
+  const uri = pathToFileURL(file).href;
+  const text = readFileSync(file, "utf8");
+  const lineCount = text.split("\n").length - 1;
+  const started = now();
+  // ZTC_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the server.
+  const nodeArgs = (process.env["ZTC_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
+  const c = new LspClient({ command: process.execPath, args: [...nodeArgs, join(root, "bin/ztc.js"), "lsp", "--stdio"], cwd: work });
+  const first = c.waitFor((m) => m.method === "textDocument/publishDiagnostics" && (m.params as { uri: string }).uri === uri, 60_000);
+  const checked = c.waitFor((m) => m.method === "ztc/projectChanged", 120_000);
+  await c.initialize(pathToFileURL(work).href, { today: TODAY, projectChangedNotifications: true }, { workspace: { didChangeWatchedFiles: { dynamicRegistration: true } } });
+  c.notify("textDocument/didOpen", { textDocument: { uri, languageId: "zt", version: 1, text } });
+  await first;
+  const startMs = now() - started;
+  // The whole workspace is checked when the server says the project changed (the first full snapshot).
+  await checked;
+  const workspaceMs = now() - started;
+  // The user reads the file for a second before typing (the server uses idle time to prepare).
+  await new Promise((r) => setTimeout(r, 1000));
+  const afterStart = rssMb(c.proc.pid!);
+  const lines = text.split("\n");
+
+  // Edits in the second half of the file: a destination becomes unapproved (a typo in the host) and
+  // approved again, on four rules in turn; each edit's diagnostics are recognised by their version.
+  let version = 1;
+  let current = text;
+  const edit: number[] = [];
+  const hostLines = lines.map((l, i) => (i > lineCount / 2 && l.includes(".partner.example:443") ? i : -1)).filter((i) => i >= 0).slice(0, 4);
+  for (let i = 0; i < samples; i++) {
+    const line = hostLines[i % hostLines.length]!;
+    const l = current.split("\n")[line]!;
+    const col = l.indexOf(".partner.examp") + ".partner.".length;
+    const broken = l.slice(col, col + 7) === "example";
+    const next = broken ? "exampel" : "example";
+    const v = ++version;
+    const got = c.waitFor((m) => m.method === "textDocument/publishDiagnostics" && (m.params as { uri: string; version?: number }).uri === uri && (m.params as { version?: number }).version === v, 10_000);
+    const t = now();
+    c.notify("textDocument/didChange", { textDocument: { uri, version: v }, contentChanges: [{ range: { start: { line, character: col }, end: { line, character: col + 7 } }, text: next }] });
+    await got;
+    edit.push(now() - t);
+    const ls = current.split("\n");
+    ls[line] = l.slice(0, col) + next + l.slice(col + 7);
+    current = ls.join("\n");
+    // Keystrokes 50 ms apart: faster than people type (100 edits per second are tested for robustness, not speed).
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
+  const afterEdits = rssMb(c.proc.pid!);
+  const completion: number[] = [];
+  const hover: number[] = [];
+  const ls = current.split("\n");
+  const ruleLines = ls.map((l, i) => (l.includes(" to svc-") && l.includes(".partner.") ? i : -1)).filter((i) => i >= 0);
+  for (let i = 0; i < samples; i++) {
+    const line = ruleLines[(i * 37) % ruleLines.length]!;
+    const l = ls[line]!;
+    let t = now();
+    const comp = await c.call<{ items: unknown[] }>("textDocument/completion", { textDocument: { uri }, position: { line, character: l.indexOf(" to ") + 4 } });
+    completion.push(now() - t);
+    if (comp.items.length === 0) throw new Error(`no completion at ${line}:${l.indexOf(" to ") + 4}: ${l}`);
+    t = now();
+    const h = await c.call<{ contents: { value: string } } | null>("textDocument/hover", { textDocument: { uri }, position: { line, character: i % 2 === 0 ? 4 : l.indexOf(".partner.") } });
+    hover.push(now() - t);
+    if (!h) throw new Error("no hover");
+  }
+  const mem = rssMb(c.proc.pid!);
+  await c.stop();
+  // ZTC_BENCH_DUMP=1 (with ZTC_LSP_TRACE=1 for the server's rebuild times): every edit's latency.
+  if (process.env["ZTC_BENCH_DUMP"]) process.stderr.write(`edits: ${edit.map((x) => x.toFixed(1)).join(" ")}\n${c.received.filter((m) => m.method === "window/logMessage").map((m) => (m.params as { message: string }).message).slice(0, 30).join("\n")}\n`);
+
+  const results = [
+    { name: `LSP: start to first diagnostics (1,000 tenants, ${lineCount}-line file)`, ms: startMs, target: 500 },
+    { name: "LSP: start to whole-workspace diagnostics (reported)", ms: workspaceMs, target: Infinity },
+    { name: `LSP: diagnostics after an edit, p95 of ${edit.length}`, ms: pct(edit, 95), median: pct(edit, 50), target: 20 },
+    { name: `LSP: completion, p95 of ${completion.length}`, ms: pct(completion, 95), median: pct(completion, 50), target: 10 },
+    { name: `LSP: hover, p95 of ${hover.length}`, ms: pct(hover, 95), median: pct(hover, 50), target: 10 },
+    { name: "LSP: resident memory, peak (MB)", ms: mem.peak, rss: mem.rss, target: 200, unit: "MB" },
+    { name: "LSP: resident memory after start / after edits / at the end (MB, reported)", ms: mem.rss, target: Infinity, unit: `MB (${afterStart.rss.toFixed(0)} / ${afterEdits.rss.toFixed(0)} / ${mem.rss.toFixed(0)})` },
+  ];
+  for (const r of results) {
+    if (json) console.log(JSON.stringify({ ...r, target: Number.isFinite(r.target) ? r.target : null }));
+    else console.log(`${r.name.padEnd(64)} ${r.ms.toFixed(1).padStart(8)} ${r.unit ?? "ms"}${"median" in r ? ` (median ${r.median!.toFixed(1)})` : ""}  target ${Number.isFinite(r.target) ? r.target : "-"}  ${!Number.isFinite(r.target) ? "" : r.ms <= r.target ? "ok" : "MISSED"}`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,0 +1,234 @@
+/**
+ * Re-checking only what an edit can affect. A tenant's diagnostics and atoms depend on its own
+ * files, the registries, and the tenants its rules name (their workloads; their rules, for the
+ * cross-tenant check). So after files change, only the tenants in those files and the tenants
+ * whose rules name them are checked again, in a sub-project with the tenants they name for context,
+ * by the same check() as a full compilation; everything else is taken from the previous result.
+ *
+ * Baselines apply to many tenants and are few: files holding one are always checked again, with
+ * their diagnostics and atoms taken from the new check. `expect` statements are checked against the
+ * merged result, all of them, since one may name any tenant's workloads.
+ *
+ * Anything this reasoning does not cover (a statement kind it does not know, a change to a module,
+ * a baseline, the registries or the project file) makes the caller check everything, so a new
+ * language feature is at worst slower to re-check, never wrongly re-checked. A randomized test
+ * compares this with full checks after random edits.
+ */
+import { forEachChild, type AstNode } from "../language/index.js";
+import type { BindResult, SourceUnit, TenantBlock } from "./binder.js";
+import { check, type CheckInput, type CheckResult } from "./checker.js";
+import { checkExpectations } from "./expectations.js";
+import type { Atom, WorkloadSymbol } from "./ir.js";
+import type { TenantRegistry } from "./registry.js";
+
+/** What a unit says about tenants: the ones it speaks for, and the ones its rules name. */
+interface UnitFacts {
+  readonly tenants: readonly string[];
+  readonly refs: readonly string[];
+  /** Only statement kinds whose dependencies are understood here. */
+  readonly understood: boolean;
+  /** Holds a baseline: checked again every time. */
+  readonly global: boolean;
+}
+
+/** Statements of a tenant block whose effects stay within the tenant's own check. */
+const TENANT_ITEMS = new Set(["Rule", "Workload", "Use", "Mode", "DnsMode", "Expect"]);
+/** Top-level statements likewise (rules and workloads outside a tenant are syntax errors the checker ignores). */
+const TOP_ITEMS = new Set(["Tenant", "Import", "Expect", "Rule", "Workload"]);
+
+const factsCache = new WeakMap<SourceUnit, { registry: TenantRegistry; facts: UnitFacts }>();
+/** Tenants named by one statement: statements a re-parse did not touch keep their node. */
+const statementRefs = new WeakMap<AstNode, { registry: TenantRegistry; refs: readonly string[] }>();
+
+function refsOfStatement(n: AstNode, registry: TenantRegistry): readonly string[] {
+  const cached = statementRefs.get(n);
+  if (cached && cached.registry === registry) return cached.refs;
+  const refs = new Set<string>();
+  const visit = (x: AstNode) => {
+    if (x.kind === "TenantRef" && x.tenant) refs.add(x.tenant.text);
+    else if (x.kind === "NamespaceRef" && x.namespace) {
+      const owner = registry.namespaces.get(x.namespace.text)?.tenant;
+      if (owner) refs.add(owner);
+    }
+    forEachChild(x, visit);
+  };
+  visit(n);
+  const list = [...refs];
+  statementRefs.set(n, { registry, refs: list });
+  return list;
+}
+
+function factsOf(unit: SourceUnit, registry: TenantRegistry): UnitFacts {
+  const cached = factsCache.get(unit);
+  if (cached && cached.registry === registry) return cached.facts;
+  const tenants = new Set<string>();
+  const refs = new Set<string>();
+  let understood = true;
+  let global = false;
+  for (const item of unit.ast.items) {
+    if (item.kind === "Baseline") global = true;
+    if (!TOP_ITEMS.has(item.kind)) understood = false;
+    if (item.kind === "Tenant") {
+      if (item.name) tenants.add(item.name.text);
+      for (const m of item.body) {
+        if (!TENANT_ITEMS.has(m.kind)) understood = false;
+        // Expectations are checked against the whole result, not per tenant.
+        if (m.kind !== "Expect") for (const r of refsOfStatement(m, registry)) refs.add(r);
+      }
+    }
+  }
+  const facts = { tenants: [...tenants], refs: [...refs], understood, global };
+  factsCache.set(unit, { registry, facts });
+  return facts;
+}
+
+/** The tenants a file speaks for and the tenants its rules name (for focusing a first check). */
+export function tenantFacts(unit: SourceUnit, registry: TenantRegistry): { readonly tenants: readonly string[]; readonly refs: readonly string[] } {
+  return factsOf(unit, registry);
+}
+
+export interface PreviousCheck {
+  readonly units: readonly SourceUnit[];
+  readonly check: CheckResult;
+}
+
+/**
+ * The check of `input`, computed from `previous` (same registries, project file and date) by
+ * re-checking only the tenants an edit can affect; undefined when that cannot be done safely.
+ */
+export function checkIncrementally(input: CheckInput, previous: PreviousCheck): CheckResult | undefined {
+  const registry = input.tenants;
+  const oldByPath = new Map(previous.units.map((u) => [u.path, u]));
+  const newPaths = new Set(input.units.map((u) => u.path));
+  const changed: SourceUnit[] = [];
+  for (const u of input.units) {
+    const old = oldByPath.get(u.path);
+    if (old !== u) {
+      changed.push(u);
+      if (old) changed.push(old);
+    }
+  }
+  for (const u of previous.units) if (!newPaths.has(u.path)) changed.push(u);
+  if (changed.length === 0) return previous.check;
+
+  // Tenants the change touches directly.
+  const touched = new Set<string>();
+  for (const u of changed) {
+    const f = factsOf(u, registry);
+    if (!f.understood) return undefined;
+    for (const t of f.tenants) touched.add(t);
+  }
+  // Re-checked: the touched tenants and those naming them; then all tenants sharing a file with
+  // them (a file's diagnostics are recomputed as a whole). Linear scans, no index per program.
+  const recheck = new Set<string>(touched);
+  for (const u of input.units) {
+    const f = factsOf(u, registry);
+    if (f.global || f.refs.some((r) => touched.has(r))) for (const t of f.tenants) recheck.add(t);
+  }
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const u of input.units) {
+      const f = factsOf(u, registry);
+      if (f.tenants.some((t) => recheck.has(t)) && !f.tenants.every((t) => recheck.has(t))) {
+        for (const t of f.tenants) recheck.add(t);
+        grew = true;
+      }
+    }
+  }
+  // Context: the tenants they name, checked alongside but taken from the previous result.
+  const context = new Set<string>();
+  const keepFiles = new Set<string>();
+  for (const u of input.units) {
+    const f = factsOf(u, registry);
+    if (!f.global && !f.tenants.some((t) => recheck.has(t))) continue;
+    keepFiles.add(u.path);
+    for (const r of f.refs) if (!recheck.has(r)) context.add(r);
+  }
+  const subPaths = new Set(keepFiles);
+  for (const u of input.units) if (factsOf(u, registry).tenants.some((t) => context.has(t))) subPaths.add(u.path);
+  // Past half the project a full check costs the same and is simpler.
+  if (subPaths.size * 2 > input.units.length && input.units.length > 8) return undefined;
+
+  const sub = check({ ...input, units: input.units.filter((u) => subPaths.has(u.path)) });
+  const unitFiles = new Set([...newPaths, ...previous.units.map((u) => u.path)]);
+  // Files whose diagnostics come from the new sub-check: the re-checked tenants' files, and every
+  // changed or removed file (whose old diagnostics are stale).
+  const fresh = new Set([...keepFiles, ...changed.map((u) => u.path)]);
+  const fromOld = (file: string) => !fresh.has(file) && (!unitFiles.has(file) || newPaths.has(file));
+  const stale = new Set(previous.check.expectationDiagnostics);
+  const partial = new Set(sub.expectationDiagnostics);
+  // Atoms by tenant: the previous groups with the re-checked tenants' replaced; the flat list is
+  // only built when someone reads it (emit, some editor services), not on every keystroke.
+  const groups = new Map(groupsOf(previous.check));
+  const fromSub = (key: string) => recheck.has(key) || key.startsWith(BASELINE_KEY);
+  for (const key of groups.keys()) if (fromSub(key)) groups.delete(key);
+  for (const [key, list] of groupsOf(sub)) if (fromSub(key)) groups.set(key, list);
+  // Blocks in unit order, as bind() lists them: the previous ones, with the re-checked tenants' replaced.
+  const blocksOf = new Map<string, TenantBlock[]>();
+  const add = (b: TenantBlock) => {
+    const list = blocksOf.get(b.unit.path);
+    if (list) list.push(b);
+    else blocksOf.set(b.unit.path, [b]);
+  };
+  for (const b of previous.check.bound.blocks) if (!recheck.has(b.tenant.name) && newPaths.has(b.unit.path)) add(b);
+  for (const b of sub.bound.blocks) if (recheck.has(b.tenant.name)) add(b);
+  const blocks: TenantBlock[] = [];
+  for (const u of input.units) {
+    const list = blocksOf.get(u.path);
+    if (list) blocks.push(...(list.length > 1 ? list.sort((a, b) => a.decl.span.start - b.decl.span.start) : list));
+  }
+  const workloads = new Map<string, ReadonlyMap<string, WorkloadSymbol>>();
+  for (const [t, w] of previous.check.bound.workloads) if (!recheck.has(t)) workloads.set(t, w);
+  for (const [t, w] of sub.bound.workloads) if (recheck.has(t)) workloads.set(t, w);
+  const settings = new Map(previous.check.bound.settings);
+  for (const t of recheck) settings.delete(t);
+  for (const [t, v] of sub.bound.settings) if (recheck.has(t)) settings.set(t, v);
+  const bound: BindResult = {
+    blocks,
+    // Every baseline's file is in the sub-check.
+    baselines: sub.bound.baselines,
+    workloads,
+    settings,
+    diagnostics: [...previous.check.bound.diagnostics.filter((d) => fromOld(d.file)), ...sub.bound.diagnostics.filter((d) => keepFiles.has(d.file))],
+  };
+  const expected = checkExpectations(input.units, bound, registry);
+  const diagnostics = [
+    ...previous.check.diagnostics.filter((d) => fromOld(d.file) && !stale.has(d)),
+    ...sub.diagnostics.filter((d) => keepFiles.has(d.file) && !partial.has(d)),
+    ...expected.diagnostics,
+  ];
+  let atoms: Atom[] | undefined;
+  const result: CheckResult = {
+    get atoms() {
+      atoms ??= [...groups.values()].flat();
+      return atoms;
+    },
+    bound,
+    expectations: expected.expectations,
+    diagnostics,
+    expectationDiagnostics: expected.diagnostics,
+    ruleCache: sub.ruleCache,
+  };
+  atomGroups.set(result, groups);
+  return result;
+}
+
+const atomGroups = new WeakMap<CheckResult, ReadonlyMap<string, readonly Atom[]>>();
+/** Baselines' atoms are grouped apart from their owner tenant's: they always come from the new check. */
+const BASELINE_KEY = "\u0000baseline:";
+
+/** A check's atoms by tenant or baseline (in the order of the flat list within each). */
+function groupsOf(check: CheckResult): ReadonlyMap<string, readonly Atom[]> {
+  let groups = atomGroups.get(check);
+  if (!groups) {
+    const m = new Map<string, Atom[]>();
+    for (const a of check.atoms) {
+      const key = a.baseline === undefined ? a.tenant : BASELINE_KEY + a.baseline;
+      const list = m.get(key);
+      if (list) list.push(a);
+      else m.set(key, [a]);
+    }
+    atomGroups.set(check, (groups = m));
+  }
+  return groups;
+}

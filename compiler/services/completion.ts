@@ -1,0 +1,266 @@
+/**
+ * Completion by context. The grammar says what may come next (syntax-context.ts); for names the
+ * registries and the check say which ones exist: the tenants that may speak in this file, the
+ * tenant's namespaces and workloads, other tenants' workloads, entities, HTTP methods, and the
+ * destinations approved for this tenant (never an unapproved, expired, pending or blocked one).
+ */
+import type { IToken } from "chevrotain";
+import type { Span } from "../../language/index.js";
+import { Colon, Host, Kw } from "../../language/tokens.js";
+import { findBlocked, isPending, type RequestedDestination } from "../approvals.js";
+import { parseFqdn, fqdnContains } from "../net/fqdn.js";
+import type { PortRange } from "../net/ports.js";
+import type { Program } from "../program.js";
+import type { Approval, TenantInfo } from "../registry.js";
+import { ENTITIES, HTTP_METHODS } from "../resolve.js";
+import { memoized, type ServiceDocument } from "./document.js";
+import { approvalMarkdown, ENTITY_DOCS } from "./hover.js";
+import { syntaxContext, type Expected } from "./syntax-context.js";
+
+export type CompletionKind = "keyword" | "tenant" | "namespace" | "workload" | "entity" | "method" | "destination" | "port" | "protocol";
+
+export interface CompletionEntry {
+  readonly label: string;
+  readonly kind: CompletionKind;
+  readonly detail?: string | undefined;
+  /** Markdown. */
+  readonly documentation?: string | undefined;
+  readonly insertText?: string | undefined;
+  readonly sortText?: string | undefined;
+}
+
+export interface CompletionResult {
+  /** The text the chosen entry replaces (the partial word before the cursor). */
+  readonly replace: Span;
+  readonly items: readonly CompletionEntry[];
+}
+
+/** What the statement written so far says about the list the cursor is in. */
+interface Statement {
+  readonly tenant?: string | undefined;
+  readonly action?: "allow" | "deny" | undefined;
+  readonly direction?: "ingress" | "egress" | undefined;
+  /** In the rule's subject list (its own pods), as opposed to its peers. */
+  readonly subject: boolean;
+  readonly hasPortClause: boolean;
+}
+
+function readStatement(before: readonly IToken[]): Statement {
+  let tenant: string | undefined;
+  if (before[0]?.tokenType === Kw.tenant && before[1]) tenant = before[1].image;
+  let action: Statement["action"];
+  let direction: Statement["direction"];
+  let clause: "from" | "to" | "bare" | "other" | undefined;
+  let hasPortClause = false;
+  for (const t of before) {
+    if (t.tokenType === Kw.allow || t.tokenType === Kw.deny) {
+      action = t.tokenType === Kw.allow ? "allow" : "deny";
+      direction = undefined;
+      clause = undefined;
+      hasPortClause = false;
+    } else if (action && !direction && (t.tokenType === Kw.ingress || t.tokenType === Kw.egress)) {
+      direction = t.tokenType === Kw.ingress ? "ingress" : "egress";
+      clause = "bare";
+    } else if (direction && t.tokenType === Kw.from) clause = "from";
+    else if (direction && t.tokenType === Kw.to) clause = "to";
+    else if (direction && (t.tokenType === Kw.port || t.tokenType === Kw.ports || t.tokenType === Kw.http)) {
+      clause = "other";
+      if (t.tokenType !== Kw.http) hasPortClause = true;
+    }
+  }
+  const subject = (clause === "from" && direction === "egress") || (clause === "to" && direction === "ingress");
+  return { tenant, action, direction, subject, hasPortClause };
+}
+
+/** Approvals that make egress legal for a tenant today: unexpired, signed off, not blocked. */
+export function usableApprovals(program: Program, tenant: string): readonly Approval[] {
+  const reg = program.registries?.approvals;
+  if (!reg) return [];
+  return memoized(program, `usableApprovals:${tenant}`, () =>
+    reg
+      .forTenant(tenant)
+      .filter(
+        (a) =>
+          !isPending(a) &&
+          a.expires >= program.today &&
+          !findBlocked(reg, requestedOf(a.destination)),
+      ),
+  );
+}
+
+function requestedOf(d: Approval["destination"]): RequestedDestination {
+  if (d.kind === "fqdn") return { kind: "fqdn", pattern: d.pattern };
+  if (d.kind === "cidr") return { kind: "addresses", set: d.set };
+  return { kind: "group", name: d.name };
+}
+
+function approvalDetail(a: Approval): string {
+  return `${a.id} · ${a.ports.toString()} · expires ${a.expires}`;
+}
+
+/** A port range as .zt writes it: 443, 8000-8999, 53/udp. */
+export function portText(r: PortRange): string {
+  const p = r.start === r.end ? String(r.start) : `${r.start}-${r.end}`;
+  return r.protocol === "TCP" ? p : `${p}/${r.protocol.toLowerCase()}`;
+}
+
+/**
+ * The destination with its approved ports when the rule has no port clause yet, so the completed
+ * rule is approved as written: `host:443`, or `10.40.0.0/16 port 5432`.
+ */
+function destinationInsert(a: Approval, st: Statement): string {
+  const ranges = a.ports.ranges();
+  if (st.hasPortClause || ranges.length === 0 || a.ports.isAll()) return a.destinationText;
+  const r = ranges[0]!;
+  if (a.destination.kind === "fqdn" && ranges.length === 1 && r.start === r.end) return `${a.destinationText}:${portText(r)}`;
+  return `${a.destinationText} port ${ranges.map(portText).join(", ")}`;
+}
+
+function destinations(program: Program, st: Statement, kind: "fqdn" | "cidr"): CompletionEntry[] {
+  if (!st.tenant || st.subject || st.direction === "ingress" || st.action === "deny") return [];
+  return usableApprovals(program, st.tenant)
+    .filter((a) => a.destination.kind === kind)
+    .map((a) => ({
+      label: a.destinationText,
+      kind: "destination" as const,
+      detail: approvalDetail(a),
+      documentation: approvalMarkdown(program, a),
+      insertText: destinationInsert(a, st),
+      sortText: `0${a.destinationText}`,
+    }));
+}
+
+function tenants(program: Program, file: string, st: Statement, declaring: boolean): CompletionEntry[] {
+  const reg = program.registries?.tenants;
+  if (!reg) return [];
+  let list: readonly TenantInfo[] = [...reg.tenants.values()];
+  if (declaring) {
+    const owners = reg.ownersOf(file);
+    if (owners.length > 0) list = owners;
+  } else if (st.subject && st.tenant) list = list.filter((t) => t.name === st.tenant);
+  return list.map((t) => ({
+    label: t.name,
+    kind: "tenant" as const,
+    detail: t.namespaces.length > 0 ? `namespaces ${t.namespaces.join(", ")}` : t.platform ? "platform tenant" : undefined,
+    documentation: t.description,
+    sortText: `0${t.name}`,
+  }));
+}
+
+function namespaces(program: Program, st: Statement, own: boolean): CompletionEntry[] {
+  const reg = program.registries?.tenants;
+  if (!reg) return [];
+  const mine = st.tenant ? (reg.tenants.get(st.tenant)?.namespaces ?? []) : [];
+  const list = own ? mine.map((n) => reg.namespaces.get(n)).filter((n) => n !== undefined) : [...reg.namespaces.values()];
+  return list.map((n) => ({
+    label: n.name,
+    kind: "namespace" as const,
+    detail: n.tenant ? `tenant ${n.tenant}` : "shared namespace",
+    sortText: `${mine.includes(n.name) ? "0" : "1"}${n.name}`,
+  }));
+}
+
+function workloads(program: Program, tenant: string | undefined): CompletionEntry[] {
+  if (!tenant) return [];
+  const own = program.getCheck()?.bound.workloads.get(tenant);
+  return [...(own?.values() ?? [])].map((w) => ({
+    label: w.name,
+    kind: "workload" as const,
+    detail: `${w.pinned ? `namespace ${w.pinned}` : `tenant ${tenant}`}`,
+    documentation: `pods of tenant ${tenant} matching \`${selectorLabel(w.selector)}\``,
+    sortText: `0${w.name}`,
+  }));
+}
+
+function selectorLabel(s: { matchLabels: Readonly<Record<string, string>>; matchExpressions: readonly { key: string }[] }): string {
+  const parts = Object.entries(s.matchLabels).map(([k, v]) => `${k}=${v}`);
+  for (const e of s.matchExpressions) parts.push(e.key);
+  return parts.join(", ");
+}
+
+/** Ports approved for the host just before `:`. */
+function hostPorts(program: Program, st: Statement, host: string): CompletionEntry[] {
+  const parsed = parseFqdn(host);
+  if (!st.tenant || !parsed.ok) return [];
+  const out: CompletionEntry[] = [];
+  for (const a of usableApprovals(program, st.tenant)) {
+    if (a.destination.kind !== "fqdn" || !fqdnContains(a.destination.pattern, parsed.pattern)) continue;
+    for (const r of a.ports.ranges()) {
+      const port = r.start === r.end ? String(r.start) : `${r.start}-${r.end}`;
+      out.push({
+        label: `${port}${r.protocol === "TCP" ? "" : `/${r.protocol.toLowerCase()}`}`,
+        kind: "port",
+        detail: `approved by ${a.id}`,
+        documentation: approvalMarkdown(program, a),
+        sortText: `0${port}`,
+      });
+    }
+  }
+  return out;
+}
+
+const keywordEntry = (k: string): CompletionEntry => ({ label: k, kind: "keyword", sortText: `9${k}` });
+
+/** Entries for one token the grammar accepts, in its context. */
+function entriesFor(e: Expected, doc: ServiceDocument, st: Statement, before: readonly IToken[]): CompletionEntry[] {
+  if (e.keyword) return [keywordEntry(e.keyword)];
+  // Registries and workloads come from the program even when its snapshot of this file is older.
+  const program = doc.program;
+  const prev = before[before.length - 1];
+  switch (`${e.rule}:${e.token.name}`) {
+    case "entityTarget:Name":
+      return ENTITIES.map((n) => ({ label: n, kind: "entity" as const, detail: ENTITY_DOCS[n], sortText: `0${n}` }));
+    case "httpRule:BareName":
+      return HTTP_METHODS.map((m) => ({ label: m, kind: "method" as const, sortText: `0${m}` }));
+    case "portSpec:Name":
+      // After '/': the protocol.
+      return prev?.tokenType.name === "Slash"
+        ? ["tcp", "udp", "sctp", "any"].map((p) => ({ label: p, kind: "protocol" as const, sortText: `0${p}` }))
+        : [];
+    default:
+      break;
+  }
+  if (!program) return [];
+  switch (`${e.rule}:${e.token.name}`) {
+    case "tenantDecl:Name":
+      return tenants(program, doc.unit.path, st, true);
+    case "tenantTarget:Name":
+      if (e.occurrence === 0) return tenants(program, doc.unit.path, st, false);
+      // `tenant X workload |`: X's workloads.
+      return prev?.tokenType === Kw.workload && before[before.length - 2] ? workloads(program, before[before.length - 2]!.image) : [];
+    case "namespaceTarget:Name":
+      return namespaces(program, st, st.subject);
+    case "serviceTarget:Name":
+      return e.occurrence === 0 ? namespaces(program, st, false) : [];
+    case "workloadDecl:Name":
+      return e.occurrence === 2 ? namespaces(program, st, true) : [];
+    case "workloadTarget:Name":
+    case "workloadTarget:BareName":
+      return workloads(program, st.tenant);
+    case "hostTarget:Host":
+      return destinations(program, st, "fqdn");
+    case "cidrTarget:Address":
+      return destinations(program, st, "cidr");
+    case "portSpec:NumberLit": {
+      const host = before[before.length - 2];
+      return prev?.tokenType === Colon && host?.tokenType === Host ? hostPorts(program, st, host.image) : [];
+    }
+    default:
+      return [];
+  }
+}
+
+/** Completion at an offset: everything that may be written there, with what it means. */
+export function getCompletions(doc: ServiceDocument, offset: number): CompletionResult | undefined {
+  const ctx = syntaxContext(doc.unit.text, doc.unit.ast, offset);
+  if (!ctx) return undefined;
+  const st = readStatement(ctx.before);
+  const items = new Map<string, CompletionEntry>();
+  for (const e of ctx.expected) {
+    for (const entry of entriesFor(e, doc, st, ctx.before)) {
+      const key = `${entry.kind}:${entry.label}`;
+      if (!items.has(key)) items.set(key, entry);
+    }
+  }
+  return { replace: ctx.replace, items: [...items.values()] };
+}

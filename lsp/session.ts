@@ -1,0 +1,276 @@
+/**
+ * The server's state: the open documents, and per project (a folder with ztc.yaml) the current
+ * Program snapshot. A change marks the project dirty; the next rebuild creates a new Program over
+ * the disk files with the open documents laid on top, passing the old one so unchanged files are
+ * not parsed or checked again. Requests first bring the snapshot up to date, so they always see
+ * what the user sees. Nothing derived is kept beside the snapshot.
+ */
+import * as fs from "node:fs";
+import * as nodePath from "node:path";
+import type { LineIndex } from "../language/index.js";
+import type { CompilerHost } from "../compiler/host.js";
+import { tenantFacts } from "../compiler/incremental.js";
+import { createProgram, todayUtc, type Program } from "../compiler/program.js";
+import { PROJECT_FILE } from "../compiler/project.js";
+import { documentFor, looseDocument, type ServiceDocument } from "../compiler/services/index.js";
+import { createDiskHost, type DiskHost } from "./disk-host.js";
+import { projectUri, uriToPath, type FileResolver } from "./convert.js";
+
+/** A policy repository: the folder of a ztc.yaml. */
+export class Project {
+  readonly disk: DiskHost;
+  /** Open documents of this project, by project-relative path. */
+  readonly overlay = new Map<string, string>();
+  program: Program | undefined;
+  dirty = true;
+  /** What was last published per file (a key of the diagnostics), to send only changes. */
+  readonly published = new Map<string, string>();
+  /** Open documents edited since the last publication: they get diagnostics even if unchanged. */
+  readonly edited = new Set<string>();
+  /** Milliseconds the last rebuild took (reported in traces). */
+  lastBuildMs = 0;
+  private focusedOnce = false;
+  private focusedProgram: Program | undefined;
+
+  constructor(readonly root: string) {
+    this.disk = createDiskHost(root);
+  }
+
+  /** Project-relative path of an absolute path inside the project, or undefined. */
+  relative(abs: string): string | undefined {
+    const rel = nodePath.relative(this.root, abs);
+    if (rel === "" || rel.startsWith("..") || nodePath.isAbsolute(rel)) return undefined;
+    return rel.split(nodePath.sep).join("/");
+  }
+
+  /** Brings the snapshot up to date; returns true if a new Program was built. */
+  refresh(today: string): boolean {
+    if (!this.dirty && this.program) return false;
+    const started = performance.now();
+    const host = this.disk.withDocuments(this.overlay);
+    // The first full build starts from the focused one: its parses, registries (and a rule cache).
+    const previous = this.program ?? this.focusedProgram;
+    this.focusedProgram = undefined;
+    const old = previous && previous.today === today ? previous : undefined;
+    this.program = createProgram(host, { today }, old);
+    // Force the check now, so a request never pays for it and diagnostics come out in one go.
+    this.program.getDiagnostics();
+    this.dirty = false;
+    this.lastBuildMs = performance.now() - started;
+    return true;
+  }
+
+  /**
+   * Before the first full build: a program over only what the open documents' diagnostics depend
+   * on (their tenants' files and the tenants those name), so they get diagnostics in a fraction of
+   * the time a large workspace takes. Returns it with the files whose diagnostics it has exactly,
+   * or undefined when there is nothing to focus on. The snapshot stays empty until refresh().
+   */
+  focusedBuild(today: string): { program: Program; files: ReadonlySet<string> } | undefined {
+    const open = [...this.overlay.keys()].filter((f) => f.endsWith(".zt"));
+    if (this.program || this.focusedOnce || open.length === 0) return undefined;
+    this.focusedOnce = true;
+    const docs = this.disk.withDocuments(this.overlay);
+    const only = (keep: (file: string) => boolean): CompilerHost => ({
+      root: docs.root,
+      readFile: (p, max) => docs.readFile(p, max),
+      listFiles: () => docs.listFiles().filter((f) => !f.endsWith(".zt") || keep(f)),
+    });
+    // The open documents (and the registries), then all files of their tenants, then those of
+    // the tenants they name; each step reuses the previous one's parses and registries.
+    const openOnly = createProgram(only((f) => open.includes(f)), { today });
+    const registry = openOnly.registries?.tenants;
+    if (!registry) return undefined;
+    const tenants = new Set(openOnly.units.flatMap((u) => tenantFacts(u, registry).tenants));
+    const ownedBy = (names: ReadonlySet<string>) => (f: string) => open.includes(f) || registry.ownersOf(f).some((t) => names.has(t.name));
+    const mine = ownedBy(tenants);
+    const theirs = docs.listFiles().some((f) => f.endsWith(".zt") && !open.includes(f) && mine(f)) ? createProgram(only(mine), { today }, openOnly) : openOnly;
+    const named = new Set([...tenants, ...theirs.units.flatMap((u) => tenantFacts(u, registry).refs)]);
+    const focused = createProgram(only(ownedBy(named)), { today }, theirs);
+    focused.getDiagnostics();
+    this.focusedProgram = focused;
+    return { program: focused, files: new Set(theirs.units.map((u) => u.path)) };
+  }
+
+  /**
+   * Work worth doing ahead, when idle: the positions of the registries' YAML (parsed on first use,
+   * which takes half a second for thousands of approvals) are needed by the first unapproved
+   * destination's "request approval" fix and by registry locations in hovers.
+   */
+  prepare(): void {
+    for (const s of this.program?.registries?.sources ?? []) void s.document;
+  }
+
+  files(): FileResolver {
+    const program = this.program;
+    return {
+      uri: (file) => projectUri(this.root, file || PROJECT_FILE),
+      lines: (file) => program?.lineIndex(file || PROJECT_FILE),
+    };
+  }
+}
+
+export interface SessionOptions {
+  /** YYYY-MM-DD for approval expiry; default: the current date (ZTC_TODAY also works). */
+  readonly today?: string | undefined;
+}
+
+/** A document as a service sees it, with what the protocol layer needs to convert answers. */
+export interface DocumentView {
+  readonly doc: ServiceDocument;
+  readonly lines: LineIndex;
+  readonly files: FileResolver;
+  readonly project?: Project | undefined;
+  /** The path used in diagnostics and edits: project-relative, or the URI for loose documents. */
+  readonly path: string;
+}
+
+export class Session {
+  readonly projects = new Map<string, Project>();
+  /** Folder -> the project root above it (or null): ztc.yaml lookups are cached. */
+  private readonly roots = new Map<string, string | null>();
+  /** Loose documents (no project, or not a file: URI), parsed per version. */
+  private readonly loose = new Map<string, { text: string; doc: ServiceDocument }>();
+
+  constructor(private readonly options: SessionOptions = {}) {}
+
+  today(): string {
+    return this.options.today ?? process.env["ZTC_TODAY"] ?? todayUtc();
+  }
+
+  /** The project a file belongs to: the nearest folder above it with a ztc.yaml. */
+  projectOf(abs: string): Project | undefined {
+    const root = this.rootOf(nodePath.dirname(abs));
+    if (!root) return undefined;
+    let p = this.projects.get(root);
+    if (!p) {
+      p = new Project(root);
+      this.projects.set(root, p);
+    }
+    return p;
+  }
+
+  private rootOf(dir: string): string | undefined {
+    const chain: string[] = [];
+    let d = dir;
+    let found: string | null | undefined;
+    for (;;) {
+      const cached = this.roots.get(d);
+      if (cached !== undefined) {
+        found = cached;
+        break;
+      }
+      chain.push(d);
+      let exists = false;
+      try {
+        exists = fs.statSync(nodePath.join(d, PROJECT_FILE)).isFile();
+      } catch {
+        exists = false;
+      }
+      if (exists) {
+        found = d;
+        break;
+      }
+      const parent = nodePath.dirname(d);
+      if (parent === d) {
+        found = null;
+        break;
+      }
+      d = parent;
+    }
+    for (const c of chain) this.roots.set(c, found ?? null);
+    return found ?? undefined;
+  }
+
+  /** A ztc.yaml appeared or disappeared: forget where projects are. */
+  forgetRoots(): void {
+    this.roots.clear();
+  }
+
+  /** Finds the projects in a workspace folder (ztc.yaml files, a few levels deep). */
+  discover(folder: string, depth = 4): Project[] {
+    const found: Project[] = [];
+    const walk = (dir: string, level: number) => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      if (entries.some((e) => e.isFile() && e.name === PROJECT_FILE)) {
+        const p = this.projectOf(nodePath.join(dir, PROJECT_FILE));
+        if (p) found.push(p);
+        return;
+      }
+      if (level >= depth) return;
+      for (const e of entries)
+        if (e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules") walk(nodePath.join(dir, e.name), level + 1);
+    };
+    walk(folder, 0);
+    return found;
+  }
+
+  /** Records an open document's text (a change or an open). Returns the project it dirtied. */
+  setDocument(uri: string, text: string): Project | undefined {
+    const abs = uriToPath(uri);
+    const project = abs ? this.projectOf(abs) : undefined;
+    const rel = abs && project ? project.relative(abs) : undefined;
+    if (!project || rel === undefined) return undefined;
+    if (project.overlay.get(rel) !== text) {
+      project.overlay.set(rel, text);
+      project.edited.add(rel);
+      project.dirty = true;
+    }
+    return project;
+  }
+
+  /** A document was closed: the file on disk is the truth again. */
+  closeDocument(uri: string): Project | undefined {
+    this.loose.delete(uri);
+    const abs = uriToPath(uri);
+    const project = abs ? this.projectOf(abs) : undefined;
+    const rel = abs && project ? project.relative(abs) : undefined;
+    if (!project || rel === undefined || !project.overlay.has(rel)) return undefined;
+    project.overlay.delete(rel);
+    project.dirty = true;
+    return project;
+  }
+
+  /** A file changed on disk (watched files). Returns the projects it concerns. */
+  fileChanged(abs: string, structural: boolean): Project[] {
+    if (nodePath.basename(abs) === PROJECT_FILE && structural) this.forgetRoots();
+    const out: Project[] = [];
+    for (const p of this.projects.values()) {
+      const rel = p.relative(abs);
+      if (rel === undefined) continue;
+      p.disk.invalidate(rel, structural);
+      p.dirty = true;
+      out.push(p);
+    }
+    return out;
+  }
+
+  /** The document at a URI as the services see it, with its project's snapshot brought up to date. */
+  view(uri: string, text: string): DocumentView {
+    const abs = uriToPath(uri);
+    const project = abs ? this.projectOf(abs) : undefined;
+    const rel = abs && project ? project.relative(abs) : undefined;
+    if (project && rel !== undefined) {
+      if (project.overlay.get(rel) !== text) {
+        project.overlay.set(rel, text);
+        project.dirty = true;
+      }
+      project.refresh(this.today());
+      const doc = documentFor(project.program, rel, text);
+      const files = project.files();
+      return { doc, lines: doc.unit.lines, files: { uri: files.uri, lines: (f) => (f === rel ? doc.unit.lines : files.lines(f)) }, project, path: rel };
+    }
+    let entry = this.loose.get(uri);
+    if (!entry || entry.text !== text) {
+      entry = { text, doc: looseDocument(uri, text) };
+      this.loose.set(uri, entry);
+    }
+    const doc = entry.doc;
+    return { doc, lines: doc.unit.lines, files: { uri: () => uri, lines: () => doc.unit.lines }, path: uri };
+  }
+}

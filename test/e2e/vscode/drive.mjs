@@ -1,0 +1,182 @@
+// Drives code-server (real VS Code in the browser) with headless Debian Chromium and checks the
+// ztc extension the way a user meets it. Writes screenshots and summary.json to OUT_DIR.
+import { chromium } from "playwright-core";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const url = process.env.CS_URL;
+const outDir = process.env.OUT_DIR ?? ".";
+const t0 = Date.now();
+const lap = (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+const summary = { checks: {} };
+const check = (name, ok, detail) => {
+  summary.checks[name] = { ok: !!ok, ...(detail === undefined ? {} : { detail }) };
+  console.log(`${ok ? "ok  " : "FAIL"} ${name}${ok || detail === undefined ? "" : `: ${JSON.stringify(detail).slice(0, 300)}`}`);
+};
+const profile = mkdtempSync(join(tmpdir(), "ztc-e2e-chromium-"));
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  viewport: { width: 1440, height: 900 },
+});
+const page = ctx.pages()[0] ?? (await ctx.newPage());
+page.on("console", (m) => {
+  if (m.type() === "error") (summary.consoleErrors ??= []).push(m.text().slice(0, 200));
+});
+
+/** Opens a file of the workspace with Quick Open. */
+async function open(path) {
+  await page.keyboard.press("Control+P");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ timeout: 30000 });
+  await input.fill(path);
+  // The row for this very file (its folder shown beside the name), not a recently opened one.
+  const parts = path.split("/");
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: parts[parts.length - 2] ?? "" }).filter({ hasText: parts[parts.length - 1] });
+  await row.first().waitFor({ timeout: 30000 });
+  await row.first().click();
+  await page.locator(".tab.active", { hasText: parts[parts.length - 1] }).waitFor({ timeout: 30000 });
+  await page.waitForTimeout(500);
+}
+
+/** Runs a command from the palette. */
+async function command(title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ timeout: 30000 });
+  await input.fill(`>${title}`);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ timeout: 30000 });
+  await page.keyboard.press("Enter");
+}
+
+const editor = () => page.locator(".editor-group-container.active .monaco-editor").first();
+
+/** Hovers the first token with this text in the active editor; returns the hover's text. */
+async function hoverOn(text) {
+  const token = editor().locator(".view-line span > span", { hasText: text }).first();
+  const box = await token.boundingBox();
+  await page.mouse.move(box.x + Math.min(6, box.width / 2), box.y + box.height / 2);
+  const hover = page.locator(".monaco-hover:not(.hidden) .monaco-hover-content, .monaco-hover:not(.hidden)").first();
+  await hover.waitFor({ state: "visible", timeout: 30000 });
+  await page.waitForTimeout(1500);
+  return (await page.locator(".monaco-hover:not(.hidden)").allInnerTexts()).join("\n");
+}
+
+let ok = false;
+try {
+  await page.goto(url);
+  await page.waitForSelector(".monaco-workbench", { timeout: 90000 });
+  lap("workbench loaded");
+  await page.locator(".explorer-folders-view .monaco-list-row").first().waitFor({ timeout: 60000 });
+
+  // 1. A broken file: an error squiggle, with the right code in its hover.
+  await open("tenants/checkout/broken.zt");
+  await editor().locator(".squiggly-error").first().waitFor({ state: "attached", timeout: 90000 });
+  lap("squiggle");
+  const squiggle = editor().locator(".squiggly-error").first();
+  const sbox = await squiggle.boundingBox();
+  await page.mouse.move(sbox.x + sbox.width / 2, sbox.y + sbox.height / 2);
+  await page.locator(".monaco-hover:not(.hidden)").first().waitFor({ state: "visible", timeout: 30000 });
+  await page.waitForTimeout(1500);
+  const problemHover = (await page.locator(".monaco-hover:not(.hidden)").allInnerTexts()).join("\n");
+  check("error squiggle with code ZT3001 and its message", problemHover.includes("ZT3001") && problemHover.includes("not covered by an approval"), problemHover.slice(0, 300));
+  await page.mouse.move(5, 5);
+  await page.keyboard.press("Escape");
+
+  // 1b. ztc: Request approval for destination, from the palette, with the cursor on the host.
+  await editor().locator(".view-line span > span", { hasText: "api.evil.example" }).first().click();
+  await command("ztc: Request approval for destination");
+  await page.locator(".tab", { hasText: "approvals.yaml" }).first().waitFor({ timeout: 30000 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll(".editor-instance .view-lines")].some((v) => v.textContent?.includes("DRAFT-checkout-api-evil-example")),
+    undefined,
+    { timeout: 30000 },
+  );
+  const draft = await page.locator(".editor-instance .view-lines").evaluateAll((vs) => vs.map((v) => v.textContent).join("\n"));
+  check("Request approval drafts a PENDING entry in approvals.yaml and shows it", draft.includes("DRAFT-checkout-api-evil-example") && draft.includes("PENDING"), draft.slice(0, 200));
+  // Leave the registry as it is on disk.
+  await command("File: Revert File");
+  await page.waitForTimeout(500);
+
+  // 2. Keyword colouring (TextMate grammar) in an example file.
+  await open("tenants/checkout/policy.zt");
+  await editor().locator(".view-lines").waitFor({ timeout: 30000 });
+  await page.waitForTimeout(1500);
+  const tokens = await editor()
+    .locator(".view-line span > span")
+    .evaluateAll((els) => els.map((e) => ({ text: e.textContent, color: getComputedStyle(e).color })));
+  const colorOf = (t) => tokens.find((x) => x.text?.trim() === t)?.color;
+  summary.tokens = tokens.slice(0, 40);
+  const keyword = colorOf("workload");
+  const plain = colorOf("checkout-web");
+  check("keywords coloured differently from plain words", keyword && plain && keyword !== plain && colorOf("allow") && colorOf("allow") !== plain, { keyword, plain, allow: colorOf("allow") });
+
+  // 3. Hover on a rule: the YAML it compiles to.
+  const ruleHover = await hoverOn("allow");
+  check("hover on a rule shows its compiled YAML", ruleHover.includes("Compiles to") && /(to|from)(FQDNs|Endpoints)/.test(ruleHover), ruleHover.slice(0, 400));
+  await page.screenshot({ path: join(outDir, "ztc-vscode-hover.png") });
+  await page.mouse.move(5, 5);
+  await page.keyboard.press("Escape");
+
+  // 4. Completion in a rule: checkout's approved destinations, not another tenant's.
+  await editor().locator(".view-lines").click();
+  await page.keyboard.press("Control+G");
+  await page.locator(".quick-input-widget input").fill(":5");
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("End");
+  await page.keyboard.type("  allow egress from web to ");
+  await page.keyboard.press("Control+Space");
+  const rows = page.locator(".suggest-widget .monaco-list-row");
+  await rows.first().waitFor({ timeout: 30000 });
+  await page.waitForTimeout(1000);
+  const labels = await rows.evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? e.textContent));
+  summary.completion = labels;
+  check(
+    "completion offers the tenant's approved destinations only",
+    labels.some((l) => l.includes("api.paypal.com")) && labels.some((l) => l.includes("api.stripe.com")) && !labels.some((l) => l.includes("api.openai.com")),
+    labels,
+  );
+  await page.screenshot({ path: join(outDir, "ztc-vscode-completion.png") });
+  await page.keyboard.press("Escape");
+  // Back to the file as it is on disk.
+  await command("File: Revert File");
+  await page.waitForTimeout(1000);
+
+  // 5. The compiled-YAML view beside the file.
+  await command("ztc: Show compiled YAML");
+  const yamlTab = page.locator('.tab[aria-label*="policy.zt.yaml"]');
+  await yamlTab.first().waitFor({ timeout: 30000 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll(".editor-instance .view-lines")].some((v) => v.textContent?.includes("CiliumNetworkPolicy")),
+    undefined,
+    { timeout: 30000 },
+  );
+  const yamlText = await page.locator(".editor-instance .view-lines").evaluateAll((vs) => vs.map((v) => v.textContent).join("\n"));
+  check("Show compiled YAML opens the tenant's policies", yamlText.includes("zt-checkout") && yamlText.includes("CiliumNetworkPolicy"), yamlText.slice(0, 300));
+
+  // 6. The Problems panel lists the workspace's diagnostics, also of files nobody opened.
+  await page.keyboard.press("Control+Shift+M");
+  await page.locator(".markers-panel .monaco-list-row").first().waitFor({ timeout: 30000 });
+  await page.waitForTimeout(1500);
+  const problems = await page.locator(".markers-panel .monaco-list-row").evaluateAll((els) => els.map((e) => `${e.textContent} | ${e.getAttribute("aria-label")}`));
+  summary.problems = problems;
+  check("Problems panel shows ztc diagnostics (ZT3001, ZT3015, ZT3014)", ["ZT3001", "ZT3015", "ZT3014"].every((c) => problems.some((p) => p?.includes(c))), problems);
+
+  await page.screenshot({ path: join(outDir, "ztc-vscode.png") });
+  lap("screenshots");
+  ok = Object.values(summary.checks).every((c) => c.ok);
+} catch (e) {
+  summary.error = String(e?.stack ?? e);
+  console.log(`FAIL ${summary.error}`);
+  await page.screenshot({ path: join(outDir, "ztc-vscode-failure.png") }).catch(() => {});
+} finally {
+  summary.ok = ok;
+  summary.seconds = (Date.now() - t0) / 1000;
+  writeFileSync(join(outDir, "summary.json"), JSON.stringify(summary, null, 2));
+  await ctx.close();
+  rmSync(profile, { recursive: true, force: true });
+  console.log(ok ? "RESULT PASS" : "RESULT FAIL");
+  process.exit(ok ? 0 : 1);
+}
