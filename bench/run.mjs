@@ -43,7 +43,7 @@ if (!existsSync(join(root, "dist/ztc.js"))) {
 mkdirSync(work, { recursive: true });
 const big = join(work, "repo-1000");
 const size = generate(big, 1000);
-console.log(`bench: generated ${size.tenants} tenants, ${size.rules} rules (3 per tenant through stdlib and shared rule sets), ${size.approvals} approvals and 2 baselines in ${big}`);
+console.log(`bench: generated ${size.tenants} tenants, ${size.rules} rules (3 per tenant through stdlib and shared rule sets), ${size.approvals} approvals, 2 baselines and ${size.expectations} expectations in ${big}`);
 
 // A never-used folder per run: deleting thousands of files right before a run slows the next
 // file creations on this VM's disk (ext4 mounted with discard), which would measure the benchmark.
