@@ -176,6 +176,7 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
         return fatal ? diag("unknownModule", at, { path }) : unit;
       },
       (name) => parsedUnit(`${STDLIB_PREFIX}${name}.zt`, bundledStdlib()[name]!, oldUnits),
+      reused ? old?.modules : undefined,
     );
     units = [...modules.units];
     rulesets = buildRulesetIndex(modules, (p) => isStdlibPath(p, config.stdlib));
@@ -183,8 +184,8 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
     const tenants = registries?.tenants;
     if (tenants)
       for (const u of units) {
-        const owners = tenants.ownersOf(u.path).map((t) => t.name);
-        if (owners.length > 1) extra.push(diag("overlappingPaths", { file: u.path, span: { start: 0, end: 0 } }, { file: u.path, tenants: owners.join(", ") }));
+        const owners = tenants.ownersOf(u.path);
+        if (owners.length > 1) extra.push(diag("overlappingPaths", { file: u.path, span: { start: 0, end: 0 } }, { file: u.path, tenants: owners.map((t) => t.name).join(", ") }));
       }
   }
 
