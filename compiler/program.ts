@@ -120,11 +120,19 @@ function readSource(host: CompilerHost, path: string, old: ReadonlyMap<string, S
   }
 }
 
+/** The sources found in a listing (the same array while the files are the same) for a configuration. */
+const discovered = new WeakMap<readonly string[], { readonly config: ProjectConfig; readonly paths: readonly string[] }>();
+
 /** The .zt files the project's `sources` globs select, outside the output folder. */
-export function discoverSources(host: CompilerHost, config: ProjectConfig): string[] {
+export function discoverSources(host: CompilerHost, config: ProjectConfig): readonly string[] {
+  const listing = host.listFiles();
+  const known = discovered.get(listing);
+  if (known && known.config === config) return known.paths;
   const globs = config.sources.map((g) => picomatch.makeRe(g, { dot: false }));
   const outPrefix = `${config.output}/`;
-  return host.listFiles().filter((f) => f.endsWith(".zt") && !f.startsWith(outPrefix) && globs.some((g) => g.test(f)));
+  const paths = listing.filter((f) => f.endsWith(".zt") && !f.startsWith(outPrefix) && globs.some((g) => g.test(f)));
+  discovered.set(listing, { config, paths });
+  return paths;
 }
 
 /** The old program's project file and registries, if their files still read the same. */
