@@ -74,13 +74,33 @@ function shapeOf(unit: SourceUnit): ExpectShape | null {
   return shape;
 }
 
+/** A tenant whose workload names a unit's expectations depend on, with the workloads they were checked against. */
+interface Dependency {
+  readonly tenant: string;
+  workloads: ReadonlyMap<string, unknown> | undefined;
+}
+
 /**
- * A unit's expectations, checked, are a function of its text, the tenants its blocks bind to, the
- * registry, and the workload names of the tenants they name (or whose blocks hold them). While
- * those are the same, the previous result is reused: an editor re-checks every expectation of the
- * project after each keystroke, and few of them can see the edit.
+ * A unit's expectations, checked, are a function of its text, the registry (which also decides
+ * the tenant each of its blocks binds to), and the workload names of the tenants they name or
+ * whose blocks hold them. While those are the same, the previous result is reused: an editor
+ * re-checks every expectation of the project after each keystroke, and few of them can see the
+ * edit. An incremental check hands on the workloads of tenants it did not check again as they
+ * were, so most dependencies are confirmed by identity.
  */
-const results = new WeakMap<SourceUnit, { readonly registry: TenantRegistry; readonly key: string; readonly result: ExpectationResult }>();
+const results = new WeakMap<SourceUnit, { readonly registry: TenantRegistry; readonly deps: readonly Dependency[]; readonly result: ExpectationResult }>();
+
+const names = (ws: ReadonlyMap<string, unknown> | undefined) => (ws ? [...ws.keys()].join(",") : undefined);
+
+function stillValid(deps: readonly Dependency[], bound: BindResult): boolean {
+  for (const d of deps) {
+    const now = bound.workloads.get(d.tenant);
+    if (now === d.workloads) continue;
+    if (names(now) !== names(d.workloads)) return false;
+    d.workloads = now;
+  }
+  return true;
+}
 
 /** Every `expect` of the project's files, top level and in tenant blocks. */
 export function checkExpectations(units: readonly SourceUnit[], bound: BindResult, tenants: TenantRegistry): ExpectationResult {
@@ -90,18 +110,14 @@ export function checkExpectations(units: readonly SourceUnit[], bound: BindResul
   for (const unit of units) {
     const shape = shapeOf(unit);
     if (!shape) continue;
-    blockTenant ??= new Map(bound.blocks.map((b) => [b.decl, b.tenant.name]));
-    const own = shape.blocks.map((d) => blockTenant!.get(d) ?? (d.name ? "\u0000unbound" : "\u0000unnamed"));
-    const workloads = (t: string) => {
-      const ws = bound.workloads.get(t);
-      return ws ? [...ws.keys()].join(",") : "\u0000none";
-    };
-    const key = [...own, "", ...[...new Set([...own, ...shape.named])].map((t) => `${t}=${workloads(t)}`)].join("\n");
     const cached = results.get(unit);
-    let result = cached && cached.registry === tenants && cached.key === key ? cached.result : undefined;
+    let result = cached && cached.registry === tenants && stillValid(cached.deps, bound) ? cached.result : undefined;
     if (!result) {
+      blockTenant ??= new Map(bound.blocks.map((b) => [b.decl, b.tenant.name]));
       result = unitExpectations(unit, blockTenant, bound, tenants);
-      results.set(unit, { registry: tenants, key, result });
+      const own = shape.blocks.flatMap((d) => blockTenant!.get(d) ?? []);
+      const deps = [...new Set([...own, ...shape.named])].map((tenant) => ({ tenant, workloads: bound.workloads.get(tenant) }));
+      results.set(unit, { registry: tenants, deps, result });
     }
     out.push(...result.expectations);
     diagnostics.push(...result.diagnostics);
