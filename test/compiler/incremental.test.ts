@@ -127,8 +127,9 @@ function summary(p: Program) {
   const expectations = (p.getCheck()?.expectations ?? []).map((e) => `${e.file}:${e.line} ${e.text}`);
   const settings = [...(p.getCheck()?.bound.settings ?? [])].map(([t, v]) => `${t}:${v.mode}:${v.dns ?? ""}`).sort();
   const workloads = [...(p.getCheck()?.bound.workloads ?? [])].map(([t, m]) => `${t}:${[...m.keys()].sort().join(",")}`).sort();
+  const blocks = (p.getCheck()?.bound.blocks ?? []).map((b) => `${b.unit.path}:${b.decl.span.start} ${b.tenant.name} ${b.unit.text.slice(b.decl.span.start, b.decl.span.end)}`);
   const emitted = p.emit();
-  return { diagnostics, atoms, workloads, expectations, settings, yaml: emitted.ok ? renderStream(emitted.policies) : "" };
+  return { diagnostics, atoms, workloads, expectations, settings, blocks, yaml: emitted.ok ? renderStream(emitted.policies) : "" };
 }
 
 describe("incremental programs", () => {
