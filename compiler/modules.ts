@@ -90,10 +90,11 @@ export function loadModules(
     const unit = queue[next]!;
     const list = resolveUnit(unit);
     let resolved: ResolvedImport[] | undefined;
-    list.forEach(({ resolved: r, diagnostics: found }, i) => {
-      diagnostics.push(...found);
+    for (let i = 0; i < list.length; i++) {
+      const { resolved: r, diagnostics: found } = list[i]!;
+      for (const d of found) diagnostics.push(d);
       const target = r.target;
-      if (target === undefined || units.has(target)) return;
+      if (target === undefined || units.has(target)) continue;
       const at = { file: unit.path, span: r.decl.path!.span };
       let loaded: SourceUnit | Diagnostic;
       if (target.startsWith(STDLIB_PREFIX)) loaded = stdlibUnit(target.slice(STDLIB_PREFIX.length, -3));
@@ -102,11 +103,11 @@ export function loadModules(
         diagnostics.push(loaded);
         resolved ??= list.map((x) => x.resolved);
         resolved[i] = { decl: r.decl };
-        return;
+        continue;
       }
       units.set(target, loaded);
       queue.push(loaded);
-    });
+    }
     // The same array as last time when nothing failed to load: cycles need not be looked for again.
     const last = previous?.imports.get(unit.path);
     imports.set(unit.path, resolved ?? (last && sameImports(last, list) ? last : list.map((x) => x.resolved)));
@@ -187,7 +188,7 @@ export function loadModules(
   // Cycles depend on the imports alone: the previous graph's, when every unit imports the same.
   let cycles: readonly Diagnostic[] | undefined;
   const before = previous && cyclesOf.get(previous);
-  if (before && previous!.imports.size === imports.size && [...imports].every(([path, list]) => previous!.imports.get(path) === list)) cycles = before;
+  if (before && previous!.imports.size === imports.size && sameGraph(imports, previous!.imports)) cycles = before;
   else {
     const found: Diagnostic[] = [];
     detectCycles(imports, found);
@@ -201,8 +202,15 @@ export function loadModules(
   return graph;
 }
 
+function sameGraph(a: ReadonlyMap<string, readonly ResolvedImport[]>, b: ReadonlyMap<string, readonly ResolvedImport[]>): boolean {
+  for (const [path, list] of a) if (b.get(path) !== list) return false;
+  return true;
+}
+
 function sameImports(list: readonly ResolvedImport[], resolutions: readonly ImportResolution[]): boolean {
-  return list.length === resolutions.length && list.every((r, i) => r === resolutions[i]!.resolved);
+  if (list.length !== resolutions.length) return false;
+  for (let i = 0; i < list.length; i++) if (list[i] !== resolutions[i]!.resolved) return false;
+  return true;
 }
 
 /** `from` folder + project path -> the shortest relative spelling (`./x.zt`, `../y/x.zt`). */
