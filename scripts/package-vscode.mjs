@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const ext = join(root, "vscode-extension");
 const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-execFileSync(process.execPath, [join(root, "scripts/build-validators.mjs")], { stdio: "inherit" });
+execFileSync(process.execPath, [join(root, "scripts/generate.mjs")], { stdio: "inherit" });
 
 rmSync(join(ext, "out"), { recursive: true, force: true });
 const common = {

@@ -45,7 +45,7 @@ local function main()
   local buf = vim.api.nvim_get_current_buf()
   check("filetype is zt", vim.bo[buf].filetype == "zt", vim.bo[buf].filetype)
   local got = vim.wait(20000, function() return published > 0 and #vim.diagnostic.get(buf) > 0 end, 50)
-  check("diagnostics arrive for the opened file", got and codes(buf) == "ZT3014", codes(buf))
+  check("diagnostics arrive for the opened file", got and codes(buf) == "ZT3014,ZT3025", codes(buf))
   local d = vim.diagnostic.get(buf)[1]
   if d then log("DIAG " .. (d.lnum + 1) .. ":" .. (d.col + 1) .. " " .. d.message) end
 
@@ -76,10 +76,10 @@ local function main()
   -- Edit: an unapproved destination is an error at once; undoing the edit clears it.
   local before = lines[row + 1]
   vim.api.nvim_buf_set_lines(buf, row, row + 1, false, { (before:gsub("api%.openai%.com", "api.evil.example")) })
-  local updated = vim.wait(10000, function() return codes(buf) == "ZT3001,ZT3014" end, 50)
+  local updated = vim.wait(10000, function() return codes(buf) == "ZT3001,ZT3014,ZT3025" end, 50)
   check("diagnostics update after an edit", updated, codes(buf))
   vim.api.nvim_buf_set_lines(buf, row, row + 1, false, { before })
-  local cleared = vim.wait(10000, function() return codes(buf) == "ZT3014" end, 50)
+  local cleared = vim.wait(10000, function() return codes(buf) == "ZT3014,ZT3025" end, 50)
   check("diagnostics update after undoing it", cleared, codes(buf))
   finish()
 end

@@ -162,7 +162,7 @@ try {
   await page.waitForTimeout(1500);
   const problems = await page.locator(".markers-panel .monaco-list-row").evaluateAll((els) => els.map((e) => `${e.textContent} | ${e.getAttribute("aria-label")}`));
   summary.problems = problems;
-  check("Problems panel shows ztc diagnostics (ZT3001, ZT3015, ZT3014)", ["ZT3001", "ZT3015", "ZT3014"].every((c) => problems.some((p) => p?.includes(c))), problems);
+  check("Problems panel shows ztc diagnostics (ZT3001, ZT3025, ZT3014, ZT5017)", ["ZT3001", "ZT3025", "ZT3014", "ZT5017"].every((c) => problems.some((p) => p?.includes(c))), problems);
 
   await page.screenshot({ path: join(outDir, "ztc-vscode.png") });
   lap("screenshots");
