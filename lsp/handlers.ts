@@ -138,7 +138,8 @@ export function codeLenses(v: DocumentView, p: CodeLensParams): CodeLens[] {
 /** What `ztc/explain` and the `ztc.explain` command answer: the explanation, its rules located in the workspace. */
 export type ExplainResponse =
   | (Omit<Extract<S.ExplainAnswer, { ok: true }>, "rules"> & {
-      readonly rules: readonly (Omit<S.DecidingRule, "location"> & { readonly location?: Location | undefined })[];
+      /** Each with its project-relative `file` (as the text names it) and its location in the workspace. */
+      readonly rules: readonly (Omit<S.DecidingRule, "location"> & { readonly file?: string | undefined; readonly location?: Location | undefined })[];
     })
   | Extract<S.ExplainAnswer, { ok: false }>;
 
@@ -147,5 +148,5 @@ export function explain(v: DocumentView, p: { flow?: unknown; position?: Positio
   const offset = p.position ? toOffset(v.lines, p.position) : undefined;
   const a = S.explainAt(v.doc, { flow, offset });
   if (!a.ok) return a;
-  return { ...a, rules: a.rules.map((r) => ({ ...r, location: r.location ? toLocation(r.location, v.files) : undefined })) };
+  return { ...a, rules: a.rules.map((r) => ({ ...r, file: r.location?.file, location: r.location ? toLocation(r.location, v.files) : undefined })) };
 }
