@@ -53,6 +53,24 @@ async function command(title) {
 
 const editor = () => page.locator(".editor-group-container.active .monaco-editor").first();
 
+/** Types at the end of a line of the active editor and asks for completion; returns the suggestions. */
+async function suggestAt(line, typed) {
+  await editor().locator(".view-lines").click();
+  await page.keyboard.press("Control+G");
+  await page.locator(".quick-input-widget input").fill(`:${line}`);
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("End");
+  for (const [i, part] of typed.split("\n").entries()) {
+    if (i > 0) await page.keyboard.press("Enter");
+    if (part) await page.keyboard.type(part);
+  }
+  await page.keyboard.press("Control+Space");
+  const rows = page.locator(".suggest-widget .monaco-list-row");
+  await rows.first().waitFor({ timeout: 30000 });
+  await page.waitForTimeout(1000);
+  return rows.evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? e.textContent));
+}
+
 /** Hovers the first token with this text in the active editor; returns the hover's text. */
 async function hoverOn(text) {
   const token = editor().locator(".view-line span > span", { hasText: text }).first();
@@ -121,17 +139,7 @@ try {
   await page.keyboard.press("Escape");
 
   // 4. Completion in a rule: checkout's approved destinations, not another tenant's.
-  await editor().locator(".view-lines").click();
-  await page.keyboard.press("Control+G");
-  await page.locator(".quick-input-widget input").fill(":5");
-  await page.keyboard.press("Enter");
-  await page.keyboard.press("End");
-  await page.keyboard.type("  allow egress from web to ");
-  await page.keyboard.press("Control+Space");
-  const rows = page.locator(".suggest-widget .monaco-list-row");
-  await rows.first().waitFor({ timeout: 30000 });
-  await page.waitForTimeout(1000);
-  const labels = await rows.evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? e.textContent));
+  const labels = await suggestAt(5, "  allow egress from web to ");
   summary.completion = labels;
   check(
     "completion offers the tenant's approved destinations only",
@@ -164,18 +172,7 @@ try {
   await command("View: Close All Editors");
   await page.waitForTimeout(500);
   await open("tenants/payments/policy.zt");
-  await editor().locator(".view-lines").click();
-  await page.keyboard.press("Control+G");
-  await page.locator(".quick-input-widget input").fill(":18");
-  await page.keyboard.press("Enter");
-  await page.keyboard.press("End");
-  await page.keyboard.press("Enter");
-  await page.keyboard.type("use kube");
-  await page.keyboard.press("Control+Space");
-  const useRows = page.locator(".suggest-widget .monaco-list-row");
-  await useRows.first().waitFor({ timeout: 30000 });
-  await page.waitForTimeout(1000);
-  const useLabels = await useRows.evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? e.textContent));
+  const useLabels = await suggestAt(18, "\nuse kube");
   summary.useCompletion = useLabels;
   check("completion after `use` offers the imported rule sets", useLabels.some((l) => l.includes("kube-apiserver")), useLabels);
   await page.keyboard.press("Escape");
