@@ -35,9 +35,9 @@ function moduleEntry(m: ModuleInfo, quote: boolean): CompletionEntry {
   };
 }
 
-/** The modules a file can import and does not import yet. */
-function importable(program: Program, unit: SourceUnit): ModuleInfo[] {
-  const imported = new Set(unit.ast.items.flatMap((i) => (i.kind === "Import" && i.path ? [i.path.value] : [])));
+/** The modules a file can import and does not import yet (the import being edited does not count). */
+function importable(program: Program, unit: SourceUnit, editing?: object): ModuleInfo[] {
+  const imported = new Set(unit.ast.items.flatMap((i) => (i.kind === "Import" && i.path && i !== editing ? [i.path.value] : [])));
   return importableModules(program, unit.path).filter((m) => !imported.has(m.importPath));
 }
 
@@ -49,7 +49,7 @@ export function importPathCompletion(program: Program | undefined, unit: SourceU
     const closed = s.end - s.start >= 2 && unit.text.charAt(s.end - 1) === '"';
     if (offset <= s.start || offset > (closed ? s.end - 1 : s.end)) continue;
     const replace = { start: s.start + 1, end: closed ? s.end - 1 : s.end };
-    return { replace, items: program ? importable(program, unit).map((m) => moduleEntry(m, false)) : [] };
+    return { replace, items: program ? importable(program, unit, item).map((m) => moduleEntry(m, false)) : [] };
   }
   return undefined;
 }

@@ -228,6 +228,10 @@ describe("language server over stdio", () => {
     const untitled = c.diagnostics("untitled:Untitled-1.zt");
     c.notify("textDocument/didOpen", { textDocument: { uri: "untitled:Untitled-1.zt", languageId: "zt", version: 1, text: "tenant x {\n  allo\n}\n" } });
     expect((await untitled).diagnostics.map((d) => d.code)).toEqual(["ZT1001"]);
+    // Explain without a document, with a nonsensical position, for a file outside any project.
+    expect((await c.request("ztc/explain", {})).error?.code).toBe(-32602);
+    expect((await c.request("ztc/explain", { uri: doc.uri, position: "x" })).result).toMatchObject({ ok: false });
+    expect((await c.request("workspace/executeCommand", { command: "ztc.explain", arguments: [] })).error?.code).toBe(-32602);
     // Unknown methods, malformed JSON, a notification for a document nobody opened.
     expect((await c.request("ztc/noSuchMethod", {})).error?.code).toBe(-32601);
     c.writeRaw("{ this is not json");

@@ -141,6 +141,8 @@ describe("completion of modules and rule sets", () => {
     expect(byLabel.has("stdlib/dns@1")).toBe(false);
     expect(byLabel.has("../../platform/notes.zt")).toBe(false);
     expect(items.every((i) => i.kind === "module")).toBe(true);
+    // Editing an import: its own module is still offered.
+    expect(complete(`import "stdlib/dn<|>s@1"\n`).labels).toContain("stdlib/dns@1");
   });
 
   it("quotes the path after `import`, and the chosen module compiles", () => {
