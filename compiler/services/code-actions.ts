@@ -3,7 +3,8 @@
  * network address, "request approval" drafting an entry in the approval registry); the CLI prints
  * the same fixes. Three more are computed here from the check's atoms and the registries: add the
  * missing port of a rule, narrow an overly broad rule to the destinations approved for the tenant,
- * and split a rule with several peers into one rule per peer.
+ * and split a rule with several peers into one rule per peer. A failing `expect` (as `ztc test`
+ * evaluates it) can be changed to what the policies do.
  */
 import type { Diagnostic, Location, RuleStmt, Span, Target, TextEdit } from "../../language/index.js";
 import { peerList } from "../../language/index.js";

@@ -1,8 +1,9 @@
 /**
  * Completion by context. The grammar says what may come next (syntax-context.ts); for names the
  * registries and the check say which ones exist: the tenants that may speak in this file, the
- * tenant's namespaces and workloads, other tenants' workloads, entities, HTTP methods, and the
- * destinations approved for this tenant (never an unapproved, expired, pending or blocked one).
+ * tenant's namespaces and workloads, other tenants' workloads, entities, HTTP methods, `expect`
+ * endpoints, setting values, and the destinations approved for this tenant (never an unapproved,
+ * expired, pending or blocked one). Modules and rule sets are in completion-modules.ts.
  */
 import type { IToken } from "chevrotain";
 import { SOFT_KEYWORDS, type Span, type TextEdit } from "../../language/index.js";

@@ -1,8 +1,10 @@
 /**
- * Hover: what a name or rule means to the compiler. A rule shows the YAML it compiles to; a
- * destination the approvals behind it (or the checker's reason why none covers it); tenants and
- * namespaces their registry entries; a workload its selector and namespaces. Everything shown
- * comes from the program (registries, check, emitter); nothing is worked out again here.
+ * Hover: what a name or rule means to the compiler. A rule or a `use` shows the YAML it compiles
+ * to, a baseline its CiliumClusterwideNetworkPolicy; a destination the approvals behind it (or the
+ * checker's reason why none covers it); tenants and namespaces their registry entries; a workload
+ * its selector and namespaces; an import or rule set its module, signature and documentation; an
+ * `expect` whether it holds. Everything shown comes from the program (registries, check, emitter,
+ * `ztc test`'s evaluation); nothing is worked out again here.
  */
 import type { Diagnostic, Span } from "../../language/index.js";
 import { daysBetween, isPending } from "../approvals.js";

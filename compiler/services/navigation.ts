@@ -1,7 +1,9 @@
 /**
  * Go to definition, find references and rename. Definitions of tenants and namespaces live in the
  * tenant registry, of destinations in the approval registry (the approvals the checker used, or the
- * registry entries its diagnostics point at); workloads are declared in .zt files.
+ * registry entries its diagnostics point at); workloads and rule sets are declared in .zt files (a
+ * bundled stdlib module is a unit `stdlib:NAME.zt`, which the language server maps to its file).
+ * Which rule set a `use` names is the checker's own lookup, so navigation and checking agree.
  */
 import { forEachChild, type AstNode, type Location, type SourceFileAst, type Span, type TextEdit, type UseStmt } from "../../language/index.js";
 import { nameProblem, type SourceUnit } from "../binder.js";
