@@ -61,7 +61,13 @@ export interface CompiledYaml {
  * Code extension's folder (beside out/).
  */
 function installed(...rel: string[]): string | undefined {
-  const script = process.argv[1] ? nodePath.dirname(nodePath.resolve(process.argv[1])) : process.cwd();
+  let script = process.cwd();
+  try {
+    // Through the real path: an npm bin link (node_modules/.bin/ztc) is not where the package is.
+    if (process.argv[1]) script = nodePath.dirname(fs.realpathSync(process.argv[1]));
+  } catch {
+    script = nodePath.dirname(nodePath.resolve(process.argv[1]!));
+  }
   for (const candidate of [nodePath.join(script, "..", ...rel), nodePath.join(script, ...rel)]) if (fs.existsSync(candidate)) return candidate;
   return undefined;
 }
