@@ -13,8 +13,19 @@ export interface EvaluationContext {
   readonly project: ProjectContext;
 }
 
-/** Undefined when the project does not compile. */
+const contexts = new WeakMap<Program, EvaluationContext | null>();
+
+/**
+ * Undefined when the project does not compile. Built once per program: the editor asks for it on
+ * every code lens and hover, and a Program never changes.
+ */
 export function evaluationContext(program: Program): EvaluationContext | undefined {
+  let ctx = contexts.get(program);
+  if (ctx === undefined) contexts.set(program, (ctx = buildContext(program) ?? null));
+  return ctx ?? undefined;
+}
+
+function buildContext(program: Program): EvaluationContext | undefined {
   const emitted = program.emit();
   const tenants = program.registries?.tenants;
   const check = program.getCheck();

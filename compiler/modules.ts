@@ -4,12 +4,12 @@
  * stdlib folder when it has the module and from the bundled stdlib otherwise; local imports are
  * paths relative to the importing file that must stay inside the project.
  */
-import { diag, type Diagnostic, type ImportDecl, type Span } from "../language/index.js";
+import { diag, type Diagnostic, type ImportDecl, type Span, type TextEdit } from "../language/index.js";
 import { closest } from "../language/suggest.js";
 import type { SourceUnit } from "./binder.js";
 import { dirname, joinProjectPath, type CompilerHost } from "./host.js";
 import type { ProjectConfig } from "./project.js";
-import { bundledStdlib, latestStdlib, STDLIB_PREFIX, stdlibName } from "./stdlib.js";
+import { bundledStdlib, latestStdlib, STDLIB_PREFIX, stdlibModuleExporting, stdlibName, stdlibOverrides } from "./stdlib.js";
 
 export interface ResolvedImport {
   readonly decl: ImportDecl;
@@ -66,8 +66,7 @@ export function loadModules(
   const listing = host.listFiles();
   const projectZt = () => host.listFiles().filter((f) => f.endsWith(".zt"));
   let overridden: Set<string> | undefined;
-  const overrides = () =>
-    (overridden ??= new Set(config.stdlib ? projectZt().filter((f) => f.startsWith(`${config.stdlib}/`)).map((f) => f.slice(config.stdlib!.length + 1, -3)) : []));
+  const overrides = () => (overridden ??= new Set(stdlibOverrides(host, config.stdlib).keys()));
   const bundled = bundledStdlib();
 
   /** The unit's imports, resolved (reused while the listing and configuration are the same). */
@@ -150,12 +149,12 @@ export function loadModules(
       return undefined;
     }
     if (!joined.endsWith(".zt")) {
-      out.push(diag("unknownModule", at, { path: text, suggestion: projectZt().includes(`${joined}.zt`) ? `${text}.zt` : undefined }));
+      out.push(unknownModule(at, text, projectZt().includes(`${joined}.zt`) ? `${text}.zt` : undefined));
       return undefined;
     }
     if (!host.listFiles().includes(joined) && host.readFile(joined, 0).kind === "missing") {
       const near = closest(joined, projectZt());
-      out.push(diag("unknownModule", at, { path: text, suggestion: near ? relativeFrom(dirname(from), near) : undefined }));
+      out.push(unknownModule(at, text, near ? relativeFrom(dirname(from), near) : undefined));
       return undefined;
     }
     return joined;
@@ -164,25 +163,15 @@ export function loadModules(
   function unknownStdlib(text: string, name: string, at: { file: string; span: Span }): Diagnostic {
     const suggestion = suggestStdlib(name);
     const available = suggestion ? undefined : [...new Set([...Object.keys(bundled), ...overrides()])].sort().join(", ");
-    return diag("unknownModule", at, { path: text, suggestion, available });
+    return unknownModule(at, text, suggestion, available);
   }
 
   function suggestStdlib(name: string): string | undefined {
     const base = name.replace(/@\d+$/, "");
     const names = [...new Set([...Object.keys(bundled), ...overrides()])];
-    const hit = closest(name, names) ?? closest(base, names.map((n) => n.replace(/@\d+$/, ""))) ?? moduleExporting(base);
+    const hit = closest(name, names) ?? closest(base, names.map((n) => n.replace(/@\d+$/, ""))) ?? stdlibModuleExporting(host, config.stdlib, base)?.name;
     if (!hit) return undefined;
     return `stdlib/${hit.includes("@") ? hit : (latestStdlib(hit)?.slice(7) ?? hit)}`;
-  }
-
-  /** Someone importing a rule set by its own name (`stdlib/prometheus-scrape@1`): name its module. */
-  function moduleExporting(ruleset: string): string | undefined {
-    const declares = new RegExp(`\\bexport\\s+ruleset\\s+${ruleset.replace(/[^a-z0-9-]/g, "")}\\s*[({]`);
-    const overridden = [...overrides()].find((n) => {
-      const r = host.readFile(`${config.stdlib}/${n}.zt`, 1 << 20);
-      return r.kind === "ok" && declares.test(r.text);
-    });
-    return overridden ?? Object.keys(bundled).sort().find((n) => declares.test(bundled[n]!));
   }
 
   // Cycles depend on the imports alone: the previous graph's, when every unit imports the same.
@@ -195,8 +184,9 @@ export function loadModules(
     cycles = found;
   }
   diagnostics.push(...cycles);
+  const rootSet = new Set(roots);
   // The map holds the roots first, then the modules in the order they were reached.
-  const ordered = [...roots, ...[...units.values()].slice(roots.length).sort((a, b) => (a.path < b.path ? -1 : 1))];
+  const ordered = [...roots, ...[...units.values()].filter((u) => !rootSet.has(u)).sort((a, b) => (a.path < b.path ? -1 : 1))];
   const graph: ModuleGraph = { units: ordered, imports, diagnostics };
   cyclesOf.set(graph, cycles);
   return graph;
@@ -213,8 +203,14 @@ function sameImports(list: readonly ResolvedImport[], resolutions: readonly Impo
   return true;
 }
 
+/** ZT2012, with the did-you-mean as a fix that keeps the path a string (the span covers the quotes). */
+function unknownModule(at: { file: string; span: Span }, path: string, suggestion: string | undefined, available?: string): Diagnostic {
+  const fixes = suggestion ? [{ title: `Replace with '${suggestion}'`, edits: [{ file: at.file, span: at.span, newText: JSON.stringify(suggestion) }] }] : undefined;
+  return diag("unknownModule", at, { path, suggestion, available }, { fixes });
+}
+
 /** `from` folder + project path -> the shortest relative spelling (`./x.zt`, `../y/x.zt`). */
-function relativeFrom(fromDir: string, target: string): string {
+export function relativeFrom(fromDir: string, target: string): string {
   const a = fromDir ? fromDir.split("/") : [];
   const b = target.split("/");
   let i = 0;
@@ -244,4 +240,25 @@ function detectCycles(imports: ReadonlyMap<string, readonly ResolvedImport[]>, o
     state.set(path, 2);
   };
   for (const path of [...imports.keys()].sort()) if (!state.has(path)) visit(path);
+}
+
+/**
+ * The edit adding `import "PATH"` to a file: after its last import, else after the comment block
+ * that heads the file, else at the top.
+ */
+export function importEdit(unit: SourceUnit, importPath: string): TextEdit {
+  const line = `import ${JSON.stringify(importPath)}`;
+  const imports = unit.ast.items.filter((i) => i.kind === "Import");
+  const last = imports[imports.length - 1];
+  if (last) return { file: unit.path, span: { start: last.span.end, end: last.span.end }, newText: `\n${line}` };
+  const text = unit.text;
+  let end = -1;
+  for (const c of unit.ast.comments) {
+    const gap = text.slice(end < 0 ? 0 : end, c.span.start);
+    if (c.block || (end < 0 ? gap.trim() !== "" : !/^\r?\n$/.test(gap))) break;
+    end = c.span.end;
+  }
+  if (end < 0) return { file: unit.path, span: { start: 0, end: 0 }, newText: `${line}\n\n` };
+  const blankAfter = /^\r?\n[ \t]*\r?\n/.test(text.slice(end));
+  return { file: unit.path, span: { start: end, end }, newText: blankAfter ? `\n${line}` : `\n${line}\n` };
 }

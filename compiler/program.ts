@@ -25,7 +25,7 @@ import { loadProject, MAX_YAML_BYTES, PROJECT_FILE, type LoadedProject, type Pro
 import { RuleCache } from "./rule-cache.js";
 import { loadRegistries, type LoadedRegistries } from "./registry.js";
 import { buildRulesetIndex, type RulesetIndex } from "./rulesets.js";
-import { bundledStdlib, isStdlibPath, STDLIB_PREFIX } from "./stdlib.js";
+import { bundledStdlib, isStdlibPath, STDLIB_PREFIX, stdlibModuleExporting } from "./stdlib.js";
 import type { SourceUnit } from "./binder.js";
 
 export interface ProgramOptions {
@@ -187,7 +187,7 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
       reused ? old?.modules : undefined,
     );
     units = [...modules.units];
-    rulesets = buildRulesetIndex(modules, (p) => isStdlibPath(p, config.stdlib));
+    rulesets = buildRulesetIndex(modules, (p) => isStdlibPath(p, config.stdlib), (name) => stdlibModuleExporting(host, config.stdlib, name)?.importPath);
     extra.push(...modules.diagnostics, ...rulesets.diagnostics);
     const tenants = registries?.tenants;
     if (tenants)

@@ -225,7 +225,8 @@ class RuleResolver {
       { file: this.inst.unit.path, span, message: `in rule set ${this.inst.chain.join(" > ")}` },
       ...(extras.related ?? []),
     ];
-    this.ctx.diagnostics.push(diag(name, { file: this.inst.site.file, span: this.inst.site.span }, args, { ...extras, related }));
+    // No did-you-mean at the use: the text to change is in the rule set (see replaceFix).
+    this.ctx.diagnostics.push(diag(name, { file: this.inst.site.file, span: this.inst.site.span }, args, { ...extras, related, fixes: extras.fixes ?? [] }));
   }
 
   /**

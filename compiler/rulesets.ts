@@ -6,7 +6,7 @@ import { diag, type ArgValue, type Diagnostic, type Ident, type RulesetDecl, typ
 import { closest } from "../language/suggest.js";
 import type { SourceUnit } from "./binder.js";
 import { labelValueProblem } from "./labels.js";
-import type { ModuleGraph } from "./modules.js";
+import { importEdit, type ModuleGraph } from "./modules.js";
 import { parseCidr } from "./net/cidr.js";
 import { parseFqdn } from "./net/fqdn.js";
 import { isValidPortName } from "./net/ports.js";
@@ -99,7 +99,15 @@ export function valueProblem(v: ArgValue, type: ParamType): string | undefined {
 /** A unit's rule sets (symbols and the problems of their declarations), per unit and stdlib flag. */
 const declared = new WeakMap<SourceUnit, { readonly stdlib: boolean; readonly own: ReadonlyMap<string, RulesetSymbol>; readonly diagnostics: readonly Diagnostic[] }>();
 
-export function buildRulesetIndex(graph: ModuleGraph, isStdlib: (path: string) => boolean): RulesetIndex {
+/**
+ * `exporting` names the stdlib module (`stdlib/prometheus@1`) that exports a rule set of a name,
+ * for the fix that imports it when a file uses it without.
+ */
+export function buildRulesetIndex(
+  graph: ModuleGraph,
+  isStdlib: (path: string) => boolean,
+  exporting: (ruleset: string) => string | undefined = () => undefined,
+): RulesetIndex {
   const diagnostics: Diagnostic[] = [];
   const byUnit = new Map<string, ReadonlyMap<string, RulesetSymbol>>();
   for (const unit of graph.units) {
@@ -115,6 +123,9 @@ export function buildRulesetIndex(graph: ModuleGraph, isStdlib: (path: string) =
   }
 
   const imported = (unit: SourceUnit) => (graph.imports.get(unit.path) ?? []).filter((i) => i.target !== undefined);
+  // A module of the project can be changed to export it; a stdlib module is not the user's to edit.
+  const exportFix = (r: RulesetSymbol) =>
+    r.stdlib ? undefined : [{ title: `Export rule set '${r.name}' from ${r.unit.path}`, edits: [{ file: r.unit.path, span: { start: r.decl.span.start, end: r.decl.span.start }, newText: "export " }] }];
 
   return {
     diagnostics,
@@ -139,7 +150,7 @@ export function buildRulesetIndex(graph: ModuleGraph, isStdlib: (path: string) =
           const r = byUnit.get(m.target!)?.get(name);
           if (r) {
             if (!r.decl.exported) {
-              out.push(diag("rulesetNotExported", at, { name, module: m.decl.path!.value }));
+              out.push(diag("rulesetNotExported", at, { name, module: m.decl.path!.value }, { fixes: exportFix(r) }));
               return undefined;
             }
             return r;
@@ -151,25 +162,32 @@ export function buildRulesetIndex(graph: ModuleGraph, isStdlib: (path: string) =
       }
       const local = byUnit.get(unit.path)?.get(text);
       if (local) return local;
-      const found: { r: RulesetSymbol; module: string }[] = [];
+      const found: { r: RulesetSymbol; module: string; alias: string | undefined }[] = [];
       let hidden: { r: RulesetSymbol; module: string } | undefined;
       for (const imp of imported(unit)) {
         const r = byUnit.get(imp.target!)?.get(text);
         if (!r) continue;
-        if (r.decl.exported) found.push({ r, module: imp.decl.path!.value });
+        if (r.decl.exported) found.push({ r, module: imp.decl.path!.value, alias: imp.alias });
         else hidden = { r, module: imp.decl.path!.value };
       }
       if (found.length === 1) return found[0]!.r;
       if (found.length > 1) {
-        out.push(diag("ambiguousRuleset", at, { name: text, modules: found.map((f) => f.module).join(", ") }));
+        const fixes = found.map((f) => `${f.alias}.${text}`).map((q) => ({ title: `Write ${q}`, edits: [{ file: unit.path, span: ident.span, newText: q }] }));
+        out.push(diag("ambiguousRuleset", at, { name: text, modules: found.map((f) => f.module).join(", ") }, { fixes }));
         return undefined;
       }
       if (hidden) {
-        out.push(diag("rulesetNotExported", at, { name: text, module: hidden.module }));
+        out.push(diag("rulesetNotExported", at, { name: text, module: hidden.module }, { fixes: exportFix(hidden.r) }));
         return undefined;
       }
       // An import of this file that failed may be where the rule set lives: its error is enough.
       if ((graph.imports.get(unit.path) ?? []).some((i) => !i.target)) return undefined;
+      const module = exporting(text);
+      if (module && !(graph.imports.get(unit.path) ?? []).some((i) => i.decl.path?.value === module)) {
+        const fixes = [{ title: `Import ${module}`, edits: [importEdit(unit, module)] }];
+        out.push(diag("unknownRuleset", at, { name: text, suggestion: undefined, hint: `${module} exports it; this file does not import that module` }, { fixes }));
+        return undefined;
+      }
       const candidates = [...(byUnit.get(unit.path)?.keys() ?? []), ...imported(unit).flatMap((i) => [...(byUnit.get(i.target!)?.values() ?? [])].filter((r) => r.decl.exported).map((r) => r.name))];
       const stdlibHint = (graph.imports.get(unit.path) ?? []).length === 0 ? "this file imports no module" : undefined;
       out.push(diag("unknownRuleset", at, { name: text, suggestion: closest(text, candidates), hint: stdlibHint }));
@@ -239,7 +257,8 @@ export function bindArguments(
     if (!param) {
       const s = closest(arg.name.text, ruleset.params.map((p) => p.name));
       const known = ruleset.params.length ? ` (parameters: ${ruleset.params.map((p) => `${p.name}: ${p.type}`).join(", ")})` : " (it takes no parameters)";
-      out.push(diag("unknownArgument", { file, span: arg.name.span }, { message: `rule set '${ruleset.name}' has no parameter '${arg.name.text}'${s ? `. Did you mean '${s}'?` : known}` }));
+      const fixes = s ? [{ title: `Replace with '${s}'`, edits: [{ file, span: arg.name.span, newText: s }] }] : undefined;
+      out.push(diag("unknownArgument", { file, span: arg.name.span }, { message: `rule set '${ruleset.name}' has no parameter '${arg.name.text}'${s ? `. Did you mean '${s}'?` : known}` }, { fixes }));
       ok = false;
       continue;
     }

@@ -50,12 +50,22 @@ export function runTests(program: Program, options: TestOptions = {}): TestRepor
   const check = program.getCheck();
   if (!ctx || !check) return undefined;
   const cases: TestCase[] = [];
-  for (const e of check.expectations) cases.push(...(e.kind === "flow" ? [expectFlow(ctx, e)] : expectDefaultDeny(ctx, e)));
+  for (const e of check.expectations) cases.push(...evaluateExpectation(ctx, e).cases);
   if (options.invariants ?? true) {
     cases.push(...crossTenant(ctx, check.atoms));
     cases.push(...reachable(ctx, check.atoms));
   }
   return { cases, diagnostics: cases.flatMap((c) => (c.diagnostic ? [c.diagnostic] : [])) };
+}
+
+/** One expectation as `ztc test` evaluates it: its cases (one per namespace for `expect default deny`), and a flow's decision. */
+export interface EvaluatedExpectation {
+  readonly cases: readonly TestCase[];
+  readonly decision?: Decision | undefined;
+}
+
+export function evaluateExpectation(ctx: EvaluationContext, e: Expectation): EvaluatedExpectation {
+  return e.kind === "flow" ? expectFlow(ctx, e) : { cases: expectDefaultDeny(ctx, e) };
 }
 
 /** Where an entry came from, as a related location (its .zt line). */
@@ -102,16 +112,17 @@ function explainDecision(ctx: EvaluationContext, d: Decision): { text: string; r
   return { text: `egress: ${directionWords(d.egress)}; ingress: ${directionWords(d.ingress)}`, related: rel };
 }
 
-function expectFlow(ctx: EvaluationContext, e: Expectation & { kind: "flow" }): TestCase {
+function expectFlow(ctx: EvaluationContext, e: Expectation & { kind: "flow" }): EvaluatedExpectation {
   const base = { kind: "expect" as const, name: e.text, file: e.file, line: e.line };
   const resolved = resolveTextFlow(e.flow, ctx.project);
-  if (!resolved.ok) return { ...base, passed: false, diagnostic: diag("expectationFailed", { file: e.file, span: e.span }, { message: `cannot evaluate: ${resolved.error}` }) };
+  if (!resolved.ok)
+    return { cases: [{ ...base, passed: false, diagnostic: diag("expectationFailed", { file: e.file, span: e.span }, { message: `cannot evaluate: ${resolved.error}` }) }] };
   const d = ctx.evaluator.evaluate(resolved.flow);
   const actual = d.verdict === "allowed" ? "allowed" : "denied";
-  if (actual === e.verdict) return { ...base, passed: true };
+  if (actual === e.verdict) return { cases: [{ ...base, passed: true }], decision: d };
   const why = explainDecision(ctx, d);
   const what = d.verdict === "l7-denied" ? "rejected by an L7 rule" : d.verdict;
-  return {
+  const failed: TestCase = {
     ...base,
     passed: false,
     diagnostic: diag(
@@ -127,6 +138,7 @@ function expectFlow(ctx: EvaluationContext, e: Expectation & { kind: "flow" }): 
       },
     ),
   };
+  return { cases: [failed], decision: d };
 }
 
 /** A documentation address (TEST-NET-1, RFC 5737): outside every cluster, reached by nothing on purpose. */
@@ -225,7 +237,7 @@ function peerEndpoint(ctx: EvaluationContext, a: Atom, subject: PodEndpoint): En
 }
 
 /** The flow an atom is written for: its subject to its peer (or back), on its first port. */
-function witness(ctx: EvaluationContext, a: Atom): { flow: Flow; peer: Endpoint } | undefined | null {
+export function witness(ctx: EvaluationContext, a: Atom): { flow: Flow; peer: Endpoint } | undefined | null {
   const subject = subjectPod(ctx, a.tenant, a.subject);
   if (subject === null) return null;
   if (!subject) return undefined;

@@ -125,6 +125,8 @@ export function toTextEdits(edits: readonly TextEdit[], lines: LineIndex): LspTe
 export const REQUEST_APPROVAL_KIND = `${CodeActionKind.QuickFix}.ztc.requestApproval`;
 /** Server command that shows a location (the drafted approval) with window/showDocument. */
 export const SHOW_LOCATION_COMMAND = "ztc.server.showLocation";
+/** `ztc explain` as a command: arguments `[{ uri, flow?, position? }]`, answers like the `ztc/explain` request. */
+export const EXPLAIN_COMMAND = "ztc.explain";
 
 export function toCodeAction(a: CodeActionEntry, files: FileResolver, lines: LineIndex, files2lsp: (d: Diagnostic) => LspDiagnostic): CodeAction {
   const action: CodeAction = {
@@ -157,15 +159,29 @@ const COMPLETION_KIND: Record<CompletionEntry["kind"], CompletionItemKind> = {
   destination: CompletionItemKind.Value,
   port: CompletionItemKind.Unit,
   protocol: CompletionItemKind.EnumMember,
+  module: CompletionItemKind.Module,
+  ruleset: CompletionItemKind.Function,
+  parameter: CompletionItemKind.Property,
+  value: CompletionItemKind.EnumMember,
 };
 
-export function toCompletionItem(e: CompletionEntry, replace: Range): CompletionItem {
+/** A snippet as plain text, for clients without snippet support: each placeholder's default. */
+export function snippetAsText(snippet: string): string {
+  return snippet.replace(/\$\{\d+:((?:[^}\\]|\\.)*)\}|\$\d+|\\([$}\\])/g, (_m, def: string | undefined, esc: string | undefined) =>
+    esc ?? (def ?? "").replace(/\\([$}\\])/g, "$1"),
+  );
+}
+
+export function toCompletionItem(e: CompletionEntry, replace: Range, lines: LineIndex, snippets: boolean): CompletionItem {
+  const text = e.insertText ?? e.label;
+  const snippet = e.snippet === true && snippets;
   const item: CompletionItem = {
     label: e.label,
     kind: COMPLETION_KIND[e.kind],
-    textEdit: { range: replace, newText: e.insertText ?? e.label },
-    insertTextFormat: InsertTextFormat.PlainText,
+    textEdit: { range: replace, newText: e.snippet && !snippets ? snippetAsText(text) : text },
+    insertTextFormat: snippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
   };
+  if (e.additionalEdits && e.additionalEdits.length > 0) item.additionalTextEdits = toTextEdits(e.additionalEdits, lines);
   if (e.detail) item.detail = e.detail;
   if (e.documentation) item.documentation = { kind: MarkupKind.Markdown, value: e.documentation };
   if (e.sortText) item.sortText = e.sortText;
@@ -178,6 +194,12 @@ const SYMBOL_KIND: Record<OutlineSymbol["kind"], SymbolKind> = {
   workload: SymbolKind.Variable,
   rule: SymbolKind.Event,
   import: SymbolKind.File,
+  ruleset: SymbolKind.Function,
+  parameter: SymbolKind.TypeParameter,
+  baseline: SymbolKind.Class,
+  use: SymbolKind.Method,
+  expect: SymbolKind.Boolean,
+  setting: SymbolKind.Property,
 };
 
 export function toDocumentSymbol(s: OutlineSymbol, lines: LineIndex): DocumentSymbol {
@@ -197,7 +219,7 @@ export function toFoldingRange(f: FoldingRange): LspFoldingRange {
 }
 
 /** The semantic token legend: the service's kinds mapped onto standard LSP token types. */
-export const TOKEN_TYPES = ["keyword", "class", "variable", "namespace", "enumMember", "string", "number", "comment", "operator", "method", "property", "parameter"] as const;
+export const TOKEN_TYPES = ["keyword", "class", "variable", "namespace", "enumMember", "string", "number", "comment", "operator", "method", "property", "parameter", "function", "type"] as const;
 export const TOKEN_MODIFIERS = ["declaration"] as const;
 const TOKEN_TYPE_INDEX: Record<TokenKind, number> = {
   keyword: 0,
@@ -214,6 +236,11 @@ const TOKEN_TYPE_INDEX: Record<TokenKind, number> = {
   method: 9,
   label: 10,
   parameter: 11,
+  ruleset: 12,
+  baseline: 1,
+  module: 3,
+  type: 13,
+  value: 4,
 };
 
 /** LSP's relative encoding; tokens spanning lines (block comments) are split per line. */

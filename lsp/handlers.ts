@@ -5,6 +5,9 @@
 import {
   MarkupKind,
   type CodeAction,
+  type CodeLens,
+  type CodeLensParams,
+  type Position,
   type CodeActionParams,
   type CompletionList,
   type CompletionParams,
@@ -32,6 +35,7 @@ import {
 import * as S from "../compiler/services/index.js";
 import type { Diagnostic } from "../language/index.js";
 import {
+  EXPLAIN_COMMAND,
   encodeSemanticTokens,
   toCodeAction,
   toCompletionItem,
@@ -60,11 +64,11 @@ export function hover(v: DocumentView, p: HoverParams): Hover | null {
   return h ? { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: toRange(v.lines, h.span) } : null;
 }
 
-export function completion(v: DocumentView, p: CompletionParams): CompletionList | null {
+export function completion(v: DocumentView, p: CompletionParams, snippets: boolean): CompletionList | null {
   const c = S.getCompletions(v.doc, toOffset(v.lines, p.position));
   if (!c) return null;
   const range = toRange(v.lines, c.replace);
-  return { isIncomplete: false, items: c.items.map((e) => toCompletionItem(e, range)) };
+  return { isIncomplete: false, items: c.items.map((e) => toCompletionItem(e, range, v.lines, snippets)) };
 }
 
 export function definition(v: DocumentView, p: DefinitionParams): Location[] {
@@ -118,4 +122,31 @@ export function codeActions(v: DocumentView, p: CodeActionParams, toLsp: (d: Dia
   const only = p.context?.only;
   const actions = S.getCodeActions(v.doc, toSpan(v.lines, p.range)).map((a) => toCodeAction(a, v.files, v.lines, toLsp));
   return only && only.length > 0 ? actions.filter((a) => only.some((k) => a.kind === k || a.kind?.startsWith(`${k}.`))) : actions;
+}
+
+export function codeLenses(v: DocumentView, p: CodeLensParams): CodeLens[] {
+  return S.getCodeLenses(v.doc).map((l) => ({
+    range: toRange(v.lines, l.span),
+    // A lens without a command is only text (not evaluated); the others explain the flow when clicked.
+    command:
+      l.explainAt === undefined
+        ? { title: l.title, command: "" }
+        : { title: l.title, command: EXPLAIN_COMMAND, arguments: [{ uri: p.textDocument.uri, position: v.lines.positionAt(l.explainAt) }] },
+  }));
+}
+
+/** What `ztc/explain` and the `ztc.explain` command answer: the explanation, its rules located in the workspace. */
+export type ExplainResponse =
+  | (Omit<Extract<S.ExplainAnswer, { ok: true }>, "rules"> & {
+      /** Each with its project-relative `file` (as the text names it) and its location in the workspace. */
+      readonly rules: readonly (Omit<S.DecidingRule, "location"> & { readonly file?: string | undefined; readonly location?: Location | undefined })[];
+    })
+  | Extract<S.ExplainAnswer, { ok: false }>;
+
+export function explain(v: DocumentView, p: { flow?: unknown; position?: Position | undefined }): ExplainResponse {
+  const flow = typeof p.flow === "string" ? p.flow : undefined;
+  const offset = p.position ? toOffset(v.lines, p.position) : undefined;
+  const a = S.explainAt(v.doc, { flow, offset });
+  if (!a.ok) return a;
+  return { ...a, rules: a.rules.map((r) => ({ ...r, file: r.location?.file, location: r.location ? toLocation(r.location, v.files) : undefined })) };
 }

@@ -20,13 +20,14 @@ import {
   type Connection,
   type InitializeParams,
   type InitializeResult,
+  type Position,
   type Diagnostic as LspDiagnostic,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { compileFile } from "../compiler/services/index.js";
 import { VERSION } from "../compiler/version.js";
 import type { Program } from "../compiler/program.js";
-import { pathToUri, projectUri, REQUEST_APPROVAL_KIND, SHOW_LOCATION_COMMAND, TOKEN_MODIFIERS, TOKEN_TYPES, toLspDiagnostic, uriToPath } from "./convert.js";
+import { EXPLAIN_COMMAND, pathToUri, REQUEST_APPROVAL_KIND, SHOW_LOCATION_COMMAND, TOKEN_MODIFIERS, TOKEN_TYPES, toLspDiagnostic, uriToPath } from "./convert.js";
 import * as H from "./handlers.js";
 import { createIdleCollector } from "./memory.js";
 import { Session, type DocumentView, type Project } from "./session.js";
@@ -56,14 +57,25 @@ export interface CompiledYaml {
 }
 
 /**
- * docs/diagnostics.md as installed with the running server (beside dist/, or in the VS Code
- * extension's folder); without it, diagnostics carry no documentation link.
+ * A file or folder installed with the running server: beside dist/ (the npm package) or in the VS
+ * Code extension's folder (beside out/).
  */
-function defaultDocsUrl(): string | undefined {
-  const script = process.argv[1] ? nodePath.dirname(nodePath.resolve(process.argv[1])) : process.cwd();
-  for (const candidate of [nodePath.join(script, "..", "docs", "diagnostics.md"), nodePath.join(script, "docs", "diagnostics.md")])
-    if (fs.existsSync(candidate)) return pathToUri(candidate);
+function installed(...rel: string[]): string | undefined {
+  let script = process.cwd();
+  try {
+    // Through the real path: an npm bin link (node_modules/.bin/ztc) is not where the package is.
+    if (process.argv[1]) script = nodePath.dirname(fs.realpathSync(process.argv[1]));
+  } catch {
+    script = nodePath.dirname(nodePath.resolve(process.argv[1]!));
+  }
+  for (const candidate of [nodePath.join(script, "..", ...rel), nodePath.join(script, ...rel)]) if (fs.existsSync(candidate)) return candidate;
   return undefined;
+}
+
+/** docs/diagnostics.md as installed with the server; without it, diagnostics carry no documentation link. */
+function defaultDocsUrl(): string | undefined {
+  const docs = installed("docs", "diagnostics.md");
+  return docs ? pathToUri(docs) : undefined;
 }
 
 export function startLanguageServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
@@ -75,6 +87,10 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   let folders: string[] = [];
   let watchedByClient = false;
   let folderEvents = false;
+  /** The client expands snippets (`${1:9090}`) in completions; otherwise they are sent as plain text. */
+  let snippets = false;
+  /** The client re-requests code lenses when told (their `ztc test` results depend on other files). */
+  let lensRefresh = false;
   const watchers: fs.FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
 
@@ -93,9 +109,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     const program = focused?.program ?? project.program;
     if (!program) return;
     seen.add(program);
-    const files: FileResolver = focused
-      ? { uri: (f) => projectUri(project.root, f || "ztc.yaml"), lines: (f) => program.lineIndex(f || "ztc.yaml") }
-      : project.files();
+    const files: FileResolver = project.files(program);
     const byFile = new Map<string, LspDiagnostic[]>();
     for (const d of program.getDiagnostics()) {
       const file = d.file || "ztc.yaml";
@@ -132,6 +146,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     if (focused) return;
     project.edited.clear();
     if (options.projectChangedNotifications) void connection.sendNotification("ztc/projectChanged", { root: pathToUri(project.root) });
+    if (lensRefresh) void connection.sendRequest("workspace/codeLens/refresh").catch(() => undefined);
   }
 
   function refresh(project: Project): void {
@@ -301,7 +316,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     options = (params.initializationOptions ?? {}) as InitOptions;
     if (typeof options !== "object" || options === null) options = {};
-    session = new Session({ today: typeof options.today === "string" ? options.today : undefined });
+    session = new Session({ today: typeof options.today === "string" ? options.today : undefined, stdlibFolder: installed("stdlib") });
     if (typeof options.diagnosticsDocUrl === "string") docsUrl = options.diagnosticsDocUrl;
     const uris = (params.workspaceFolders ?? []).map((f) => f.uri);
     if (uris.length === 0 && params.rootUri) uris.push(params.rootUri);
@@ -309,6 +324,8 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     if (folders.length === 0 && params.rootPath) folders.push(params.rootPath);
     watchedByClient = params.capabilities?.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     folderEvents = params.capabilities?.workspace?.workspaceFolders === true;
+    snippets = params.capabilities?.textDocument?.completion?.completionItem?.snippetSupport === true;
+    lensRefresh = params.capabilities?.workspace?.codeLens?.refreshSupport === true;
     return {
       serverInfo: { name: "ztc", version: VERSION },
       capabilities: {
@@ -325,7 +342,8 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
         documentFormattingProvider: true,
         documentOnTypeFormattingProvider: { firstTriggerCharacter: "\n", moreTriggerCharacter: ["}"] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, REQUEST_APPROVAL_KIND, CodeActionKind.RefactorRewrite] },
-        executeCommandProvider: { commands: [SHOW_LOCATION_COMMAND] },
+        codeLensProvider: { resolveProvider: false },
+        executeCommandProvider: { commands: [SHOW_LOCATION_COMMAND, EXPLAIN_COMMAND] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
     };
@@ -375,7 +393,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   });
 
   connection.onHover(on("hover", H.hover, null));
-  connection.onCompletion(on("completion", H.completion, null));
+  connection.onCompletion(on("completion", (v, p) => H.completion(v, p, snippets), null));
   connection.onDefinition(on("definition", H.definition, []));
   connection.onReferences(on("references", H.references, []));
   connection.onDocumentHighlight(on("documentHighlight", H.highlights, []));
@@ -387,13 +405,29 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   connection.onDocumentFormatting(on("formatting", H.formatting, []));
   connection.onDocumentOnTypeFormatting(on("onTypeFormatting", H.onTypeFormatting, []));
   connection.onCodeAction(on("codeAction", (v, p) => H.codeActions(v, p, toLsp(v)), []));
+  connection.onCodeLens(on("codeLens", H.codeLenses, []));
 
-  connection.onExecuteCommand(async (p) => {
+  /** `ztc explain` for a document: a flow, or the statement at a position. Params `{ uri, flow?, position? }`. */
+  const explain = on<{ textDocument: { uri: string }; flow?: unknown; position?: Position | undefined }, H.ExplainResponse | null>(
+    "ztc/explain",
+    (v, p) => H.explain(v, p),
+    null,
+  );
+  const explainParams = (p: unknown) => {
+    const o = (p ?? {}) as { uri?: unknown; textDocument?: { uri?: unknown }; flow?: unknown; position?: unknown };
+    const position = o.position as Position | undefined;
+    const valid = position && Number.isFinite(position.line) && Number.isFinite(position.character) ? position : undefined;
+    return { textDocument: { uri: (o.textDocument?.uri ?? o.uri) as string }, flow: o.flow, position: valid };
+  };
+  connection.onRequest<H.ExplainResponse | null, void>("ztc/explain", (p: unknown, token: CancellationToken) => explain(explainParams(p), token));
+
+  connection.onExecuteCommand(async (p, token) => {
     try {
       if (p?.command === SHOW_LOCATION_COMMAND) {
         const [uri, range] = (p.arguments ?? []) as [unknown, unknown];
         if (typeof uri === "string") await connection.window.showDocument({ uri, takeFocus: true, selection: range as never });
       }
+      if (p?.command === EXPLAIN_COMMAND) return explain(explainParams(p.arguments?.[0]), token);
     } catch (e) {
       log(`command ${p?.command}: ${(e as Error)?.message ?? e}`);
     }

@@ -12,9 +12,10 @@ import type { CompilerHost } from "../compiler/host.js";
 import { tenantFacts } from "../compiler/incremental.js";
 import { createProgram, todayUtc, type Program } from "../compiler/program.js";
 import { PROJECT_FILE } from "../compiler/project.js";
+import { STDLIB_PREFIX, stdlibUnitFile } from "../compiler/stdlib.js";
 import { documentFor, looseDocument, type ServiceDocument } from "../compiler/services/index.js";
 import { createDiskHost, type DiskHost } from "./disk-host.js";
-import { projectUri, uriToPath, type FileResolver } from "./convert.js";
+import { pathToUri, projectUri, uriToPath, type FileResolver } from "./convert.js";
 
 /** A policy repository: the folder of a ztc.yaml. */
 export class Project {
@@ -32,7 +33,11 @@ export class Project {
   private focusedOnce = false;
   private focusedProgram: Program | undefined;
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    /** The stdlib folder installed with the server: where bundled `stdlib:` units are as files. */
+    private readonly stdlibFolder?: string | undefined,
+  ) {
     this.disk = createDiskHost(root);
   }
 
@@ -105,11 +110,19 @@ export class Project {
     for (const s of this.program?.registries?.sources ?? []) void s.document;
   }
 
-  files(): FileResolver {
-    const program = this.program;
+  /**
+   * Project-relative paths as URIs. A bundled stdlib unit maps to its file in the installed stdlib
+   * folder; when there is none with the same text, it has no location (lines() says so), so no
+   * editor is sent to a wrong place.
+   */
+  files(program: Program | undefined = this.program): FileResolver {
+    const stdlib = (file: string) => stdlibUnitFile(file, this.stdlibFolder, readInstalled);
     return {
-      uri: (file) => projectUri(this.root, file || PROJECT_FILE),
-      lines: (file) => program?.lineIndex(file || PROJECT_FILE),
+      uri: (file) => {
+        const installed = file.startsWith(STDLIB_PREFIX) ? stdlib(file) : undefined;
+        return installed ? pathToUri(installed) : projectUri(this.root, file || PROJECT_FILE);
+      },
+      lines: (file) => (file.startsWith(STDLIB_PREFIX) && !stdlib(file) ? undefined : program?.lineIndex(file || PROJECT_FILE)),
     };
   }
 }
@@ -117,6 +130,23 @@ export class Project {
 export interface SessionOptions {
   /** YYYY-MM-DD for approval expiry; default: the current date (ZTC_TODAY also works). */
   readonly today?: string | undefined;
+  /** The stdlib folder installed with ztc (for go to definition into bundled modules). */
+  readonly stdlibFolder?: string | undefined;
+}
+
+/** The installed stdlib's files never change while the server runs: read each once. */
+const installed = new Map<string, string | undefined>();
+function readInstalled(file: string): string | undefined {
+  if (!installed.has(file)) {
+    let text: string | undefined;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch {
+      text = undefined;
+    }
+    installed.set(file, text);
+  }
+  return installed.get(file);
 }
 
 /** A document as a service sees it, with what the protocol layer needs to convert answers. */
@@ -148,7 +178,7 @@ export class Session {
     if (!root) return undefined;
     let p = this.projects.get(root);
     if (!p) {
-      p = new Project(root);
+      p = new Project(root, this.options.stdlibFolder);
       this.projects.set(root, p);
     }
     return p;

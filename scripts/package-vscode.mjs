@@ -3,14 +3,14 @@
 // with @vscode/vsce, offline (--no-dependencies: everything is bundled).
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const ext = join(root, "vscode-extension");
 const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-execFileSync(process.execPath, [join(root, "scripts/build-validators.mjs")], { stdio: "inherit" });
+execFileSync(process.execPath, [join(root, "scripts/generate.mjs")], { stdio: "inherit" });
 
 rmSync(join(ext, "out"), { recursive: true, force: true });
 const common = {
@@ -30,6 +30,10 @@ await build({ ...common, entryPoints: { server: join(ext, "src/server.ts"), ztc:
 // Diagnostics link to their documentation, shipped beside the server (lsp/server.ts defaultDocsUrl).
 mkdirSync(join(ext, "docs"), { recursive: true });
 copyFileSync(join(root, "docs/diagnostics.md"), join(ext, "docs/diagnostics.md"));
+// The stdlib's .zt files, so go to definition can open the bundled modules (lsp/server.ts installed()).
+rmSync(join(ext, "stdlib"), { recursive: true, force: true });
+mkdirSync(join(ext, "stdlib"), { recursive: true });
+for (const f of readdirSync(join(root, "stdlib")).filter((f) => f.endsWith(".zt"))) copyFileSync(join(root, "stdlib", f), join(ext, "stdlib", f));
 
 mkdirSync(join(root, "dist"), { recursive: true });
 const vsix = join(root, "dist", "ztc-vscode.vsix");

@@ -17,7 +17,7 @@ import { createGitHost, GitError } from "../git-host.js";
 import { parseAllDocuments } from "yaml";
 import { PROJECT_FILE, loadProject } from "../project.js";
 import { VERSION } from "../version.js";
-import { explain, explainContext, explanationJson, renderExplanation } from "./explain.js";
+import { explain, explainContext, explanationJson, renderExplanation } from "../explain.js";
 import { renderJunit, runTests } from "../tests.js";
 import { auditLine, renderGithub, renderJunitCheck, renderJson, renderSarif, renderText, summaryLine, type RenderContext } from "./render.js";
 

@@ -3,7 +3,8 @@
  * network address, "request approval" drafting an entry in the approval registry); the CLI prints
  * the same fixes. Three more are computed here from the check's atoms and the registries: add the
  * missing port of a rule, narrow an overly broad rule to the destinations approved for the tenant,
- * and split a rule with several peers into one rule per peer.
+ * and split a rule with several peers into one rule per peer. A failing `expect` (as `ztc test`
+ * evaluates it) can be changed to what the policies do.
  */
 import type { Diagnostic, Location, RuleStmt, Span, Target, TextEdit } from "../../language/index.js";
 import { peerList } from "../../language/index.js";
@@ -12,7 +13,9 @@ import { fqdnContains } from "../net/fqdn.js";
 import type { Program } from "../program.js";
 import type { Approval } from "../registry.js";
 import { portText, usableApprovals } from "./completion.js";
+import { STDLIB_PREFIX } from "../stdlib.js";
 import { atomsByRule, inProgram, type ServiceDocument } from "./document.js";
+import { expectStatus } from "./explain.js";
 import { walkFile } from "./navigation.js";
 
 export type ActionKind = "quickfix" | "refactor.rewrite";
@@ -177,6 +180,8 @@ export function getCodeActions(doc: ServiceDocument, range: Span): CodeActionEnt
   const approvals = doc.program?.config?.approvalsPath;
   for (const d of diags)
     for (const f of d.fixes ?? []) {
+      // The bundled stdlib is ztc's, not a file of the project: nothing edits it.
+      if (f.edits.some((e) => e.file.startsWith(STDLIB_PREFIX))) continue;
       const request = d.code === "ZT3001" && approvals !== undefined && f.edits.some((e) => e.file === approvals);
       const edit = f.edits[0];
       out.push({
@@ -205,5 +210,26 @@ export function getCodeActions(doc: ServiceDocument, range: Span): CodeActionEnt
     const a = splitPerPeer(doc, r);
     if (a) out.push(a);
   }
+  out.push(...failingExpectations(doc, range));
+  return out;
+}
+
+/**
+ * An `expect` that `ztc test` finds failing: offer to state what the policies do instead. Never
+ * preferred: the policy may be what is wrong, and the code lens explains the flow either way.
+ */
+function failingExpectations(doc: ServiceDocument, range: Span): CodeActionEntry[] {
+  const out: CodeActionEntry[] = [];
+  walkFile(doc.unit.ast, (n) => {
+    if (n.kind !== "Expect" || !n.verdict || !overlaps(n.span, range)) return;
+    const s = expectStatus(doc, n);
+    if (s.status !== "fails" || !s.actual || s.actual === n.verdict.value) return;
+    out.push({
+      title: `Change the expectation to '${s.actual}' (what the compiled policies do)`,
+      kind: "quickfix",
+      edits: [{ file: doc.unit.path, span: n.verdict.span, newText: s.actual }],
+      diagnostics: s.failures,
+    });
+  });
   return out;
 }

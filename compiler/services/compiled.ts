@@ -4,8 +4,8 @@
  * emitted, and rules with errors are left out, so the view stays useful while a file is being
  * edited; `ztc compile` refuses to write anything until every error is fixed.
  */
-import type { RuleStmt } from "../../language/index.js";
-import { emitTenantPolicies, sortPolicies, type EmittedPolicy, type JsonObject } from "../emit.js";
+import type { RuleStmt, UseStmt } from "../../language/index.js";
+import { emitBaselinePolicies, emitTenantPolicies, sortPolicies, type EmittedPolicy, type JsonObject } from "../emit.js";
 import type { Atom } from "../ir.js";
 import type { Program } from "../program.js";
 import type { TenantRegistry } from "../registry.js";
@@ -49,24 +49,53 @@ export interface CompiledRule {
  * tenant's rules policy with only this rule's entries (the tenant's other rules add theirs beside).
  */
 export function compileRule(program: Program, rule: RuleStmt): CompiledRule | undefined {
-  const atoms = ruleAtoms(program, rule);
+  return compileAtoms(program, ruleAtoms(program, rule));
+}
+
+/** What a `use` expands to where it is written (a tenant block or a baseline). */
+export function compileUse(program: Program, file: string, use: UseStmt): CompiledRule | undefined {
+  const check = program.getCheck();
+  if (!check) return undefined;
+  const atoms = check.atoms.filter((a) => !a.flawed && a.origin.file === file && a.origin.span.start === use.span.start && a.origin.via);
+  return compileAtoms(program, atoms);
+}
+
+/** The specs some atoms of one tenant (or one baseline) compile to, grouped by identical YAML. */
+function compileAtoms(program: Program, atoms: readonly Atom[]): CompiledRule | undefined {
   if (atoms.length === 0) return undefined;
-  const tenant = atoms[0]!.tenant;
-  const policies = (emitFor(program, [tenant], atoms) ?? []).filter((p) => p.atoms.length > 0);
+  const baseline = atoms[0]!.baseline;
+  const policies = (baseline ? baselinePolicies(program, baseline, atoms) : emitFor(program, [atoms[0]!.tenant], atoms) ?? []).filter((p) => p.atoms.length > 0);
   if (policies.length === 0) return undefined;
   const groups = new Map<string, { name: string; namespaces: string[] }>();
   for (const p of policies) {
-    const body = (p.manifest.specs ?? []).map((s: JsonObject) => toYaml({ specs: [s] } as Json)).join("");
+    const specs: JsonObject[] = p.manifest.specs ?? (p.manifest.spec ? [p.manifest.spec] : []);
+    const body = specs.map((s: JsonObject) => toYaml({ specs: [s] } as Json)).join("");
     const g = groups.get(body);
     const ns = p.manifest.metadata.namespace ?? "";
     if (g) g.namespaces.push(ns);
     else groups.set(body, { name: p.manifest.metadata.name, namespaces: [ns] });
   }
-  const blocks = [...groups].map(
-    ([body, g]) => `# ${g.name} (namespace${g.namespaces.length > 1 ? "s" : ""} ${g.namespaces.join(", ")})\n${body}`,
+  const blocks = [...groups].map(([body, g]) =>
+    baseline ? `# ${g.name} (cluster-wide)\n${body}` : `# ${g.name} (namespace${g.namespaces.length > 1 ? "s" : ""} ${g.namespaces.join(", ")})\n${body}`,
   );
   const dnsProxy = atoms.some((a) => a.direction === "egress" && a.action === "allow" && a.peer.kind === "fqdn");
   return { yaml: blocks.join(""), namespaces: policies.length, dnsProxy };
+}
+
+function baselinePolicies(program: Program, name: string, atoms: readonly Atom[]): EmittedPolicy[] {
+  const check = program.getCheck();
+  const reg = program.registries?.tenants;
+  const b = check?.bound.baselines.find((x) => x.name === name);
+  if (!check || !reg || !program.config || !b) return [];
+  return sortPolicies(emitBaselinePolicies({ atoms, tenants: reg, config: program.config, baselines: [b], settings: check.bound.settings }));
+}
+
+/** The CiliumClusterwideNetworkPolicies a baseline compiles to, as `ztc compile` writes them. */
+export function compileBaseline(program: Program, name: string): string | undefined {
+  const atoms = program.getCheck()?.atoms.filter((a) => a.baseline === name && !a.flawed) ?? [];
+  const policies = baselinePolicies(program, name, atoms);
+  if (policies.length === 0) return undefined;
+  return policies.map((p) => `---\n${toYaml(p.manifest as unknown as Json)}`).join("");
 }
 
 /** The tenants a file speaks for (its tenant blocks that the binder accepted). */

@@ -1,23 +1,40 @@
 /**
  * Completion by context. The grammar says what may come next (syntax-context.ts); for names the
  * registries and the check say which ones exist: the tenants that may speak in this file, the
- * tenant's namespaces and workloads, other tenants' workloads, entities, HTTP methods, and the
- * destinations approved for this tenant (never an unapproved, expired, pending or blocked one).
+ * tenant's namespaces and workloads, other tenants' workloads, entities, HTTP methods, `expect`
+ * endpoints, setting values, and the destinations approved for this tenant (never an unapproved,
+ * expired, pending or blocked one). Modules and rule sets are in completion-modules.ts.
  */
 import type { IToken } from "chevrotain";
-import type { Span } from "../../language/index.js";
-import { Colon, Host, Kw } from "../../language/tokens.js";
+import { SOFT_KEYWORDS, type Span, type TextEdit } from "../../language/index.js";
+import { Arrow, Colon, Host, Kw, Slash } from "../../language/tokens.js";
 import { findBlocked, isPending, type RequestedDestination } from "../approvals.js";
 import { parseFqdn, fqdnContains } from "../net/fqdn.js";
 import type { PortRange } from "../net/ports.js";
 import type { Program } from "../program.js";
 import type { Approval, TenantInfo } from "../registry.js";
 import { ENTITIES, HTTP_METHODS } from "../resolve.js";
-import { memoized, type ServiceDocument } from "./document.js";
-import { approvalMarkdown, ENTITY_DOCS } from "./hover.js";
+import { icmpNames } from "../resolve-constants.js";
+import { FLOW_ENTITIES } from "../expectations.js";
+import { argsFollow, argumentEntries, argumentType, enclosingRuleset, importEntries, importPathCompletion, useEntries } from "./completion-modules.js";
+import { inProgram, memoized, type ServiceDocument } from "./document.js";
+import { approvalMarkdown, ENTITY_DOCS, SETTING_DOCS } from "./hover.js";
 import { syntaxContext, type Expected } from "./syntax-context.js";
 
-export type CompletionKind = "keyword" | "tenant" | "namespace" | "workload" | "entity" | "method" | "destination" | "port" | "protocol";
+export type CompletionKind =
+  | "keyword"
+  | "tenant"
+  | "namespace"
+  | "workload"
+  | "entity"
+  | "method"
+  | "destination"
+  | "port"
+  | "protocol"
+  | "module"
+  | "ruleset"
+  | "parameter"
+  | "value";
 
 export interface CompletionEntry {
   readonly label: string;
@@ -26,6 +43,10 @@ export interface CompletionEntry {
   /** Markdown. */
   readonly documentation?: string | undefined;
   readonly insertText?: string | undefined;
+  /** `insertText` is a snippet (`${1:9090}` placeholders). */
+  readonly snippet?: boolean | undefined;
+  /** Edits elsewhere in the file that come with the choice (the import a rule set needs). */
+  readonly additionalEdits?: readonly TextEdit[] | undefined;
   readonly sortText?: string | undefined;
 }
 
@@ -201,13 +222,84 @@ function hostPorts(program: Program, st: Statement, host: string): CompletionEnt
 
 const keywordEntry = (k: string): CompletionEntry => ({ label: k, kind: "keyword", sortText: `9${k}` });
 
+const valueEntries = (values: readonly string[], doc?: (v: string) => string | undefined): CompletionEntry[] =>
+  values.map((v) => ({ label: v, kind: "value" as const, documentation: doc?.(v), sortText: `0${v}` }));
+
+/** The forms of `applies to`, each with what it selects. */
+const APPLIES: Readonly<Record<string, { insert: string; doc: string }>> = {
+  all: { insert: "all tenants", doc: "every namespace of every tenant in the registry (not the platform's shared namespaces)" },
+  tenants: { insert: "tenants ", doc: "`tenants payments, ledger`: those tenants' namespaces; `tenants where tier=critical`: the namespaces of tenants whose registry labels match" },
+  namespaces: { insert: "namespaces ", doc: "namespaces by name, a tenant's or a shared one" },
+  nodes: { insert: "nodes", doc: "a host firewall policy for every node (`nodes where SELECTOR` for some), never pods" },
+};
+
+/** The tenant an `expect` statement's source endpoint belongs to, from the tokens written so far. */
+function expectSourceTenant(before: readonly IToken[], blockTenant: string | undefined): string | undefined {
+  const at = before.findIndex((t) => t.tokenType === Kw.expect);
+  if (at < 0 || !before.some((t, i) => i > at && t.tokenType === Arrow)) return undefined;
+  const a = before[at + 1];
+  const b = before[at + 2];
+  if (a?.tokenType === Kw.tenant) return before[at + 2]?.image;
+  if (b?.tokenType === Slash) return a?.image;
+  if (a && b?.tokenType === Arrow && a.tokenType !== Kw.namespace) return blockTenant;
+  return undefined;
+}
+
+/** `tenant/workload` for every workload of every tenant, and a block's own workloads bare. */
+function flowEndpoints(program: Program, own: string | undefined): CompletionEntry[] {
+  const out: CompletionEntry[] = [];
+  for (const [tenant, list] of program.getCheck()?.bound.workloads ?? []) {
+    for (const w of list.values()) {
+      const doc = `a pod of workload ${w.name} of tenant ${tenant} (\`${selectorLabel(w.selector)}\`), in namespace ${w.namespaces[0] ?? "?"}`;
+      out.push({ label: `${tenant}/${w.name}`, kind: "workload", detail: `tenant ${tenant}`, documentation: doc, sortText: `${tenant === own ? "0" : "1"}${tenant}/${w.name}` });
+      if (tenant === own) out.push({ label: w.name, kind: "workload", detail: `tenant ${tenant} (this block)`, documentation: doc, sortText: `0${w.name}` });
+    }
+  }
+  return out;
+}
+
+/** The cidr-groups approved for the tenant (egress to a group needs an approval for the group itself). */
+function cidrGroups(program: Program, st: Statement): CompletionEntry[] {
+  if (!st.tenant) return [];
+  return usableApprovals(program, st.tenant)
+    .filter((a) => a.destination.kind === "group")
+    .map((a) => ({
+      label: a.destination.kind === "group" ? a.destination.name : a.destinationText,
+      kind: "destination" as const,
+      detail: approvalDetail(a),
+      documentation: approvalMarkdown(program, a),
+      sortText: `0${a.destinationText}`,
+    }));
+}
+
+/** Values of a rule set parameter's type, where the registries know them. */
+function argumentValues(program: Program, st: Statement, type: string | undefined): CompletionEntry[] {
+  switch (type) {
+    case "namespace":
+      return namespaces(program, st, false);
+    case "tenant":
+      return tenants(program, "", { ...st, subject: false }, false);
+    case "entity":
+      return ENTITIES.map((n) => ({ label: n, kind: "entity" as const, detail: ENTITY_DOCS[n], sortText: `0${n}` }));
+    case "host":
+      return destinations(program, { ...st, hasPortClause: true, subject: false, direction: "egress", action: "allow" }, "fqdn");
+    case "cidr":
+      return destinations(program, { ...st, hasPortClause: true, subject: false, direction: "egress", action: "allow" }, "cidr");
+    default:
+      return [];
+  }
+}
+
 /** Entries for one token the grammar accepts, in its context. */
-function entriesFor(e: Expected, doc: ServiceDocument, st: Statement, before: readonly IToken[]): CompletionEntry[] {
+function entriesFor(e: Expected, doc: ServiceDocument, st: Statement, before: readonly IToken[], replace: Span): CompletionEntry[] {
+  const where = `${e.rule}:${e.keyword ?? e.token.name}`;
+  if (e.rule === "appliesStmt" && e.keyword && APPLIES[e.keyword])
+    return [{ label: APPLIES[e.keyword]!.insert.trim(), kind: "keyword", insertText: APPLIES[e.keyword]!.insert, documentation: APPLIES[e.keyword]!.doc, sortText: `0${e.keyword}` }];
   if (e.keyword) return [keywordEntry(e.keyword)];
   // Registries and workloads come from the program even when its snapshot of this file is older.
   const program = doc.program;
   const prev = before[before.length - 1];
-  switch (`${e.rule}:${e.token.name}`) {
+  switch (where) {
     case "entityTarget:Name":
       return ENTITIES.map((n) => ({ label: n, kind: "entity" as const, detail: ENTITY_DOCS[n], sortText: `0${n}` }));
     case "httpRule:BareName":
@@ -217,11 +309,31 @@ function entriesFor(e: Expected, doc: ServiceDocument, st: Statement, before: re
       return prev?.tokenType.name === "Slash"
         ? ["tcp", "udp", "sctp", "any"].map((p) => ({ label: p, kind: "protocol" as const, sortText: `0${p}` }))
         : [];
+    case "modeStmt:Name":
+      return valueEntries(["audit", "enforce"], (v) => SETTING_DOCS[`mode ${v}`]);
+    case "dnsModeStmt:Name":
+      return valueEntries(["strict", "any"], (v) => SETTING_DOCS[`dns ${v}`]);
+    case "kafkaRule:BareName":
+      return valueEntries(["produce", "consume"]);
+    case "icmpType:BareName": {
+      const family = [...before].reverse().find((t) => t.tokenType === Kw.icmp || t.tokenType === Kw.icmpv6)?.tokenType === Kw.icmpv6 ? "IPv6" : "IPv4";
+      return valueEntries(icmpNames(family));
+    }
+    case "expectStmt:Ident":
+      return SOFT_KEYWORDS.map((v) => ({
+        label: v,
+        kind: "keyword" as const,
+        documentation: v === "allowed" ? "both sides let the flow through (and any HTTP or DNS rules accept the request)" : "the flow is dropped, or its request rejected",
+        sortText: `0${v}`,
+      }));
+    case "flowEndpoint:Name":
+      if (e.occurrence === 6) return FLOW_ENTITIES.map((n) => ({ label: n, kind: "entity" as const, detail: ENTITY_DOCS[n as keyof typeof ENTITY_DOCS], sortText: `0${n}` }));
+      break;
     default:
       break;
   }
   if (!program) return [];
-  switch (`${e.rule}:${e.token.name}`) {
+  switch (where) {
     case "tenantDecl:Name":
       return tenants(program, doc.unit.path, st, true);
     case "tenantTarget:Name":
@@ -241,9 +353,44 @@ function entriesFor(e: Expected, doc: ServiceDocument, st: Statement, before: re
       return destinations(program, st, "fqdn");
     case "cidrTarget:Address":
       return destinations(program, st, "cidr");
+    case "cidrGroupTarget:Name":
+      return cidrGroups(program, st);
     case "portSpec:NumberLit": {
       const host = before[before.length - 2];
       return prev?.tokenType === Colon && host?.tokenType === Host ? hostPorts(program, st, host.image) : [];
+    }
+    case "appliesStmt:Name":
+      // `applies to tenants |` or `applies to namespaces |`.
+      return [...before].reverse().find((t) => t.tokenType === Kw.tenants || t.tokenType === Kw.namespaces)?.tokenType === Kw.namespaces
+        ? namespaces(program, st, false)
+        : tenants(program, "", { ...st, subject: false }, false).filter((t) => !program.registries?.tenants?.tenants.get(t.label)?.platform);
+    case "expectStmt:Name":
+      return tenants(program, "", { ...st, subject: false }, false);
+  }
+  if (!inProgram(doc)) return [];
+  switch (where) {
+    case "importDecl:StringLit":
+      return importEntries(program, doc.unit);
+    case "useStmt:Name":
+    case "useStmt:Host":
+      return useEntries(program, doc.unit, enclosingRuleset(doc.unit, replace.start), !argsFollow(doc.unit.text, replace.end));
+    case "arg:Name":
+      return argumentEntries(program, doc.unit, before);
+    case "argValue:Name":
+    case "argValue:Host":
+    case "argValue:Address":
+      return argumentValues(program, st, argumentType(program, doc.unit, before));
+    case "flowEndpoint:Name":
+    case "flowEndpoint:BareName":
+      if (e.occurrence === 0) return flowEndpoints(program, st.tenant);
+      // `tenant/|` and `tenant X workload |`: that tenant's workloads.
+      if (e.occurrence === 2 || e.occurrence === 4) return workloads(program, before[before.length - 2]?.image);
+      if (e.occurrence === 3) return tenants(program, "", { ...st, subject: false }, false);
+      if (e.occurrence === 5) return namespaces(program, st, false);
+      return [];
+    case "flowEndpoint:Host": {
+      const tenant = expectSourceTenant(before, st.tenant);
+      return tenant ? destinations(program, { ...st, tenant, subject: false, direction: "egress", action: "allow", hasPortClause: false }, "fqdn") : [];
     }
     default:
       return [];
@@ -252,12 +399,14 @@ function entriesFor(e: Expected, doc: ServiceDocument, st: Statement, before: re
 
 /** Completion at an offset: everything that may be written there, with what it means. */
 export function getCompletions(doc: ServiceDocument, offset: number): CompletionResult | undefined {
+  const inImport = importPathCompletion(inProgram(doc) ? doc.program : undefined, doc.unit, offset);
+  if (inImport) return inImport;
   const ctx = syntaxContext(doc.unit.text, doc.unit.ast, offset);
   if (!ctx) return undefined;
   const st = readStatement(ctx.before);
   const items = new Map<string, CompletionEntry>();
   for (const e of ctx.expected) {
-    for (const entry of entriesFor(e, doc, st, ctx.before)) {
+    for (const entry of entriesFor(e, doc, st, ctx.before, ctx.replace)) {
       const key = `${entry.kind}:${entry.label}`;
       if (!items.has(key)) items.set(key, entry);
     }

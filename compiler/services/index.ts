@@ -3,10 +3,20 @@
  * translates between these and LSP; tests call them directly with cursor markers.
  */
 export { getCodeActions, type ActionKind, type CodeActionEntry } from "./code-actions.js";
-export { compileFile, compileRule, tenantsOfFile, type CompiledFile, type CompiledRule } from "./compiled.js";
+export { compileBaseline, compileFile, compileRule, compileUse, tenantsOfFile, type CompiledFile, type CompiledRule } from "./compiled.js";
 export { getCompletions, usableApprovals, type CompletionEntry, type CompletionKind, type CompletionResult } from "./completion.js";
 export { diagnosticAnchor, diagnosticHref } from "./diagnostic-docs.js";
 export { documentFor, inProgram, looseDocument, unitOf, type ServiceDocument } from "./document.js";
+export {
+  decidingRules,
+  expectStatus,
+  explainAt,
+  getCodeLenses,
+  type CodeLensEntry,
+  type DecidingRule,
+  type ExpectStatus,
+  type ExplainAnswer,
+} from "./explain.js";
 export { formatDocument, minimalEdit, onTypeFormat, type FormatOutcome } from "./formatting.js";
 export { getHover, type HoverResult } from "./hover.js";
 export { getDefinition, getHighlights, getReferences, getRenameEdits, prepareRename, type RenameCheck } from "./navigation.js";
@@ -20,5 +30,6 @@ export {
   type SymbolKind,
   type TokenKind,
 } from "./outline.js";
+export { importableModules, importedModule, rulesetInfo, type ModuleInfo, type ParamInfo, type RulesetInfo } from "./modules.js";
 export { symbolAt, type SymbolAt } from "./symbol-at.js";
 export { syntaxContext, type Expected, type SyntaxContext } from "./syntax-context.js";

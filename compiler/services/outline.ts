@@ -3,13 +3,13 @@
  * tokens. Syntax only: these work on any .zt file, inside a project or not.
  */
 import type { IToken } from "chevrotain";
-import type { RuleStmt, SourceFileAst, Span } from "../../language/index.js";
+import type { AstNode, BaselineItem, RuleStmt, RulesetItem, SourceFileAst, Span, TenantItem } from "../../language/index.js";
 import { lexAll } from "../../language/parse.js";
 import * as T from "../../language/tokens.js";
 import type { ServiceDocument } from "./document.js";
 import { walkFile } from "./navigation.js";
 
-export type SymbolKind = "tenant" | "workload" | "rule" | "import";
+export type SymbolKind = "tenant" | "workload" | "rule" | "import" | "ruleset" | "parameter" | "baseline" | "use" | "expect" | "setting";
 
 export interface OutlineSymbol {
   readonly name: string;
@@ -31,45 +31,84 @@ function ruleSymbol(text: string, r: RuleStmt): OutlineSymbol {
   return { name: collapse(text.slice(r.span.start, r.span.end)), kind: "rule", span: r.span, selection: r.actionSpan, children: [] };
 }
 
-/** Tenants with their workloads and rules, imports, and stray statements outside tenants. */
+/** A statement's text on one line (the outline's name for statements that have no name of their own). */
+function statement(text: string, span: Span, kind: SymbolKind): OutlineSymbol {
+  return { name: collapse(text.slice(span.start, span.end)), kind, span, selection: span, children: [] };
+}
+
+/** A statement inside a tenant block, a baseline or a rule set. */
+function member(text: string, m: TenantItem | BaselineItem | RulesetItem): OutlineSymbol {
+  switch (m.kind) {
+    case "Workload":
+      return {
+        name: m.name?.text ?? "(workload)",
+        kind: "workload",
+        detail: m.selector ? collapse(text.slice(m.selector.span.start, m.selector.span.end), 60) : undefined,
+        span: m.span,
+        selection: m.name?.span ?? m.span,
+        children: [],
+      };
+    case "Rule":
+      return ruleSymbol(text, m);
+    case "Use":
+      return { ...statement(text, m.span, "use"), selection: m.name?.span ?? m.keywordSpan };
+    case "Expect":
+      return { ...statement(text, m.span, "expect"), selection: m.keywordSpan };
+    case "Mode":
+    case "DnsMode":
+    case "Visibility":
+    case "DefaultDeny":
+    case "Applies":
+      return statement(text, m.span, "setting");
+  }
+}
+
+/** Imports, tenants, rule sets and baselines with their statements, expectations, and stray statements. */
 export function getDocumentSymbols(doc: ServiceDocument): OutlineSymbol[] {
   const { text, ast } = doc.unit;
   const out: OutlineSymbol[] = [];
   for (const item of ast.items) {
     switch (item.kind) {
-      case "Tenant": {
-        const children: OutlineSymbol[] = item.body.map((m) =>
-          m.kind === "Workload"
-            ? {
-                name: m.name?.text ?? "(workload)",
-                kind: "workload" as const,
-                detail: m.selector ? collapse(text.slice(m.selector.span.start, m.selector.span.end), 60) : undefined,
-                span: m.span,
-                selection: m.name?.span ?? m.span,
-                children: [],
-              }
-            : m.kind === "Rule"
-              ? ruleSymbol(text, m)
-              : { name: collapse(text.slice(m.span.start, m.span.end)), kind: "rule" as const, span: m.span, selection: m.span, children: [] },
-        );
+      case "Tenant":
         out.push({
           name: `tenant ${item.name?.text ?? "?"}`,
           kind: "tenant",
           detail: item.block ? undefined : "one-line",
           span: item.span,
           selection: item.name?.span ?? item.keywordSpan,
-          children,
+          children: item.body.map((m) => member(text, m)),
+        });
+        break;
+      case "Ruleset": {
+        const params: OutlineSymbol[] = item.params.flatMap((p) =>
+          p.name ? [{ name: p.name.text, kind: "parameter" as const, detail: collapse(text.slice(p.span.start, p.span.end), 60), span: p.span, selection: p.name.span, children: [] }] : [],
+        );
+        out.push({
+          name: `ruleset ${item.name?.text ?? "?"}`,
+          kind: "ruleset",
+          detail: `${item.exported ? "exported, " : ""}${item.params.length} parameter${item.params.length === 1 ? "" : "s"}`,
+          span: item.span,
+          selection: item.name?.span ?? item.span,
+          children: [...params, ...item.body.map((m) => member(text, m))],
         });
         break;
       }
+      case "Baseline":
+        out.push({
+          name: `baseline ${item.name?.text ?? "?"}`,
+          kind: "baseline",
+          span: item.span,
+          selection: item.name?.span ?? item.keywordSpan,
+          children: item.body.map((m) => member(text, m)),
+        });
+        break;
       case "Import":
         out.push({ name: `import ${item.path?.value ?? ""}`, kind: "import", span: item.span, selection: item.span, children: [] });
         break;
+      case "Expect":
       case "Rule":
-        out.push(ruleSymbol(text, item));
-        break;
       case "Workload":
-        out.push({ name: item.name?.text ?? "(workload)", kind: "workload", span: item.span, selection: item.name?.span ?? item.span, children: [] });
+        out.push(member(text, item));
         break;
     }
   }
@@ -91,12 +130,12 @@ export function getFoldingRanges(doc: ServiceDocument): FoldingRange[] {
   const add = (start: number, end: number, kind?: "comment") => {
     if (end > start) out.push(kind ? { startLine: start, endLine: end, kind } : { startLine: start, endLine: end });
   };
-  walkFile(ast, (n) => {
-    if (n.kind === "Tenant" && n.openBrace) {
+  walkFile(ast, (n: AstNode) => {
+    if ((n.kind === "Tenant" || n.kind === "Ruleset" || n.kind === "Baseline") && n.openBrace) {
       // Keep the closing brace visible: fold up to the line before it.
       const close = n.closeBrace ? line(n.closeBrace.start) - 1 : line(n.span.end);
       add(line(n.openBrace.start), close);
-    } else if (n.kind === "Rule") add(line(n.span.start), line(n.span.end));
+    } else if (n.kind === "Rule" || n.kind === "Use" || n.kind === "Expect") add(line(n.span.start), line(n.span.end));
   });
   let run: { start: number; end: number } | undefined;
   const flush = () => {
@@ -133,7 +172,12 @@ export type TokenKind =
   | "operator"
   | "method"
   | "label"
-  | "parameter";
+  | "parameter"
+  | "ruleset"
+  | "baseline"
+  | "module"
+  | "type"
+  | "value";
 
 export interface SemanticToken {
   readonly span: Span;
@@ -153,6 +197,42 @@ function namedSpans(ast: SourceFileAst): Map<number, { kind: TokenKind; declarat
     switch (n.kind) {
       case "Tenant":
         put(n.name?.span, "tenant", true);
+        break;
+      case "Import":
+        put(n.path?.span, "module");
+        break;
+      case "Ruleset":
+        put(n.name?.span, "ruleset", true);
+        break;
+      case "Param":
+        put(n.name?.span, "parameter", true);
+        put(n.type?.span, "type");
+        break;
+      case "Use":
+        put(n.name?.span, "ruleset");
+        for (const a of n.args) put(a.name?.span, "parameter");
+        break;
+      case "Baseline":
+        put(n.name?.span, "baseline", true);
+        break;
+      case "Applies":
+        for (const t of n.tenants) put(t.span, "tenant");
+        for (const ns of n.namespaces) put(ns.span, "namespace");
+        break;
+      case "Mode":
+      case "DnsMode":
+        put(n.value?.span, "value");
+        break;
+      case "Expect":
+        // The verdict is a word that is a keyword only here.
+        put(n.verdict?.span, "keyword");
+        put(n.defaultDeny?.tenant?.span, "tenant");
+        break;
+      case "FlowEndpoint":
+        put(n.tenant?.span, "tenant");
+        put(n.workload?.span, "workload");
+        put(n.namespace?.span, "namespace");
+        if (n.form === "entity") put(n.name?.span, "entity");
         break;
       case "Workload":
         put(n.name?.span, "workload", true);

@@ -382,3 +382,35 @@ describe("approved", () => {
     ]);
   });
 });
+
+describe("fixes for imports and rule sets", () => {
+  const fixOf = (source: string, extra: ProjectFiles = {}) => {
+    const p = program({ [PAYMENTS]: source, ...extra });
+    const d = p.getDiagnostics().find((x) => x.file === PAYMENTS && x.fixes)!;
+    return { d, fix: d.fixes![0]! };
+  };
+
+  it("imports the stdlib module that exports a rule set used without its import", () => {
+    const { d, fix } = fixOf("// Payments.\ntenant payments {\n  workload api = app=api\n  use kube-apiserver for api\n}\n");
+    expect(d.message).toBe("unknown rule set 'kube-apiserver' (stdlib/kube-apiserver@1 exports it; this file does not import that module).");
+    expect(fix).toEqual({ title: "Import stdlib/kube-apiserver@1", edits: [{ file: PAYMENTS, span: { start: 12, end: 12 }, newText: '\nimport "stdlib/kube-apiserver@1"\n' }] });
+    // After the last import when there are some; at the top when there is nothing above.
+    expect(fixOf('import "stdlib/dns@1"\ntenant payments {\n  use within-namespace\n}\n').fix.edits[0]).toMatchObject({ span: { start: 21, end: 21 }, newText: '\nimport "stdlib/within-namespace@1"' });
+    expect(fixOf("tenant payments {\n  use within-namespace\n}\n").fix.edits[0]).toMatchObject({ span: { start: 0, end: 0 }, newText: 'import "stdlib/within-namespace@1"\n\n' });
+  });
+
+  it("keeps a suggested module path a string", () => {
+    expect(fixOf('import "stdlib/prometheus@2"\n').fix.edits[0]!.newText).toBe('"stdlib/prometheus@1"');
+  });
+
+  it("exports a project rule set an importer uses, and qualifies an ambiguous one", () => {
+    const shared = { "platform/shared.zt": "ruleset db() {\n  allow egress to cidr 10.40.0.0/16 port 5432\n}\n" };
+    expect(fixOf('import "../../platform/shared.zt"\ntenant payments {\n  use db\n}\n', shared).fix).toEqual({
+      title: "Export rule set 'db' from platform/shared.zt",
+      edits: [{ file: "platform/shared.zt", span: { start: 0, end: 0 }, newText: "export " }],
+    });
+    const two = { "platform/a.zt": "export " + shared["platform/shared.zt"], "platform/b.zt": "export " + shared["platform/shared.zt"] };
+    const { d } = fixOf('import "../../platform/a.zt"\nimport "../../platform/b.zt"\ntenant payments {\n  use db\n}\n', two);
+    expect(d.fixes!.map((f) => f.title)).toEqual(["Write a.db", "Write b.db"]);
+  });
+});

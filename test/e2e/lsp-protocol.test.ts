@@ -96,13 +96,73 @@ describe("language server over stdio", () => {
     c.notify("textDocument/didClose", { textDocument: { uri: uri(messy) } });
   });
 
+  it("knows modules, rule sets and expectations: completion after use, definition into the stdlib, hover and code lenses on expects", async () => {
+    const rel = "tenants/payments/policy.zt";
+    const doc = { uri: uri(rel) };
+    // After `use`: the imported rule sets, as plain text for a client without snippets; others add their import.
+    const completion = await c.call<{ items: { label: string; insertTextFormat?: number; textEdit?: { newText: string }; additionalTextEdits?: { newText: string }[] }[] }>(
+      "textDocument/completion",
+      { textDocument: doc, position: find("kube-apiserver", 0, "use kube-apiserver") },
+    );
+    const kube = completion.items.find((i) => i.label === "kube-apiserver")!;
+    expect(kube).toMatchObject({ insertTextFormat: 1, textEdit: { newText: "kube-apiserver(port: 6443)" } });
+    expect(completion.items.find((i) => i.label === "within-namespace")?.additionalTextEdits?.[0]?.newText).toBe('\nimport "stdlib/within-namespace@1"');
+    // Definition: a bundled module is opened from the stdlib folder installed with ztc; the project's own version from the project.
+    const bundled = await c.call<{ uri: string; range: { start: { line: number } } }[]>("textDocument/definition", { textDocument: doc, position: find("kube-apiserver", 2, "use kube-apiserver") });
+    expect(bundled).toHaveLength(1);
+    expect(bundled[0]!.uri).toBe(pathToFileURL(join(ROOT, "stdlib/kube-apiserver@1.zt")).href);
+    const stdlibLine = readFileSync(join(ROOT, "stdlib/kube-apiserver@1.zt"), "utf8").split("\n")[bundled[0]!.range.start.line];
+    expect(stdlibLine).toContain("export ruleset kube-apiserver(");
+    const own = await c.call<{ uri: string }[]>("textDocument/definition", { textDocument: doc, position: find("prometheus-scrape", 2, "use prometheus-scrape") });
+    expect(own[0]!.uri).toBe(uri("platform/stdlib/prometheus@1.zt"));
+    const module = await c.call<{ uri: string }[]>("textDocument/definition", { textDocument: doc, position: find("stdlib/kube-apiserver@1", 3) });
+    expect(module[0]!.uri).toBe(pathToFileURL(join(ROOT, "stdlib/kube-apiserver@1.zt")).href);
+    const useHover = await c.call<{ contents: { value: string } }>("textDocument/hover", { textDocument: doc, position: find("ingress-nginx", 2, "use ingress-nginx") });
+    expect(useHover.contents.value).toContain("Arguments here:\n- `port` = `8443`");
+
+    const tests = "tenants/payments/tests.zt";
+    open(tests);
+    const lines = read(tests).split("\n");
+    const lenses = await c.call<{ range: { start: { line: number } }; command: { title: string; command: string; arguments: unknown[] } }[]>("textDocument/codeLens", { textDocument: { uri: uri(tests) } });
+    expect(lenses.map((l) => l.range.start.line)).toEqual(lines.flatMap((l, i) => (l.startsWith("expect") ? [i] : [])));
+    expect(lenses.every((l) => l.command.title === "✓ holds" && l.command.command === "ztc.explain")).toBe(true);
+    const expectLine = lines.findIndex((l) => l.includes("DELETE"));
+    const hover = await c.call<{ contents: { value: string } }>("textDocument/hover", { textDocument: { uri: uri(tests) }, position: pos(expectLine, 2) });
+    expect(hover.contents.value).toContain("**✓ holds**: the flow is denied");
+    expect(hover.contents.value).toContain("request rejected by the L7 rules of tenants/payments/policy.zt:22");
+  });
+
+  it("explains flows: the ztc/explain request and the ztc.explain command, as ztc explain prints them", async () => {
+    const tests = "tenants/payments/tests.zt";
+    const flow = "payments/worker -> api.stripe.com:443";
+    const r = await c.call<{ ok: boolean; verdict: string; text: string; fixes: { rule?: string; approval?: { status: string; ids: string[] } }[] }>("ztc/explain", { uri: uri(tests), flow });
+    expect(r).toMatchObject({ ok: true, verdict: "dropped" });
+    expect(r.fixes[0]).toMatchObject({ rule: "allow egress from worker to api.stripe.com:443", approval: { status: "approved", ids: ["APR-0042"] } });
+    // The same text as the command line's.
+    const { main } = await import("../../compiler/cli/main.js");
+    let cli = "";
+    await main(["explain", flow, work, "--today", TODAY], { cwd: work, env: {}, stdout: (s) => (cli += s), stderr: (s) => (cli += s), stderrIsTTY: false });
+    expect(r.text).toBe(cli);
+    // The code lens's command: the flow of the expect statement at a position.
+    const lines = read(tests).split("\n");
+    const line = lines.findIndex((l) => l.includes("api.example.org"));
+    const cmd = await c.call<{ ok: boolean; verdict: string; rules: { role: string; location?: { uri: string; range: { start: { line: number } } } }[] }>(
+      "workspace/executeCommand",
+      { command: "ztc.explain", arguments: [{ uri: uri(tests), position: pos(line, 3) }] },
+    );
+    expect(cmd).toMatchObject({ ok: true, verdict: "dropped" });
+    const located = cmd.rules.find((x) => x.location?.uri === uri("tenants/payments/policy.zt"));
+    expect(located?.role).toBe("default-deny");
+    expect(await c.call("ztc/explain", { uri: uri(tests), flow: "payments/nope -> x.example.com:443" })).toMatchObject({ ok: false, error: expect.stringContaining("nope") });
+  });
+
   it("updates diagnostics as the user types, and offers the approval request", async () => {
     const rel = "tenants/search/policy.zt";
     const text = read(rel);
     open(rel, text);
     const line = text.split("\n").findIndex((l) => l.includes("api.openai.com"));
     const col = text.split("\n")[line]!.indexOf("api.openai.com");
-    const next = c.diagnostics(uri(rel));
+    const next = c.diagnostics(uri(rel), undefined, 2);
     c.notify("textDocument/didChange", {
       textDocument: { uri: uri(rel), version: 2 },
       contentChanges: [{ range: { start: pos(line, col), end: pos(line, col + "api.openai.com".length) }, text: "api.evil.example" }],
@@ -120,7 +180,7 @@ describe("language server over stdio", () => {
     expect(compiled.tenants).toEqual(["search"]);
     expect(compiled.yaml).toContain("name: zt-search-default-deny");
     // Undo: back to the two warnings.
-    const back = c.diagnostics(uri(rel));
+    const back = c.diagnostics(uri(rel), undefined, 3);
     c.notify("textDocument/didChange", { textDocument: { uri: uri(rel), version: 3 }, contentChanges: [{ text }] });
     expect((await back).diagnostics.map((d) => d.code)).toEqual(["ZT3025", "ZT3014"]);
   });
@@ -168,6 +228,10 @@ describe("language server over stdio", () => {
     const untitled = c.diagnostics("untitled:Untitled-1.zt");
     c.notify("textDocument/didOpen", { textDocument: { uri: "untitled:Untitled-1.zt", languageId: "zt", version: 1, text: "tenant x {\n  allo\n}\n" } });
     expect((await untitled).diagnostics.map((d) => d.code)).toEqual(["ZT1001"]);
+    // Explain without a document, with a nonsensical position, for a file outside any project.
+    expect((await c.request("ztc/explain", {})).error?.code).toBe(-32602);
+    expect((await c.request("ztc/explain", { uri: doc.uri, position: "x" })).result).toMatchObject({ ok: false });
+    expect((await c.request("workspace/executeCommand", { command: "ztc.explain", arguments: [] })).error?.code).toBe(-32602);
     // Unknown methods, malformed JSON, a notification for a document nobody opened.
     expect((await c.request("ztc/noSuchMethod", {})).error?.code).toBe(-32601);
     c.writeRaw("{ this is not json");

@@ -148,11 +148,19 @@ export class LspClient {
     });
   }
 
-  /** The next publishDiagnostics for a URI. */
-  diagnostics(uri: string, timeoutMs?: number): Promise<{ uri: string; diagnostics: { code?: string; message: string; range: unknown; severity?: number; codeDescription?: { href: string } }[] }> {
-    return this.waitFor((m) => m.method === "textDocument/publishDiagnostics" && (m.params as { uri: string }).uri === uri, timeoutMs).then(
-      (m) => m.params as never,
-    );
+  /**
+   * The next publishDiagnostics for a URI; with `version`, the next one for that version of an open
+   * document (an earlier publication for the previous version may still be on its way).
+   */
+  diagnostics(
+    uri: string,
+    timeoutMs?: number,
+    version?: number,
+  ): Promise<{ uri: string; diagnostics: { code?: string; message: string; range: unknown; severity?: number; codeDescription?: { href: string } }[] }> {
+    return this.waitFor((m) => {
+      const p = m.params as { uri: string; version?: number };
+      return m.method === "textDocument/publishDiagnostics" && p.uri === uri && (version === undefined || p.version === version);
+    }, timeoutMs).then((m) => m.params as never);
   }
 
   /** The last publishDiagnostics received for a URI, if any. */

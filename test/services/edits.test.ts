@@ -5,6 +5,7 @@ import { format } from "../../language/format.js";
 import { formatDocument, getCodeActions, looseDocument, onTypeFormat } from "../../compiler/services/index.js";
 import { applyEdits, codesAfter, fixture, PAYMENTS } from "../helpers/services.js";
 import { program } from "../helpers/project.js";
+import { runTests } from "../../compiler/tests.js";
 
 const apply = (text: string, edits: readonly { span: { start: number; end: number }; newText: string }[]) =>
   [...edits].sort((a, b) => b.span.start - a.span.start).reduce((t, e) => t.slice(0, e.span.start) + e.newText + t.slice(e.span.end), text);
@@ -98,5 +99,57 @@ describe("code actions", () => {
     expect(String(applyEdits(f.files, split.edits)[PAYMENTS])).toContain(
       "  allow egress from api to api.stripe.com:443\n  allow egress from api to *.s3.eu-west-1.amazonaws.com:443 // card and S3",
     );
+  });
+});
+
+describe("the compiler's fixes in the editor", () => {
+  const SHARED = { "platform/shared.zt": "ruleset postgres() {\n  allow egress to cidr 10.40.0.0/16 port 5432\n}\n" };
+  const TWO = {
+    "platform/a.zt": "export ruleset db() {\n  allow egress to cidr 10.40.0.0/16 port 5432\n}\n",
+    "platform/b.zt": "export ruleset db() {\n  allow egress to cidr 10.40.0.0/16 port 5432\n}\n",
+  };
+  const cases: { code: string; title: string; template: string; extra?: Record<string, string> }[] = [
+    { code: "ZT2016", title: "Import stdlib/kube-apiserver@1", template: `tenant payments {\n  workload api = app=api\n  use kube-<|>apiserver for api\n}\n` },
+    { code: "ZT2017", title: "Export rule set 'postgres' from platform/shared.zt", template: `import "../../platform/shared.zt"\ntenant payments {\n  use post<|>gres\n}\n`, extra: SHARED },
+    { code: "ZT2018", title: "Write a.db", template: `import "../../platform/a.zt"\nimport "../../platform/b.zt"\ntenant payments {\n  use d<|>b\n}\n`, extra: TWO },
+    { code: "ZT3027", title: "Replace with 'port'", template: `import "stdlib/kube-apiserver@1"\ntenant payments {\n  use kube-apiserver(pro<|>t: 443)\n}\n` },
+    { code: "ZT2015", title: "Import stdlib/dns@1", template: `import "stdlib/d<|>ns"\ntenant payments {\n  use dns\n}\n` },
+    { code: "ZT2012", title: "Replace with 'stdlib/prometheus@1'", template: `import "stdlib/promethe<|>su@1"\ntenant payments {\n  use prometheus-scrape\n}\n` },
+    { code: "ZT2022", title: "Replace with 'port'", template: `ruleset r(p: pro<|>t) {\n  allow ingress port $p from namespace monitoring\n}\n` },
+    { code: "ZT2001", title: "Replace with 'payments'", template: `tenant payments {\n  workload api = app=api\n}\nexpect paym<|>ents2/api -> api.stripe.com:443 allowed\n` },
+    { code: "ZT3032", title: "Write icmpv6", template: `tenant payments allow egress to tenant ledger icmp packet-<|>too-big\n` },
+  ];
+
+  for (const c of cases)
+    it(`${c.code}: "${c.title}" is offered and fixes it`, () => {
+      const f = fixture(c.template, c.extra ?? {});
+      const at = f.at[0]!;
+      expect(f.program.getDiagnostics().filter((d) => d.file === f.file).map((d) => d.code)).toContain(c.code);
+      const actions = getCodeActions(f.doc, { start: at, end: at });
+      const action = actions.find((a) => a.title === c.title);
+      expect(action, actions.map((a) => a.title).join("; ")).toBeDefined();
+      expect(action!.diagnostics.map((d) => d.code)).toContain(c.code);
+      const after = program(applyEdits(f.files, action!.edits));
+      expect(after.getDiagnostics().filter((d) => d.severity === "error").map((d) => `${d.file} ${d.code} ${d.message}`)).toEqual([]);
+    });
+
+  it("offers no fix at a use that would edit the use instead of the rule set", () => {
+    const f = fixture(`import "../../platform/r.zt"\ntenant payments {\n  use <|>r\n}\n`, {
+      "platform/r.zt": "export ruleset r(port: port = 9100) {\n  allow ingress port $prot from namespace monitoring\n}\n",
+    });
+    const d = f.program.getDiagnostics().find((x) => x.file === f.file)!;
+    expect(d.code).toBe("ZT2023");
+    expect(d.related?.[0]?.file).toBe("platform/r.zt");
+    expect(getCodeActions(f.doc, { start: f.at[0]!, end: f.at[0]! }).filter((a) => a.kind === "quickfix")).toEqual([]);
+  });
+
+  it("offers to state what the policies do when an expect fails (ZT6001), never as the preferred fix", () => {
+    const f = fixture(`tenant payments {\n  workload api = app=api\n  allow egress from api to api.stripe.com:443\n  expect api -> api.stripe.com:8443 al<|>lowed\n}\n`);
+    const [action] = getCodeActions(f.doc, { start: f.at[0]!, end: f.at[0]! });
+    expect(action).toMatchObject({ title: "Change the expectation to 'denied' (what the compiled policies do)", kind: "quickfix" });
+    expect(action!.preferred).toBeFalsy();
+    expect(action!.diagnostics.map((d) => d.code)).toEqual(["ZT6001"]);
+    const report = runTests(program(applyEdits(f.files, action!.edits)), { invariants: false })!;
+    expect(report.cases.every((c) => c.passed)).toBe(true);
   });
 });

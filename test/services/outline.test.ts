@@ -44,3 +44,61 @@ describe("outline", () => {
     ]);
   });
 });
+
+const MODULES = `import "stdlib/dns@1"
+
+export ruleset postgres(port: port = 5432) {
+  allow egress to cidr 10.40.0.0/16 port $port
+  use dns(port: 53/udp)
+}
+
+baseline cluster-defaults {
+  applies to all tenants
+  default deny ingress, egress
+  use postgres
+}
+expect default deny for all tenants
+`;
+
+describe("outline of modules, rule sets, baselines and expectations", () => {
+  it("lists imports, rule sets with their parameters and rules, baselines with their statements, and expectations", () => {
+    const doc = looseDocument("platform/x.zt", MODULES);
+    expect(getDocumentSymbols(doc).map((s) => [s.kind, s.name, s.detail, s.children.map((c) => `${c.kind} ${c.name}`)])).toEqual([
+      ["import", "import stdlib/dns@1", undefined, []],
+      ["ruleset", "ruleset postgres", "exported, 1 parameter", ["parameter port", "rule allow egress to cidr 10.40.0.0/16 port $port", "use use dns(port: 53/udp)"]],
+      ["baseline", "baseline cluster-defaults", undefined, ["setting applies to all tenants", "setting default deny ingress, egress", "use use postgres"]],
+      ["expect", "expect default deny for all tenants", undefined, []],
+    ]);
+    const f = fixture(`tenant payments {\n  mode audit\n  dns strict\n  workload api = app=api\n  expect api -> api.stripe.com:443 allowed\n}\n`);
+    expect(getDocumentSymbols(f.doc)[0]!.children.map((c) => `${c.kind} ${c.name}`)).toEqual([
+      "setting mode audit",
+      "setting dns strict",
+      "workload api",
+      "expect expect api -> api.stripe.com:443 allowed",
+    ]);
+  });
+
+  it("folds rule set and baseline blocks", () => {
+    const doc = looseDocument("platform/x.zt", MODULES);
+    expect(getFoldingRanges(doc)).toEqual([
+      { startLine: 2, endLine: 4 },
+      { startLine: 7, endLine: 10 },
+    ]);
+  });
+
+  it("classifies rule set names, parameters, module paths, verdicts and flow endpoints", () => {
+    const doc = looseDocument(
+      "x.zt",
+      `import "stdlib/dns@1"\nruleset r(port: port = 53) {\n  allow egress port $port\n}\ntenant p {\n  use r(port: 54)\n  expect p/api -> entity world:443 denied\n}\n`,
+    );
+    const tokens = getSemanticTokens(doc).map((t) => `${doc.unit.text.slice(t.span.start, t.span.end)}:${t.kind}${t.declaration ? "*" : ""}`);
+    expect(tokens).toEqual([
+      "import:keyword", '"stdlib/dns@1":module',
+      "ruleset:keyword", "r:ruleset*", "port:parameter*", "::operator", "port:type", "=:operator", "53:number",
+      "allow:keyword", "egress:keyword", "port:keyword", "$port:parameter",
+      "tenant:keyword", "p:tenant*",
+      "use:keyword", "r:ruleset", "port:parameter", "::operator", "54:number",
+      "expect:keyword", "p:tenant", "/:operator", "api:workload", "->:operator", "entity:keyword", "world:entity", "::operator", "443:number", "denied:keyword",
+    ]);
+  });
+});

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KEYWORDS } from "../../language/index.js";
-import { paymentsProgram } from "../helpers/project.js";
+import { paymentsProgram, program } from "../helpers/project.js";
 import { renderText } from "../../compiler/cli/render.js";
 
 const EXT = join(import.meta.dirname, "../../vscode-extension");
@@ -65,7 +65,7 @@ describe("VS Code extension", () => {
       expect(c.category).toBe("ztc");
     }
     expect(manifest.contributes.commands.map((c: { title: string }) => `ztc: ${c.title}`).sort()).toEqual(
-      ["ztc: Compile workspace", "ztc: Request approval for destination", "ztc: Restart language server", "ztc: Show compiled YAML"],
+      ["ztc: Compile workspace", "ztc: Explain flow…", "ztc: Request approval for destination", "ztc: Restart language server", "ztc: Show compiled YAML"],
     );
   });
 
@@ -76,12 +76,67 @@ describe("VS Code extension", () => {
     expect(root.devDependencies["vscode-languageclient"]).toBe("11.0.0");
   });
 
-  it("ships valid snippets for the main statements", () => {
+  it("ships snippets for the main statements", () => {
     const snippets = json("snippets/zt.json") as Record<string, { prefix: string; body: string[] }>;
-    expect(Object.values(snippets).map((s) => s.prefix).sort()).toEqual(["allow", "baseline", "expect", "ruleset", "tenant"]);
+    expect(Object.values(snippets).map((s) => s.prefix).sort()).toEqual(["allow", "baseline", "expect", "expect default deny", "import", "ruleset", "tenant", "use"]);
     expect(json("language-configuration.json").comments.lineComment).toBe("//");
   });
+
+  it("has snippets in the real syntax: each, with its placeholders' defaults, parses and checks without a problem", () => {
+    const snippets = json("snippets/zt.json") as Record<string, { prefix: string; body: string[] }>;
+    // Where each statement is written: a file of its owner, with what it names around it.
+    const contexts: Record<string, { file: string; before?: string; after?: string; extra?: Record<string, string> }> = {
+      tenant: { file: "tenants/payments/policy.zt" },
+      allow: { file: "tenants/payments/policy.zt" },
+      import: { file: "tenants/payments/policy.zt", after: "tenant payments {\n  use dns\n}\n" },
+      baseline: { file: "platform/baseline.zt" },
+      ruleset: { file: "platform/shared.zt" },
+      use: { file: "tenants/payments/policy.zt", before: 'import "stdlib/prometheus@1"\ntenant payments {\n  workload api = app=payments-api\n', after: "}\n" },
+      expect: { file: "tenants/payments/tests.zt", extra: { "tenants/payments/policy.zt": "tenant payments {\n  workload api = app=payments-api\n}\n" } },
+      "expect default deny": { file: "platform/tests.zt" },
+    };
+    for (const s of Object.values(snippets)) {
+      const c = contexts[s.prefix]!;
+      const body = expandSnippet(s.body.join("\n"));
+      const text = `${c.before ?? ""}${body}\n${c.after ?? ""}`;
+      const p = program({ [c.file]: text, ...(c.extra ?? {}) });
+      const problems = p.getDiagnostics().filter((d) => d.file !== "registry/approvals.yaml");
+      expect(problems.map((d) => `${d.code} ${d.message}`), `${s.prefix}:\n${text}`).toEqual([]);
+      expect(p.units.some((u) => u.path === c.file && u.ast.items.length > 0)).toBe(true);
+    }
+  });
+
+  it("colours module paths, rule set names, parameters and verdicts", () => {
+    const scopes = (text: string) => {
+      const out: string[] = [];
+      for (const p of grammar.patterns as { include: string }[]) {
+        for (const rule of grammar.repository[p.include.slice(1)].patterns as { match?: string; name?: string; captures?: Record<string, { name: string }> }[]) {
+          if (!rule.match) continue;
+          for (const m of text.matchAll(new RegExp(rule.match, "g"))) {
+            if (rule.name) out.push(`${m[0]} ${rule.name}`);
+            for (const [i, cap] of Object.entries(rule.captures ?? {})) if (m[Number(i)]) out.push(`${m[Number(i)]} ${cap.name}`);
+          }
+        }
+      }
+      return out;
+    };
+    expect(scopes('import "stdlib/dns@1"')).toContain('"stdlib/dns@1" string.quoted.double.module.zt');
+    expect(scopes("export ruleset scrape(port: port = 9090) {")).toContain("scrape entity.name.function.ruleset.zt");
+    expect(scopes("  use prometheus-scrape(port: 9100) for api")).toContain("prometheus-scrape entity.name.function.ruleset.zt");
+    expect(scopes("baseline cluster-defaults {")).toContain("cluster-defaults entity.name.type.baseline.zt");
+    expect(scopes("allow ingress port $port from namespace monitoring")).toContain("$port variable.parameter.zt");
+    expect(scopes("expect payments/api -> api.stripe.com:443 denied")).toContain("denied keyword.other.verdict.zt");
+  });
 });
+
+/** A snippet as inserted when every placeholder keeps its default (the first choice of a list). */
+function expandSnippet(body: string): string {
+  return body
+    .replace(/\$\{\d+\|([^,|]*)[^}]*\}/g, "$1")
+    .replace(/\$\{\d+:([^}]*)\}/g, "$1")
+    .replace(/\$\d+/g, "")
+    .replace(/\\\$/g, "$");
+}
 
 describe("README, Editors", () => {
   it("shows the Neovim configuration that the end-to-end test uses", () => {

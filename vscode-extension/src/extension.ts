@@ -16,6 +16,10 @@ import {
 } from "vscode-languageclient/node";
 
 const COMPILED_SCHEME = "ztc-compiled";
+/** Read-only documents with `ztc explain`'s answers. */
+const EXPLAIN_SCHEME = "ztc-explain";
+/** The language server's command for `ztc explain` (code lenses on expect statements run it). */
+const EXPLAIN_COMMAND = "ztc.explain";
 /** The language server's code action kind for "request approval" (lsp/convert.ts). */
 const REQUEST_APPROVAL_KIND = vscode.CodeActionKind.QuickFix.append("ztc").append("requestApproval");
 
@@ -61,6 +65,14 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     initializationOptions: {
       projectChangedNotifications: true,
       projectFiles: projectFile ? [path.isAbsolute(projectFile) || !firstFolder() ? projectFile : path.join(firstFolder()!, projectFile)] : [],
+    },
+  };
+  clientOptions.middleware = {
+    // The server answers `ztc.explain` (a code lens click, or any caller); the answer is shown here.
+    executeCommand: async (command, args, next) => {
+      const result = await next(command, args);
+      if (command === EXPLAIN_COMMAND) await showExplanation(result as ExplainResponse | null, (args[0] as { uri?: string } | undefined)?.uri);
+      return result;
     },
   };
   client = new LanguageClient("ztc", "ztc language server", serverOptions(context), clientOptions);
@@ -147,6 +159,81 @@ async function requestApproval(): Promise<void> {
     return;
   }
   if (pick.command) await vscode.commands.executeCommand(pick.command.command, ...(pick.command.arguments ?? []));
+}
+
+/** The answer of `ztc/explain` and of the `ztc.explain` command (lsp/handlers.ts). */
+interface ExplainResponse {
+  ok: boolean;
+  error?: string;
+  input?: string;
+  text?: string;
+  rules?: { file?: string; line?: number; location?: { uri: string; range: vscode.Range } }[];
+}
+
+/** Explanations by document URI, with where their `file:line` references point. */
+const explanations = new Map<string, { text: string; links: Map<string, { uri: string; line: number }> }>();
+let explainCount = 0;
+
+class ExplanationProvider implements vscode.TextDocumentContentProvider, vscode.DocumentLinkProvider {
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return explanations.get(uri.toString())?.text ?? "# this explanation is no longer available\n";
+  }
+  /** `tenants/payments/policy.zt:11` in the text: a link to that line. */
+  provideDocumentLinks(doc: vscode.TextDocument): vscode.DocumentLink[] {
+    const e = explanations.get(doc.uri.toString());
+    if (!e) return [];
+    const out: vscode.DocumentLink[] = [];
+    for (let line = 0; line < doc.lineCount; line++) {
+      for (const m of doc.lineAt(line).text.matchAll(/([\w./@-]+\.zt):(\d+)/g)) {
+        const target = e.links.get(`${m[1]}:${m[2]}`);
+        if (!target) continue;
+        const range = new vscode.Range(line, m.index, line, m.index + m[0].length);
+        out.push(new vscode.DocumentLink(range, vscode.Uri.parse(target.uri).with({ fragment: `L${target.line + 1}` })));
+      }
+    }
+    return out;
+  }
+}
+
+/** Shows an explanation in a read-only document beside the editor. */
+async function showExplanation(r: ExplainResponse | null, source?: string): Promise<void> {
+  if (!r) return;
+  if (!r.ok) {
+    void vscode.window.showWarningMessage(`ztc explain: ${r.error ?? "no answer"}`);
+    return;
+  }
+  const links = new Map<string, { uri: string; line: number }>();
+  for (const rule of r.rules ?? []) if (rule.file && rule.line && rule.location) links.set(`${rule.file}:${rule.line}`, { uri: rule.location.uri, line: rule.location.range.start.line });
+  const name = source ? vscode.Uri.parse(source).path.split("/").pop() : undefined;
+  const text = `# ztc explain ${JSON.stringify(r.input ?? "")}${name ? ` (from ${name})` : ""}\n\n${r.text ?? ""}`;
+  const uri = vscode.Uri.from({ scheme: EXPLAIN_SCHEME, path: `/explain-${++explainCount}.txt` });
+  explanations.set(uri.toString(), { text, links });
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: false });
+}
+
+let lastFlow = "";
+
+/** ztc: Explain flow…: a flow typed in, or with none, the expect statement or rule at the cursor. */
+async function explainFlow(): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.languageId !== "zt") {
+    void vscode.window.showInformationMessage("ztc: open a .zt file of the project to explain a flow under its policies.");
+    return;
+  }
+  if (!client) return;
+  const flow = await vscode.window.showInputBox({
+    title: "ztc: Explain flow",
+    prompt: "A flow (SOURCE -> DESTINATION[:PORT] [http METHOD PATH] [dns NAME]) or a Hubble JSON line. Leave it empty to explain the expect statement or rule at the cursor.",
+    placeHolder: "payments/api -> api.stripe.com:443",
+    value: lastFlow,
+  });
+  if (flow === undefined) return;
+  lastFlow = flow;
+  const uri = editor.document.uri.toString();
+  const position = client.code2ProtocolConverter.asPosition(editor.selection.active);
+  const r = await client.sendRequest<ExplainResponse>("ztc/explain", { uri, flow: flow.trim() === "" ? undefined : flow, position });
+  await showExplanation(r, uri);
 }
 
 /** The ztc command line: the configured binary, or the bundled one run by VS Code's Node. */
@@ -248,6 +335,8 @@ class ZtcTaskProvider implements vscode.TaskProvider {
   }
 }
 
+const explanationProvider = new ExplanationProvider();
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   serverLog = vscode.window.createOutputChannel("ztc", { log: true });
   output = vscode.window.createOutputChannel("ztc: compile");
@@ -265,6 +354,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.languages.onDidChangeDiagnostics(() => updateStatus()),
     vscode.commands.registerCommand("ztc.showCompiledYaml", showCompiledYaml),
     vscode.commands.registerCommand("ztc.requestApproval", requestApproval),
+    vscode.commands.registerCommand("ztc.explainFlow", explainFlow),
+    vscode.workspace.registerTextDocumentContentProvider(EXPLAIN_SCHEME, explanationProvider),
+    vscode.languages.registerDocumentLinkProvider({ scheme: EXPLAIN_SCHEME }, explanationProvider),
+    vscode.workspace.onDidCloseTextDocument((d) => {
+      if (d.uri.scheme === EXPLAIN_SCHEME) explanations.delete(d.uri.toString());
+    }),
     vscode.commands.registerCommand("ztc.compileWorkspace", () => compileWorkspace(context)),
     vscode.commands.registerCommand("ztc.restartServer", async () => {
       if (client) await client.restart();

@@ -1,5 +1,6 @@
 -- Headless Neovim as a real LSP client of `ztc lsp --stdio`: open an example file, receive its
--- diagnostics, ask for completion and hover, edit the buffer and see the diagnostics update.
+-- diagnostics, ask for completion and hover, edit the buffer and see the diagnostics update;
+-- complete a rule set after `use`, read the code lenses of the expectations and run their command.
 -- Environment: ZTC_BIN (bin/ztc.js), ZTC_PROJECT (a copy of examples/acme), ZTC_CONFIG (ztc.lua), ZTC_OUT.
 local out = {}
 local function log(s) table.insert(out, s) end
@@ -45,7 +46,8 @@ local function main()
   local buf = vim.api.nvim_get_current_buf()
   check("filetype is zt", vim.bo[buf].filetype == "zt", vim.bo[buf].filetype)
   local got = vim.wait(20000, function() return published > 0 and #vim.diagnostic.get(buf) > 0 end, 50)
-  check("diagnostics arrive for the opened file", got and codes(buf) == "ZT3014", codes(buf))
+  -- The example's two deliberate warnings in this file: the coarse rule (ZT3025) and the missing port (ZT3014).
+  check("diagnostics arrive for the opened file", got and codes(buf) == "ZT3014,ZT3025", codes(buf))
   local d = vim.diagnostic.get(buf)[1]
   if d then log("DIAG " .. (d.lnum + 1) .. ":" .. (d.col + 1) .. " " .. d.message) end
 
@@ -76,11 +78,47 @@ local function main()
   -- Edit: an unapproved destination is an error at once; undoing the edit clears it.
   local before = lines[row + 1]
   vim.api.nvim_buf_set_lines(buf, row, row + 1, false, { (before:gsub("api%.openai%.com", "api.evil.example")) })
-  local updated = vim.wait(10000, function() return codes(buf) == "ZT3001,ZT3014" end, 50)
+  local updated = vim.wait(10000, function() return codes(buf) == "ZT3001,ZT3014,ZT3025" end, 50)
   check("diagnostics update after an edit", updated, codes(buf))
   vim.api.nvim_buf_set_lines(buf, row, row + 1, false, { before })
-  local cleared = vim.wait(10000, function() return codes(buf) == "ZT3014" end, 50)
+  local cleared = vim.wait(10000, function() return codes(buf) == "ZT3014,ZT3025" end, 50)
   check("diagnostics update after undoing it", cleared, codes(buf))
+
+  -- Rule sets: completion after `use` in the payments policy offers the imported ones (plain
+  -- text here: this client declares no snippet support).
+  vim.cmd("edit " .. vim.fn.fnameescape(project .. "/tenants/payments/policy.zt"))
+  local pbuf = vim.api.nvim_get_current_buf()
+  local plines = vim.api.nvim_buf_get_lines(pbuf, 0, -1, false)
+  local urow
+  for i, l in ipairs(plines) do if l:find("use kube-apiserver", 1, true) then urow = i - 1 end end
+  local ucol = plines[urow + 1]:find("kube-apiserver", 1, true) - 1
+  local inserted = ""
+  for _, resp in pairs(vim.lsp.buf_request_sync(pbuf, "textDocument/completion", { textDocument = { uri = vim.uri_from_bufnr(pbuf) }, position = { line = urow, character = ucol } }, 10000) or {}) do
+    for _, it in ipairs(resp.result and (resp.result.items or resp.result) or {}) do
+      if it.label == "kube-apiserver" then inserted = it.textEdit and it.textEdit.newText or "" end
+    end
+  end
+  check("completion after use offers the imported rule set with its parameters", inserted == "kube-apiserver(port: 6443)", inserted)
+
+  -- Tests: a code lens per expect statement says it holds; the lens's command explains the flow.
+  vim.cmd("edit " .. vim.fn.fnameescape(project .. "/tenants/payments/tests.zt"))
+  local tbuf = vim.api.nvim_get_current_buf()
+  local tparams = { textDocument = { uri = vim.uri_from_bufnr(tbuf) } }
+  local lenses = {}
+  for _, resp in pairs(vim.lsp.buf_request_sync(tbuf, "textDocument/codeLens", tparams, 10000) or {}) do
+    for _, l in ipairs(resp.result or {}) do table.insert(lenses, l) end
+  end
+  local holding = 0
+  for _, l in ipairs(lenses) do if l.command and l.command.title == "✓ holds" then holding = holding + 1 end end
+  check("code lenses say every expect of tests.zt holds", #lenses == 12 and holding == 12, #lenses .. " lenses, " .. holding .. " hold")
+  local verdict, text = "", ""
+  if lenses[2] and lenses[2].command then
+    for _, resp in pairs(vim.lsp.buf_request_sync(tbuf, "workspace/executeCommand", { command = lenses[2].command.command, arguments = lenses[2].command.arguments }, 10000) or {}) do
+      if resp.result then verdict, text = resp.result.verdict or "", resp.result.text or "" end
+    end
+  end
+  log("EXPLAIN " .. (text:gsub("\n.*", "")))
+  check("the lens's command explains the expect's flow (ztc explain)", verdict == "dropped" and text:find("flow: payments/api -> api.example.org 443/tcp", 1, true) ~= nil, verdict .. " " .. text:sub(1, 200))
   finish()
 end
 

@@ -1,7 +1,7 @@
 // Drives code-server (real VS Code in the browser) with headless Debian Chromium and checks the
 // ztc extension the way a user meets it. Writes screenshots and summary.json to OUT_DIR.
 import { chromium } from "playwright-core";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -52,6 +52,24 @@ async function command(title) {
 }
 
 const editor = () => page.locator(".editor-group-container.active .monaco-editor").first();
+
+/** Types at the end of a line of the active editor and asks for completion; returns the suggestions. */
+async function suggestAt(line, typed) {
+  await editor().locator(".view-lines").click();
+  await page.keyboard.press("Control+G");
+  await page.locator(".quick-input-widget input").fill(`:${line}`);
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("End");
+  for (const [i, part] of typed.split("\n").entries()) {
+    if (i > 0) await page.keyboard.press("Enter");
+    if (part) await page.keyboard.type(part);
+  }
+  await page.keyboard.press("Control+Space");
+  const rows = page.locator(".suggest-widget .monaco-list-row");
+  await rows.first().waitFor({ timeout: 30000 });
+  await page.waitForTimeout(1000);
+  return rows.evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? e.textContent));
+}
 
 /** Hovers the first token with this text in the active editor; returns the hover's text. */
 async function hoverOn(text) {
@@ -121,17 +139,7 @@ try {
   await page.keyboard.press("Escape");
 
   // 4. Completion in a rule: checkout's approved destinations, not another tenant's.
-  await editor().locator(".view-lines").click();
-  await page.keyboard.press("Control+G");
-  await page.locator(".quick-input-widget input").fill(":5");
-  await page.keyboard.press("Enter");
-  await page.keyboard.press("End");
-  await page.keyboard.type("  allow egress from web to ");
-  await page.keyboard.press("Control+Space");
-  const rows = page.locator(".suggest-widget .monaco-list-row");
-  await rows.first().waitFor({ timeout: 30000 });
-  await page.waitForTimeout(1000);
-  const labels = await rows.evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? e.textContent));
+  const labels = await suggestAt(5, "  allow egress from web to ");
   summary.completion = labels;
   check(
     "completion offers the tenant's approved destinations only",
@@ -156,16 +164,82 @@ try {
   const yamlText = await page.locator(".editor-instance .view-lines").evaluateAll((vs) => vs.map((v) => v.textContent).join("\n"));
   check("Show compiled YAML opens the tenant's policies", yamlText.includes("zt-checkout") && yamlText.includes("CiliumNetworkPolicy"), yamlText.slice(0, 300));
 
+  /** The text of every visible editor (Monaco renders spaces as non-breaking ones). */
+  const editorsText = async () =>
+    (await page.locator(".editor-instance .view-lines").evaluateAll((vs) => vs.map((v) => v.textContent).join("\n"))).replace(/\u00a0/g, " ");
+
+  // 5b. Completion after `use`: the rule sets of the imported modules.
+  await command("View: Close All Editors");
+  await page.waitForTimeout(500);
+  await open("tenants/payments/policy.zt");
+  const useLabels = await suggestAt(18, "\nuse kube");
+  summary.useCompletion = useLabels;
+  check("completion after `use` offers the imported rule sets", useLabels.some((l) => l.includes("kube-apiserver")), useLabels);
+  await page.keyboard.press("Escape");
+  await command("File: Revert File");
+  await page.waitForTimeout(1000);
+
   // 6. The Problems panel lists the workspace's diagnostics, also of files nobody opened.
   await page.keyboard.press("Control+Shift+M");
   await page.locator(".markers-panel .monaco-list-row").first().waitFor({ timeout: 30000 });
   await page.waitForTimeout(1500);
   const problems = await page.locator(".markers-panel .monaco-list-row").evaluateAll((els) => els.map((e) => `${e.textContent} | ${e.getAttribute("aria-label")}`));
   summary.problems = problems;
-  check("Problems panel shows ztc diagnostics (ZT3001, ZT3015, ZT3014)", ["ZT3001", "ZT3015", "ZT3014"].every((c) => problems.some((p) => p?.includes(c))), problems);
+  // ZT3001 from the broken file, and the example's warnings in a file nobody opened (tenants/search).
+  check("Problems panel shows ztc diagnostics (ZT3001, ZT3025, ZT3014)", ["ZT3001", "ZT3025", "ZT3014"].every((c) => problems.some((p) => p?.includes(c))), problems);
 
   await page.screenshot({ path: join(outDir, "ztc-vscode.png") });
   lap("screenshots");
+
+  // 7. Code lenses on the expectations say whether each holds, once the project compiles: the
+  //    broken file goes (on disk, as another tool would), and the server's file watching notices.
+  await command("View: Toggle Panel Visibility");
+  await open("tenants/payments/tests.zt");
+  await editor().locator(".codelens-decoration", { hasText: "not evaluated: the project has 1 error" }).first().waitFor({ timeout: 60000 });
+  unlinkSync(join(new URL(url).searchParams.get("folder"), "tenants/checkout/broken.zt"));
+  const lens = editor().locator(".codelens-decoration a", { hasText: "holds" });
+  await lens.first().waitFor({ timeout: 60000 });
+  // Lenses are drawn as they come in: wait until the file's twelve are there.
+  await page
+    .waitForFunction(() => [...document.querySelectorAll(".editor-group-container.active .codelens-decoration")].filter((e) => e.textContent?.includes("holds")).length >= 12, undefined, { timeout: 30000 })
+    .catch(() => undefined);
+  const lensTexts = await editor().locator(".codelens-decoration").allInnerTexts();
+  summary.codeLenses = lensTexts;
+  check("code lenses on expect statements say ✓ holds", lensTexts.length === 12 && lensTexts.every((t) => t.includes("✓ holds")), lensTexts);
+  await lens.first().click();
+  await page.locator(".tab", { hasText: "explain-" }).first().waitFor({ timeout: 30000 });
+  await page.waitForFunction(() => [...document.querySelectorAll(".editor-instance .view-lines")].some((v) => v.textContent?.includes("verdict:")), undefined, { timeout: 30000 });
+  await page.screenshot({ path: join(outDir, "ztc-vscode-codelens.png") });
+  const lensExplained = await editorsText();
+  check(
+    "a code lens explains its expectation's flow",
+    lensExplained.includes("flow: payments/api -> api.stripe.com 443/tcp") && lensExplained.includes("verdict: ALLOWED"),
+    lensExplained.slice(0, 300),
+  );
+
+  // 8. ztc: Explain flow…: a flow typed in, explained as `ztc explain` does.
+  await command("View: Close All Editors");
+  await page.waitForTimeout(500);
+  await open("tenants/payments/tests.zt");
+  await command("ztc: Explain flow");
+  const flowInput = page.locator(".quick-input-widget input");
+  await flowInput.waitFor({ timeout: 30000 });
+  await flowInput.fill("payments/worker -> api.stripe.com:443");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(
+    () => [...document.querySelectorAll(".editor-instance .view-lines")].some((v) => v.textContent?.replace(/\u00a0/g, " ").includes("flow: payments/worker -> api.stripe.com")),
+    undefined,
+    { timeout: 30000 },
+  );
+  const explained = await editorsText();
+  summary.explained = explained.slice(0, 1500);
+  check(
+    "ztc: Explain flow… shows the verdict, the missing rule and its approval",
+    explained.includes("verdict: DROPPED") && explained.includes("allow egress from worker to api.stripe.com:443") && explained.includes("already covered by APR-0042"),
+    explained.slice(0, 400),
+  );
+  await page.screenshot({ path: join(outDir, "ztc-vscode-explain.png") });
+
   ok = Object.values(summary.checks).every((c) => c.ok);
 } catch (e) {
   summary.error = String(e?.stack ?? e);

@@ -4,7 +4,7 @@
  * already covers it. FLOW is the text form (`payments/api -> api.stripe.com:443`) or a Hubble JSON
  * line. Pure: the CLI does the I/O.
  */
-import { checkCoverage, findBlocked, type RequestedDestination } from "../approvals.js";
+import { checkCoverage, findBlocked, type RequestedDestination } from "./approvals.js";
 import {
   Evaluator,
   ownerOf,
@@ -20,12 +20,13 @@ import {
   type Observed,
   type Owner,
   type ProjectContext,
-} from "../evaluator/index.js";
-import { AddressSet, parseAddress } from "../net/cidr.js";
-import { parseFqdn } from "../net/fqdn.js";
-import { PortSet, type L4Protocol } from "../net/ports.js";
-import { evaluationContext, type EvaluationContext } from "../evaluation.js";
-import type { Program } from "../program.js";
+  type TextFlow,
+} from "./evaluator/index.js";
+import { AddressSet, parseAddress } from "./net/cidr.js";
+import { parseFqdn } from "./net/fqdn.js";
+import { PortSet, type L4Protocol } from "./net/ports.js";
+import { evaluationContext, type EvaluationContext } from "./evaluation.js";
+import type { Program } from "./program.js";
 
 export interface Fix {
   readonly direction: "ingress" | "egress";
@@ -184,27 +185,33 @@ export function sourceText(r: EntryRef): string {
 
 export function explain(input: string, ctx: ExplainContext): ExplainResult {
   const text = input.trim();
-  let flow: Flow;
-  let owners: Explanation["owners"] = {};
-  let observed: Observed | undefined;
-  let notes: readonly string[] = [];
   if (text.startsWith("{")) {
     const h = parseHubbleLine(text);
     if (h.kind === "skip") return { ok: false, error: `this Hubble line is ${h.reason}: nothing to explain`, skipped: true };
-    flow = h.flow;
-    observed = h.observed;
-    notes = h.notes;
-    owners = { source: ownerOf(flow.source, ctx.project), destination: ownerOf(flow.destination, ctx.project) };
-  } else {
-    const t = parseTextFlow(text);
-    if (!t.ok) return { ok: false, error: t.error };
-    const r = resolveTextFlow(t.flow, ctx.project);
-    if (!r.ok) return { ok: false, error: r.error };
-    flow = r.flow;
-    owners = r.owners;
+    const owners = { source: ownerOf(h.flow.source, ctx.project), destination: ownerOf(h.flow.destination, ctx.project) };
+    return { ok: true, explanation: explainFlow(h.flow, ctx, { input: text, owners, observed: h.observed, notes: h.notes }) };
   }
+  const t = parseTextFlow(text);
+  if (!t.ok) return { ok: false, error: t.error };
+  return explainTextFlow(t.flow, ctx, text);
+}
+
+/** Explains a flow whose endpoints are still names (`ztc explain` text, an `expect` statement). */
+export function explainTextFlow(flow: TextFlow, ctx: ExplainContext, input: string): ExplainResult {
+  const r = resolveTextFlow(flow, ctx.project);
+  if (!r.ok) return { ok: false, error: r.error };
+  return { ok: true, explanation: explainFlow(r.flow, ctx, { input, owners: r.owners }) };
+}
+
+/** Evaluates a resolved flow and says why, and what would change the verdict. */
+export function explainFlow(
+  flow: Flow,
+  ctx: ExplainContext,
+  about: { readonly input: string; readonly owners?: Explanation["owners"] | undefined; readonly observed?: Observed | undefined; readonly notes?: readonly string[] | undefined },
+): Explanation {
+  const owners = about.owners ?? { source: ownerOf(flow.source, ctx.project), destination: ownerOf(flow.destination, ctx.project) };
   const decision = ctx.evaluator.evaluate(flow);
-  return { ok: true, explanation: { input: text, flow, owners, decision, observed, notes, fixes: fixesFor(decision, owners, ctx) } };
+  return { input: about.input, flow, owners, decision, observed: about.observed, notes: about.notes ?? [], fixes: fixesFor(decision, owners, ctx) };
 }
 
 // ---- rendering
