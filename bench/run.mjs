@@ -77,7 +77,7 @@ generate(plain, 1000, { features: false });
 measure("compile 1,000 tenants, plain rules (-o -)", 2000, () => timed(["compile", plain, "-q", "-o", "-"]));
 
 const small = join(work, "repo-1");
-generate(small, 1);
+generate(small, 1, { features: false });
 writeFileSync(join(small, "tenants/t0000/policy.zt"), "tenant t0000 allow egress from api to api-0.partner.example:443\n" + "tenant t0000 { workload api = app=api }\n");
 measure("check a one-file project", 300, () => timed(["check", small, "-q"]));
 measure("ztc --version (process start)", 300, () => timed(["--version"]));
