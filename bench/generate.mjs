@@ -1,10 +1,12 @@
 // Generates a deterministic policy repository for benchmarks: N tenants, 20 rules each (three of
-// them through stdlib and shared rule sets), 2 approvals each, and a platform baseline for every
-// tenant. Every rule is legal, so the benchmark measures the whole pipeline including the writes.
+// them through stdlib and shared rule sets), 2 approvals each, a platform baseline for every
+// tenant, and tests: two `expect` statements in every tenant block, a tests.zt file of its own for
+// every tenth tenant, and a platform-wide default-deny proof. Every rule is legal, so the benchmark
+// measures the whole pipeline including the writes.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** `features: false` writes the issue 2 repository: plain rules, no modules, no baselines. */
+/** `features: false` writes the issue 2 repository: plain rules, no modules, no baselines, no tests. */
 export function generate(dir, tenants = 1000, { features = true } = {}) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "registry"), { recursive: true });
@@ -21,6 +23,7 @@ export function generate(dir, tenants = 1000, { features = true } = {}) {
     'import "stdlib/baseline@1"\nimport "stdlib/within-namespace@1"\n\nbaseline defaults {\n  applies to all tenants\n  use zero-trust\n}\n\nbaseline batch {\n  applies to tenants where tier=batch\n  use within-namespace\n}\n',
   );
   if (features) writeFileSync(join(dir, "platform/shared.zt"), "export ruleset metrics-server() {\n  allow egress to service kube-system/metrics-server port 443\n}\n");
+  if (features) writeFileSync(join(dir, "platform/tests.zt"), "// Every tenant namespace is default-deny in both directions.\nexpect default deny for all tenants\n");
   const apps = ["approvals:"];
   for (let i = 0; i < tenants; i++) {
     const t = name(i);
@@ -56,14 +59,20 @@ export function generate(dir, tenants = 1000, { features = true } = {}) {
       "allow ingress to worker port 9100 from namespace monitoring",
       "allow ingress to api port 8444 from entity host",
     ];
+    const expects = features ? `\n\n  expect api -> api-${i}.partner.example:443 allowed\n  expect worker -> 169.254.169.254:80 denied` : "";
     mkdirSync(join(dir, "tenants", t), { recursive: true });
     writeFileSync(
       join(dir, "tenants", t, "policy.zt"),
-      `// generated tenant ${i}\n${features ? 'import "stdlib/prometheus@1"\nimport "stdlib/kube-apiserver@1"\nimport "../../platform/shared.zt"\n\n' : ""}tenant ${t} {\n  workload api    = app=api\n  workload worker = app=worker, tier=batch\n  workload db     = app=db\n\n${rules.map((r) => `  ${r}`).join("\n")}\n}\n`,
+      `// generated tenant ${i}\n${features ? 'import "stdlib/prometheus@1"\nimport "stdlib/kube-apiserver@1"\nimport "../../platform/shared.zt"\n\n' : ""}tenant ${t} {\n  workload api    = app=api\n  workload worker = app=worker, tier=batch\n  workload db     = app=db\n\n${rules.map((r) => `  ${r}`).join("\n")}${expects}\n}\n`,
     );
+    if (features && i % 10 === 0)
+      writeFileSync(
+        join(dir, "tenants", t, "tests.zt"),
+        `// What ${t}'s policy must do.\nexpect ${t}/api -> ${next}/api:8080 allowed\nexpect ${t}/db -> api-${i}.partner.example:443 denied\nexpect ${prev}/api -> ${t}/api:8081 http GET "/v1/items" allowed\nexpect ${prev}/api -> ${t}/api:8081 http DELETE "/v1/items" denied\nexpect default deny for tenant ${t}\n`,
+      );
   }
   reg.push("namespaces:", "  kube-system: {}", "  monitoring: {}", "  ingress-nginx: {}", "services:", "  kube-system/metrics-server: {}");
   writeFileSync(join(dir, "registry/tenants.yaml"), reg.join("\n") + "\n");
   writeFileSync(join(dir, "registry/approvals.yaml"), apps.join("\n") + "\n");
-  return { tenants, rules: tenants * 20, approvals: tenants * 2 };
+  return { tenants, rules: tenants * 20, approvals: tenants * 2, expectations: features ? tenants * 2 + Math.ceil(tenants / 10) * 5 + 1 : 0 };
 }

@@ -120,12 +120,16 @@ function related(a: Atom, message: string) {
 
 /** Duplicate, redundant and shadowed rules within each tenant. */
 export function checkOverlaps(atoms: readonly Atom[], out: Diagnostic[]): void {
-  const groups = new Map<string, Atom[]>();
+  // Per tenant (or baseline) and direction, in the order the groups first appear.
+  const byOwner = new Map<string, { ingress?: Atom[]; egress?: Atom[] }>();
+  const groups: Atom[][] = [];
   for (const a of atoms) {
-    const k = `${a.baseline ? `baseline:${a.baseline}` : a.tenant}|${a.direction}`;
-    const g = groups.get(k);
+    const owner = a.baseline ? `baseline:${a.baseline}` : a.tenant;
+    let both = byOwner.get(owner);
+    if (!both) byOwner.set(owner, (both = {}));
+    const g = both[a.direction];
     if (g) g.push(a);
-    else groups.set(k, [a]);
+    else groups.push((both[a.direction] = [a]));
   }
   const reported = new Set<string>();
   const once = (a: Atom, key: string, d: Diagnostic) => {
@@ -134,7 +138,7 @@ export function checkOverlaps(atoms: readonly Atom[], out: Diagnostic[]): void {
     reported.add(id);
     out.push(d);
   };
-  for (const group of groups.values()) {
+  for (const group of groups) {
     const allows = group.filter((a) => a.action === "allow");
     const denies = group.filter((a) => a.action === "deny");
     // Indexed: only rules that could contain b are compared with it (overlap-index.ts), in order.

@@ -98,7 +98,27 @@ export function labelsMatch(sel: LabelSelector, labels: Readonly<Record<string, 
   });
 }
 
+/**
+ * A baseline's binding is a function of its declaration, its file and the registry; a baseline
+ * "applies to all tenants" of a large registry maps thousands of namespaces, and an editor's
+ * incremental check binds every baseline again on each keystroke. The symbol is copied for each
+ * check: resolving its rule sets adds to its default-deny sets.
+ */
+const boundBaselines = new WeakMap<BaselineDecl, { readonly registry: TenantRegistry; readonly unit: SourceUnit; readonly symbol: BaselineSymbol | undefined; readonly diagnostics: readonly Diagnostic[] }>();
+
 function bindBaseline(unit: SourceUnit, decl: BaselineDecl, registry: TenantRegistry, diagnostics: Diagnostic[]): BaselineSymbol | undefined {
+  let known = boundBaselines.get(decl);
+  if (!known || known.registry !== registry || known.unit !== unit) {
+    const found: Diagnostic[] = [];
+    known = { registry, unit, symbol: bindBaselineOnce(unit, decl, registry, found), diagnostics: found };
+    boundBaselines.set(decl, known);
+  }
+  for (const d of known.diagnostics) diagnostics.push(d);
+  const b = known.symbol;
+  return b && { ...b, defaultDeny: new Set(b.defaultDeny), stagedDefaultDeny: new Set(b.stagedDefaultDeny) };
+}
+
+function bindBaselineOnce(unit: SourceUnit, decl: BaselineDecl, registry: TenantRegistry, diagnostics: Diagnostic[]): BaselineSymbol | undefined {
   if (!decl.name) return undefined;
   const name = decl.name.text;
   const at = (span: { start: number; end: number }) => ({ file: unit.path, span });

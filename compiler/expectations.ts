@@ -4,7 +4,7 @@
  * well-formed. The result is a list of flows (in the evaluator's text-flow form, resolved against
  * the project when `ztc test` runs) with the verdict each expects.
  */
-import { diag, type Diagnostic, type ExpectStmt, type FlowEndpoint, type Span } from "../language/index.js";
+import { diag, type Diagnostic, type ExpectStmt, type FlowEndpoint, type Span, type TenantDecl } from "../language/index.js";
 import { closest } from "../language/suggest.js";
 import type { BindResult, SourceUnit } from "./binder.js";
 import type { TextEndpoint, TextFlow } from "./evaluator/text-flow.js";
@@ -39,18 +39,99 @@ function statementText(unit: SourceUnit, span: Span): string {
   return unit.text.slice(span.start, span.end).replace(/\/\/[^\n]*/g, "").replace(/\s+/g, " ").trim();
 }
 
+/** What a unit's expectations depend on besides its own text: the blocks holding them, the tenants they name. */
+interface ExpectShape {
+  readonly blocks: readonly TenantDecl[];
+  readonly named: readonly string[];
+}
+
+const shapes = new WeakMap<SourceUnit, ExpectShape | null>();
+
+/** The shape of a unit's `expect` statements, or null when it has none. */
+function shapeOf(unit: SourceUnit): ExpectShape | null {
+  let shape = shapes.get(unit);
+  if (shape !== undefined) return shape;
+  const blocks = new Set<TenantDecl>();
+  const named = new Set<string>();
+  let any = false;
+  const visit = (stmt: ExpectStmt) => {
+    any = true;
+    for (const e of [stmt.source, stmt.destination]) if (e?.tenant) named.add(e.tenant.text);
+    if (stmt.defaultDeny?.tenant) named.add(stmt.defaultDeny.tenant.text);
+  };
+  if (!unit.path.startsWith("stdlib:"))
+    for (const item of unit.ast.items) {
+      if (item.kind === "Expect") visit(item);
+      else if (item.kind === "Tenant")
+        for (const member of item.body)
+          if (member.kind === "Expect") {
+            blocks.add(item);
+            visit(member);
+          }
+    }
+  shape = any ? { blocks: [...blocks], named: [...named].sort() } : null;
+  shapes.set(unit, shape);
+  return shape;
+}
+
+/** A tenant whose workload names a unit's expectations depend on, with the workloads they were checked against. */
+interface Dependency {
+  readonly tenant: string;
+  workloads: ReadonlyMap<string, unknown> | undefined;
+}
+
+/**
+ * A unit's expectations, checked, are a function of its text, the registry (which also decides
+ * the tenant each of its blocks binds to), and the workload names of the tenants they name or
+ * whose blocks hold them. While those are the same, the previous result is reused: an editor
+ * re-checks every expectation of the project after each keystroke, and few of them can see the
+ * edit. An incremental check hands on the workloads of tenants it did not check again as they
+ * were, so most dependencies are confirmed by identity.
+ */
+const results = new WeakMap<SourceUnit, { readonly registry: TenantRegistry; readonly deps: readonly Dependency[]; readonly result: ExpectationResult }>();
+
+const names = (ws: ReadonlyMap<string, unknown> | undefined) => (ws ? [...ws.keys()].join(",") : undefined);
+
+function stillValid(deps: readonly Dependency[], bound: BindResult): boolean {
+  for (const d of deps) {
+    const now = bound.workloads.get(d.tenant);
+    if (now === d.workloads) continue;
+    if (names(now) !== names(d.workloads)) return false;
+    d.workloads = now;
+  }
+  return true;
+}
+
 /** Every `expect` of the project's files, top level and in tenant blocks. */
 export function checkExpectations(units: readonly SourceUnit[], bound: BindResult, tenants: TenantRegistry): ExpectationResult {
   const out: Expectation[] = [];
   const diagnostics: Diagnostic[] = [];
-  const blockTenant = new Map(bound.blocks.map((b) => [b.decl, b.tenant.name]));
+  let blockTenant: Map<TenantDecl, string> | undefined;
   for (const unit of units) {
-    if (unit.path.startsWith("stdlib:")) continue;
-    for (const item of unit.ast.items) {
-      if (item.kind === "Expect") check(unit, item, undefined);
-      else if (item.kind === "Tenant")
-        for (const member of item.body) if (member.kind === "Expect") check(unit, member, blockTenant.get(item) ?? (item.name ? null : undefined));
+    const shape = shapeOf(unit);
+    if (!shape) continue;
+    const cached = results.get(unit);
+    let result = cached && cached.registry === tenants && stillValid(cached.deps, bound) ? cached.result : undefined;
+    if (!result) {
+      blockTenant ??= new Map(bound.blocks.map((b) => [b.decl, b.tenant.name]));
+      result = unitExpectations(unit, blockTenant, bound, tenants);
+      const own = shape.blocks.flatMap((d) => blockTenant!.get(d) ?? []);
+      const deps = [...new Set([...own, ...shape.named])].map((tenant) => ({ tenant, workloads: bound.workloads.get(tenant) }));
+      results.set(unit, { registry: tenants, deps, result });
     }
+    out.push(...result.expectations);
+    diagnostics.push(...result.diagnostics);
+  }
+  return { expectations: out, diagnostics };
+}
+
+function unitExpectations(unit: SourceUnit, blockTenant: ReadonlyMap<TenantDecl, string>, bound: BindResult, tenants: TenantRegistry): ExpectationResult {
+  const out: Expectation[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const item of unit.ast.items) {
+    if (item.kind === "Expect") check(unit, item, undefined);
+    else if (item.kind === "Tenant")
+      for (const member of item.body) if (member.kind === "Expect") check(unit, member, blockTenant.get(item) ?? (item.name ? null : undefined));
   }
   return { expectations: out, diagnostics };
 

@@ -98,17 +98,34 @@ export interface PreviousCheck {
  */
 export function checkIncrementally(input: CheckInput, previous: PreviousCheck): CheckResult | undefined {
   const registry = input.tenants;
-  const oldByPath = new Map(previous.units.map((u) => [u.path, u]));
-  const newPaths = new Set(input.units.map((u) => u.path));
+  const units = input.units;
+  // Units are compared in order first: an edit keeps the list of files, so one walk finds the changes.
   const changed: SourceUnit[] = [];
-  for (const u of input.units) {
-    const old = oldByPath.get(u.path);
-    if (old !== u) {
-      changed.push(u);
-      if (old) changed.push(old);
+  let sameFiles = units.length === previous.units.length;
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i]!;
+    const old = sameFiles ? previous.units[i]! : undefined;
+    if (old === u) continue;
+    if (old && old.path === u.path) {
+      changed.push(u, old);
+      continue;
     }
+    sameFiles = false;
+    break;
   }
-  for (const u of previous.units) if (!newPaths.has(u.path)) changed.push(u);
+  const newPaths = new Set(units.map((u) => u.path));
+  if (!sameFiles) {
+    changed.length = 0;
+    const oldByPath = new Map(previous.units.map((u) => [u.path, u]));
+    for (const u of units) {
+      const old = oldByPath.get(u.path);
+      if (old !== u) {
+        changed.push(u);
+        if (old) changed.push(old);
+      }
+    }
+    for (const u of previous.units) if (!newPaths.has(u.path)) changed.push(u);
+  }
   if (changed.length === 0) return previous.check;
 
   // Tenants the change touches directly.
@@ -120,16 +137,13 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
   }
   // Re-checked: the touched tenants and those naming them; then all tenants sharing a file with
   // them (a file's diagnostics are recomputed as a whole). Linear scans, no index per program.
+  const facts = units.map((u) => factsOf(u, registry));
   const recheck = new Set<string>(touched);
-  for (const u of input.units) {
-    const f = factsOf(u, registry);
-    if (f.global || f.refs.some((r) => touched.has(r))) for (const t of f.tenants) recheck.add(t);
-  }
+  for (const f of facts) if (f.global || f.refs.some((r) => touched.has(r))) for (const t of f.tenants) recheck.add(t);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const u of input.units) {
-      const f = factsOf(u, registry);
-      if (f.tenants.some((t) => recheck.has(t)) && !f.tenants.every((t) => recheck.has(t))) {
+    for (const f of facts) {
+      if (f.tenants.length > 1 && f.tenants.some((t) => recheck.has(t)) && !f.tenants.every((t) => recheck.has(t))) {
         for (const t of f.tenants) recheck.add(t);
         grew = true;
       }
@@ -138,19 +152,20 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
   // Context: the tenants they name, checked alongside but taken from the previous result.
   const context = new Set<string>();
   const keepFiles = new Set<string>();
-  for (const u of input.units) {
-    const f = factsOf(u, registry);
-    if (!f.global && !f.tenants.some((t) => recheck.has(t))) continue;
-    keepFiles.add(u.path);
+  facts.forEach((f, i) => {
+    if (!f.global && !f.tenants.some((t) => recheck.has(t))) return;
+    keepFiles.add(units[i]!.path);
     for (const r of f.refs) if (!recheck.has(r)) context.add(r);
-  }
+  });
   const subPaths = new Set(keepFiles);
-  for (const u of input.units) if (factsOf(u, registry).tenants.some((t) => context.has(t))) subPaths.add(u.path);
+  facts.forEach((f, i) => {
+    if (f.tenants.some((t) => context.has(t))) subPaths.add(units[i]!.path);
+  });
   // Past half the project a full check costs the same and is simpler.
-  if (subPaths.size * 2 > input.units.length && input.units.length > 8) return undefined;
+  if (subPaths.size * 2 > units.length && units.length > 8) return undefined;
 
   const sub = check({ ...input, units: input.units.filter((u) => subPaths.has(u.path)) });
-  const unitFiles = new Set([...newPaths, ...previous.units.map((u) => u.path)]);
+  const unitFiles = sameFiles ? newPaths : new Set([...newPaths, ...previous.units.map((u) => u.path)]);
   // Files whose diagnostics come from the new sub-check: the re-checked tenants' files, and every
   // changed or removed file (whose old diagnostics are stale).
   const fresh = new Set([...keepFiles, ...changed.map((u) => u.path)]);
@@ -164,21 +179,9 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
   for (const key of groups.keys()) if (fromSub(key)) groups.delete(key);
   for (const [key, list] of groupsOf(sub)) if (fromSub(key)) groups.set(key, list);
   // Blocks in unit order, as bind() lists them: the previous ones, with the re-checked tenants' replaced.
-  const blocksOf = new Map<string, TenantBlock[]>();
-  const add = (b: TenantBlock) => {
-    const list = blocksOf.get(b.unit.path);
-    if (list) list.push(b);
-    else blocksOf.set(b.unit.path, [b]);
-  };
-  for (const b of previous.check.bound.blocks) if (!recheck.has(b.tenant.name) && newPaths.has(b.unit.path)) add(b);
-  for (const b of sub.bound.blocks) if (recheck.has(b.tenant.name)) add(b);
-  const blocks: TenantBlock[] = [];
-  for (const u of input.units) {
-    const list = blocksOf.get(u.path);
-    if (list) blocks.push(...(list.length > 1 ? list.sort((a, b) => a.decl.span.start - b.decl.span.start) : list));
-  }
-  const workloads = new Map<string, ReadonlyMap<string, WorkloadSymbol>>();
-  for (const [t, w] of previous.check.bound.workloads) if (!recheck.has(t)) workloads.set(t, w);
+  const blocks = (sameFiles && mergedBlocks(units, keepFiles, previous.check.bound.blocks, sub.bound.blocks)) || blocksInOrder(units, newPaths, recheck, previous.check, sub);
+  const workloads = new Map<string, ReadonlyMap<string, WorkloadSymbol>>(previous.check.bound.workloads);
+  for (const t of recheck) workloads.delete(t);
   for (const [t, w] of sub.bound.workloads) if (recheck.has(t)) workloads.set(t, w);
   const settings = new Map(previous.check.bound.settings);
   for (const t of recheck) settings.delete(t);
@@ -211,6 +214,42 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
   };
   atomGroups.set(result, groups);
   return result;
+}
+
+/**
+ * The blocks when the files are the same as before: both lists hold each file's blocks together,
+ * in the order of the files, and a file's tenants are all re-checked (its blocks come from the
+ * sub-check) or none are. Undefined if the lists are not like that.
+ */
+function mergedBlocks(units: readonly SourceUnit[], fromSub: ReadonlySet<string>, old: readonly TenantBlock[], sub: readonly TenantBlock[]): TenantBlock[] | undefined {
+  const out: TenantBlock[] = [];
+  let p = 0;
+  let q = 0;
+  for (const u of units) {
+    const path = u.path;
+    const mine = fromSub.has(path);
+    for (; p < old.length && old[p]!.unit.path === path; p++) if (!mine) out.push(old[p]!);
+    for (; q < sub.length && sub[q]!.unit.path === path; q++) if (mine) out.push(sub[q]!);
+  }
+  return p === old.length && q === sub.length ? out : undefined;
+}
+
+/** The blocks in unit order, in general: the previous ones, with the re-checked tenants' replaced. */
+function blocksInOrder(units: readonly SourceUnit[], paths: ReadonlySet<string>, recheck: ReadonlySet<string>, previous: CheckResult, sub: CheckResult): TenantBlock[] {
+  const blocksOf = new Map<string, TenantBlock[]>();
+  const add = (b: TenantBlock) => {
+    const list = blocksOf.get(b.unit.path);
+    if (list) list.push(b);
+    else blocksOf.set(b.unit.path, [b]);
+  };
+  for (const b of previous.bound.blocks) if (!recheck.has(b.tenant.name) && paths.has(b.unit.path)) add(b);
+  for (const b of sub.bound.blocks) if (recheck.has(b.tenant.name)) add(b);
+  const blocks: TenantBlock[] = [];
+  for (const u of units) {
+    const list = blocksOf.get(u.path);
+    if (list) blocks.push(...(list.length > 1 ? list.sort((a, b) => a.decl.span.start - b.decl.span.start) : list));
+  }
+  return blocks;
 }
 
 const atomGroups = new WeakMap<CheckResult, ReadonlyMap<string, readonly Atom[]>>();

@@ -28,6 +28,21 @@ export interface ModuleGraph {
 
 export type ReadUnit = (path: string, at: { file: string; span: Span }) => SourceUnit | Diagnostic;
 
+/** One import of a unit, resolved, with the diagnostics resolving it gave (before loading the module). */
+interface ImportResolution {
+  readonly resolved: ResolvedImport;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * How a unit's imports resolved: a function of the unit, the project's file listing and its
+ * configuration (resolveImport below reads nothing else), so an editor's next program reuses it
+ * for every unit it did not change instead of resolving thousands of imports per keystroke.
+ */
+const resolutions = new WeakMap<SourceUnit, { readonly listing: readonly string[]; readonly config: ProjectConfig; readonly imports: readonly ImportResolution[] }>();
+/** The import cycles found in a graph, reused by a graph with the same imports. */
+const cyclesOf = new WeakMap<ModuleGraph, readonly Diagnostic[]>();
+
 function aliasOf(path: string): string {
   const base = path.slice(path.lastIndexOf("/") + 1).replace(/^stdlib:/, "");
   return base.replace(/\.zt$/, "").replace(/@\d+$/, "");
@@ -43,58 +58,74 @@ export function loadModules(
   roots: readonly SourceUnit[],
   readUnit: ReadUnit,
   stdlibUnit: (name: string) => SourceUnit,
+  previous?: ModuleGraph,
 ): ModuleGraph {
   const diagnostics: Diagnostic[] = [];
   const units = new Map<string, SourceUnit>(roots.map((u) => [u.path, u]));
-  const imports = new Map<string, ResolvedImport[]>();
+  const imports = new Map<string, readonly ResolvedImport[]>();
+  const listing = host.listFiles();
   const projectZt = () => host.listFiles().filter((f) => f.endsWith(".zt"));
-  const overrides = new Set(stdlibOverrides(host, config.stdlib).keys());
+  let overridden: Set<string> | undefined;
+  const overrides = () => (overridden ??= new Set(stdlibOverrides(host, config.stdlib).keys()));
   const bundled = bundledStdlib();
 
-  const queue = [...roots];
-  while (queue.length > 0) {
-    const unit = queue.shift()!;
-    const resolved: ResolvedImport[] = [];
+  /** The unit's imports, resolved (reused while the listing and configuration are the same). */
+  const resolveUnit = (unit: SourceUnit): readonly ImportResolution[] => {
+    const known = resolutions.get(unit);
+    if (known && known.listing === listing && known.config === config) return known.imports;
+    const list: ImportResolution[] = [];
     for (const item of unit.ast.items) {
       if (item.kind !== "Import" || !item.path) continue;
-      const decl = item;
-      const text = item.path.value;
-      const at = { file: unit.path, span: item.path.span };
-      const target = resolveImport(text, unit.path, at);
-      if (target === undefined) {
-        resolved.push({ decl });
-        continue;
-      }
-      resolved.push({ decl, target, alias: aliasOf(target) });
-      if (units.has(target)) continue;
+      const own: Diagnostic[] = [];
+      const target = resolveImport(item.path.value, unit.path, { file: unit.path, span: item.path.span }, own);
+      list.push({ resolved: target === undefined ? { decl: item } : { decl: item, target, alias: aliasOf(target) }, diagnostics: own });
+    }
+    resolutions.set(unit, { listing, config, imports: list });
+    return list;
+  };
+
+  const queue = [...roots];
+  for (let next = 0; next < queue.length; next++) {
+    const unit = queue[next]!;
+    const list = resolveUnit(unit);
+    let resolved: ResolvedImport[] | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const { resolved: r, diagnostics: found } = list[i]!;
+      for (const d of found) diagnostics.push(d);
+      const target = r.target;
+      if (target === undefined || units.has(target)) continue;
+      const at = { file: unit.path, span: r.decl.path!.span };
       let loaded: SourceUnit | Diagnostic;
       if (target.startsWith(STDLIB_PREFIX)) loaded = stdlibUnit(target.slice(STDLIB_PREFIX.length, -3));
       else loaded = readUnit(target, at);
       if ("code" in loaded) {
         diagnostics.push(loaded);
-        resolved[resolved.length - 1] = { decl };
+        resolved ??= list.map((x) => x.resolved);
+        resolved[i] = { decl: r.decl };
         continue;
       }
       units.set(target, loaded);
       queue.push(loaded);
     }
-    imports.set(unit.path, resolved);
+    // The same array as last time when nothing failed to load: cycles need not be looked for again.
+    const last = previous?.imports.get(unit.path);
+    imports.set(unit.path, resolved ?? (last && sameImports(last, list) ? last : list.map((x) => x.resolved)));
   }
 
-  function resolveImport(text: string, from: string, at: { file: string; span: Span }): string | undefined {
+  function resolveImport(text: string, from: string, at: { file: string; span: Span }, out: Diagnostic[]): string | undefined {
     if (text.startsWith("stdlib/")) {
       let name = stdlibName(text);
       if (!name) {
-        diagnostics.push(diag("unknownModule", at, { path: text }));
+        out.push(diag("unknownModule", at, { path: text }));
         return undefined;
       }
       if (!name.includes("@")) {
-        const latest = latestStdlib(name) ?? (overrides.has(`${name}@1`) ? `stdlib/${name}@1` : undefined);
+        const latest = latestStdlib(name) ?? (overrides().has(`${name}@1`) ? `stdlib/${name}@1` : undefined);
         if (!latest) {
-          diagnostics.push(unknownStdlib(text, name, at));
+          out.push(unknownStdlib(text, name, at));
           return undefined;
         }
-        diagnostics.push(
+        out.push(
           diag("stdlibVersionRequired", at, { path: text, latest }, {
             fixes: [{ title: `Import ${latest}`, edits: [{ file: at.file, span: at.span, newText: JSON.stringify(latest) }] }],
           }),
@@ -103,27 +134,27 @@ export function loadModules(
         // in follow-on errors; the error above keeps the compilation from succeeding.
         name = latest.slice("stdlib/".length);
       }
-      if (overrides.has(name)) return `${config.stdlib}/${name}.zt`;
+      if (overrides().has(name)) return `${config.stdlib}/${name}.zt`;
       if (bundled[name] !== undefined) return `${STDLIB_PREFIX}${name}.zt`;
-      diagnostics.push(unknownStdlib(text, name, at));
+      out.push(unknownStdlib(text, name, at));
       return undefined;
     }
     if (text.startsWith("/") || /^[A-Za-z]:[\\/]/.test(text) || from.startsWith(STDLIB_PREFIX)) {
-      diagnostics.push(diag("importOutsideProject", at, { path: text }));
+      out.push(diag("importOutsideProject", at, { path: text }));
       return undefined;
     }
     const joined = joinProjectPath(dirname(from), text);
     if (joined === undefined) {
-      diagnostics.push(diag("importOutsideProject", at, { path: text }));
+      out.push(diag("importOutsideProject", at, { path: text }));
       return undefined;
     }
     if (!joined.endsWith(".zt")) {
-      diagnostics.push(unknownModule(at, text, projectZt().includes(`${joined}.zt`) ? `${text}.zt` : undefined));
+      out.push(unknownModule(at, text, projectZt().includes(`${joined}.zt`) ? `${text}.zt` : undefined));
       return undefined;
     }
     if (!host.listFiles().includes(joined) && host.readFile(joined, 0).kind === "missing") {
       const near = closest(joined, projectZt());
-      diagnostics.push(unknownModule(at, text, near ? relativeFrom(dirname(from), near) : undefined));
+      out.push(unknownModule(at, text, near ? relativeFrom(dirname(from), near) : undefined));
       return undefined;
     }
     return joined;
@@ -131,21 +162,45 @@ export function loadModules(
 
   function unknownStdlib(text: string, name: string, at: { file: string; span: Span }): Diagnostic {
     const suggestion = suggestStdlib(name);
-    const available = suggestion ? undefined : [...new Set([...Object.keys(bundled), ...overrides])].sort().join(", ");
+    const available = suggestion ? undefined : [...new Set([...Object.keys(bundled), ...overrides()])].sort().join(", ");
     return unknownModule(at, text, suggestion, available);
   }
 
   function suggestStdlib(name: string): string | undefined {
     const base = name.replace(/@\d+$/, "");
-    const names = [...new Set([...Object.keys(bundled), ...overrides])];
+    const names = [...new Set([...Object.keys(bundled), ...overrides()])];
     const hit = closest(name, names) ?? closest(base, names.map((n) => n.replace(/@\d+$/, ""))) ?? stdlibModuleExporting(host, config.stdlib, base)?.name;
     if (!hit) return undefined;
     return `stdlib/${hit.includes("@") ? hit : (latestStdlib(hit)?.slice(7) ?? hit)}`;
   }
 
-  detectCycles(imports, diagnostics);
-  const ordered = [...roots, ...[...units.values()].filter((u) => !roots.includes(u)).sort((a, b) => (a.path < b.path ? -1 : 1))];
-  return { units: ordered, imports, diagnostics };
+  // Cycles depend on the imports alone: the previous graph's, when every unit imports the same.
+  let cycles: readonly Diagnostic[] | undefined;
+  const before = previous && cyclesOf.get(previous);
+  if (before && previous!.imports.size === imports.size && sameGraph(imports, previous!.imports)) cycles = before;
+  else {
+    const found: Diagnostic[] = [];
+    detectCycles(imports, found);
+    cycles = found;
+  }
+  diagnostics.push(...cycles);
+  const rootSet = new Set(roots);
+  // The map holds the roots first, then the modules in the order they were reached.
+  const ordered = [...roots, ...[...units.values()].filter((u) => !rootSet.has(u)).sort((a, b) => (a.path < b.path ? -1 : 1))];
+  const graph: ModuleGraph = { units: ordered, imports, diagnostics };
+  cyclesOf.set(graph, cycles);
+  return graph;
+}
+
+function sameGraph(a: ReadonlyMap<string, readonly ResolvedImport[]>, b: ReadonlyMap<string, readonly ResolvedImport[]>): boolean {
+  for (const [path, list] of a) if (b.get(path) !== list) return false;
+  return true;
+}
+
+function sameImports(list: readonly ResolvedImport[], resolutions: readonly ImportResolution[]): boolean {
+  if (list.length !== resolutions.length) return false;
+  for (let i = 0; i < list.length; i++) if (list[i] !== resolutions[i]!.resolved) return false;
+  return true;
 }
 
 /** ZT2012, with the did-you-mean as a fix that keeps the path a string (the span covers the quotes). */

@@ -80,6 +80,42 @@ function subjectQuery(s: Subject): string[] {
   return keys;
 }
 
+/*
+ * The keys are functions of immutable values: a peer object (an edit's next check replays cached
+ * rules with the same peers) and a workload (one per tenant and check). Computed once for each.
+ */
+const peerKeysOf = new WeakMap<Peer, readonly string[]>();
+const peerQueryOf = new WeakMap<Peer, readonly string[]>();
+const workloadKeys = new WeakMap<object, { readonly key: string; readonly query: readonly string[] }>();
+
+function cachedPeerKeys(p: Peer): readonly string[] {
+  let keys = peerKeysOf.get(p);
+  if (!keys) peerKeysOf.set(p, (keys = peerKeys(p)));
+  return keys;
+}
+
+function cachedPeerQuery(p: Peer): readonly string[] {
+  let keys = peerQueryOf.get(p);
+  if (!keys) peerQueryOf.set(p, (keys = peerQuery(p)));
+  return keys;
+}
+
+function workloadEntry(s: Subject & { kind: "workload" }): { readonly key: string; readonly query: readonly string[] } {
+  let e = workloadKeys.get(s.workload);
+  if (!e) workloadKeys.set(s.workload, (e = { key: subjectKey(s), query: subjectQuery(s) }));
+  return e;
+}
+
+const ALL_QUERY: readonly string[] = ["all"];
+
+function cachedSubjectKey(s: Subject): string {
+  return s.kind === "workload" ? workloadEntry(s).key : subjectKey(s);
+}
+
+function cachedSubjectQuery(s: Subject): readonly string[] {
+  return s.kind === "workload" ? workloadEntry(s).query : s.kind === "all" ? ALL_QUERY : subjectQuery(s);
+}
+
 /**
  * A cheap test that `a` cannot cover `b`'s ports: both have one port, no range, and the numbers
  * differ (whatever the protocols). Most rules have one port; this spares the exact set test.
@@ -101,31 +137,35 @@ export interface ContainerIndex {
 export function containerIndex(list: readonly Atom[]): ContainerIndex {
   // peer key -> subject key -> positions in the list, ascending.
   const buckets = new Map<string, Map<string, number[]>>();
-  list.forEach((a, i) => {
-    const s = subjectKey(a.subject);
-    for (const p of peerKeys(a.peer)) {
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i]!;
+    const s = cachedSubjectKey(a.subject);
+    for (const p of cachedPeerKeys(a.peer)) {
       let bySubject = buckets.get(p);
       if (!bySubject) buckets.set(p, (bySubject = new Map()));
       const bucket = bySubject.get(s);
       if (bucket) bucket.push(i);
       else bySubject.set(s, [i]);
     }
-  });
+  }
   return {
     candidates(b) {
-      const found: number[][] = [];
-      let subjects: string[] | undefined;
-      for (const p of peerQuery(b.peer)) {
+      let first: number[] | undefined;
+      let found: number[][] | undefined;
+      let subjects: readonly string[] | undefined;
+      for (const p of cachedPeerQuery(b.peer)) {
         const bySubject = buckets.get(p);
         if (!bySubject) continue;
-        subjects ??= subjectQuery(b.subject);
+        subjects ??= cachedSubjectQuery(b.subject);
         for (const s of subjects) {
           const bucket = bySubject.get(s);
-          if (bucket) found.push(bucket);
+          if (!bucket) continue;
+          if (!first) first = bucket;
+          else (found ??= [first]).push(bucket);
         }
       }
-      if (found.length === 0) return [];
-      const hits = found.length === 1 ? found[0]! : found.flat().sort((x, y) => x - y);
+      if (!first) return [];
+      const hits = found ? found.flat().sort((x, y) => x - y) : first;
       const out: Atom[] = [];
       let last = -1;
       for (const i of hits)

@@ -120,11 +120,19 @@ function readSource(host: CompilerHost, path: string, old: ReadonlyMap<string, S
   }
 }
 
+/** The sources found in a listing (the same array while the files are the same) for a configuration. */
+const discovered = new WeakMap<readonly string[], { readonly config: ProjectConfig; readonly paths: readonly string[] }>();
+
 /** The .zt files the project's `sources` globs select, outside the output folder. */
-export function discoverSources(host: CompilerHost, config: ProjectConfig): string[] {
+export function discoverSources(host: CompilerHost, config: ProjectConfig): readonly string[] {
+  const listing = host.listFiles();
+  const known = discovered.get(listing);
+  if (known && known.config === config) return known.paths;
   const globs = config.sources.map((g) => picomatch.makeRe(g, { dot: false }));
   const outPrefix = `${config.output}/`;
-  return host.listFiles().filter((f) => f.endsWith(".zt") && !f.startsWith(outPrefix) && globs.some((g) => g.test(f)));
+  const paths = listing.filter((f) => f.endsWith(".zt") && !f.startsWith(outPrefix) && globs.some((g) => g.test(f)));
+  discovered.set(listing, { config, paths });
+  return paths;
 }
 
 /** The old program's project file and registries, if their files still read the same. */
@@ -176,6 +184,7 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
         return fatal ? diag("unknownModule", at, { path }) : unit;
       },
       (name) => parsedUnit(`${STDLIB_PREFIX}${name}.zt`, bundledStdlib()[name]!, oldUnits),
+      reused ? old?.modules : undefined,
     );
     units = [...modules.units];
     rulesets = buildRulesetIndex(modules, (p) => isStdlibPath(p, config.stdlib), (name) => stdlibModuleExporting(host, config.stdlib, name)?.importPath);
@@ -183,8 +192,8 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
     const tenants = registries?.tenants;
     if (tenants)
       for (const u of units) {
-        const owners = tenants.ownersOf(u.path).map((t) => t.name);
-        if (owners.length > 1) extra.push(diag("overlappingPaths", { file: u.path, span: { start: 0, end: 0 } }, { file: u.path, tenants: owners.join(", ") }));
+        const owners = tenants.ownersOf(u.path);
+        if (owners.length > 1) extra.push(diag("overlappingPaths", { file: u.path, span: { start: 0, end: 0 } }, { file: u.path, tenants: owners.map((t) => t.name).join(", ") }));
       }
   }
 

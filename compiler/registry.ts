@@ -161,7 +161,10 @@ export function loadTenantRegistry(host: CompilerHost, path: string, at: { file:
           diag("invalidRegistryValue", { file: path, span: src.locate(["tenants", name, "paths", i]) }, { message: `path '${g}' is not usable: ${problem}` }),
         );
     });
-    const matchers = paths.map((g) => picomatch.makeRe(g, { dot: true }));
+    // Compiled on first use: a thousand tenants' globs take 15 ms, and a language server's first
+    // check looks at a few tenants' files. (An empty glob throws, at once, as it always did.)
+    const compile = () => paths.map((g) => picomatch.makeRe(g, { dot: true }));
+    let matchers = paths.includes("") ? compile() : undefined;
     const info: TenantInfo = {
       name,
       namespaces: t.namespaces ?? [],
@@ -174,7 +177,7 @@ export function loadTenantRegistry(host: CompilerHost, path: string, at: { file:
       get span() {
         return src.locate(["tenants", name], true);
       },
-      owns: (file) => matchers.some((m) => m.test(file)),
+      owns: (file) => (matchers ??= compile()).some((m) => m.test(file)),
     };
     tenants.set(name, info);
     (t.namespaces ?? []).forEach((ns, i) => {
@@ -251,25 +254,32 @@ const didYouMean = (s: string | undefined) => (s ? ` (did you mean '${s}'?)` : "
  * folder (`tenants/payments` for `tenants/payments/**`) narrows the candidates to a few.
  */
 function ownerIndex(tenants: ReadonlyMap<string, TenantInfo>): (file: string) => TenantInfo[] {
-  const byBase = new Map<string, Set<TenantInfo>>();
-  for (const t of tenants.values())
-    for (const g of t.paths) {
-      const base = picomatch.scan(g).base;
-      const set = byBase.get(base) ?? new Set<TenantInfo>();
-      set.add(t);
-      byBase.set(base, set);
-    }
-  const rank = new Map([...tenants.values()].map((t, i) => [t, i]));
+  // Built on first use, like the globs themselves.
+  let byBase: Map<string, Set<TenantInfo>> | undefined;
+  let rank: Map<TenantInfo, number> | undefined;
+  const index = () => {
+    byBase = new Map<string, Set<TenantInfo>>();
+    for (const t of tenants.values())
+      for (const g of t.paths) {
+        const base = picomatch.scan(g).base;
+        const set = byBase.get(base) ?? new Set<TenantInfo>();
+        set.add(t);
+        byBase.set(base, set);
+      }
+    rank = new Map([...tenants.values()].map((t, i) => [t, i]));
+    return byBase;
+  };
   // An editor asks again for every file after every keystroke; the answer for a path never changes.
   const known = new Map<string, TenantInfo[]>();
   return (file) => {
     const hit = known.get(file);
     if (hit) return hit;
+    byBase ??= index();
     const candidates = new Set<TenantInfo>();
     const parts = file.split("/");
     for (let i = 0; i <= parts.length; i++) for (const t of byBase.get(parts.slice(0, i).join("/")) ?? []) candidates.add(t);
     // Registry order, without walking every tenant for every file.
-    const owners = [...candidates].filter((t) => t.owns(file)).sort((a, b) => rank.get(a)! - rank.get(b)!);
+    const owners = [...candidates].filter((t) => t.owns(file)).sort((a, b) => rank!.get(a)! - rank!.get(b)!);
     known.set(file, owners);
     return owners;
   };

@@ -96,6 +96,9 @@ export function valueProblem(v: ArgValue, type: ParamType): string | undefined {
   }
 }
 
+/** A unit's rule sets (symbols and the problems of their declarations), per unit and stdlib flag. */
+const declared = new WeakMap<SourceUnit, { readonly stdlib: boolean; readonly own: ReadonlyMap<string, RulesetSymbol>; readonly diagnostics: readonly Diagnostic[] }>();
+
 /**
  * `exporting` names the stdlib module (`stdlib/prometheus@1`) that exports a rule set of a name,
  * for the fix that imports it when a file uses it without.
@@ -106,42 +109,17 @@ export function buildRulesetIndex(
   exporting: (ruleset: string) => string | undefined = () => undefined,
 ): RulesetIndex {
   const diagnostics: Diagnostic[] = [];
-  const byUnit = new Map<string, Map<string, RulesetSymbol>>();
+  const byUnit = new Map<string, ReadonlyMap<string, RulesetSymbol>>();
   for (const unit of graph.units) {
-    const own = new Map<string, RulesetSymbol>();
-    for (const item of unit.ast.items) {
-      if (item.kind !== "Ruleset" || !item.name) continue;
-      const name = item.name.text;
-      if (own.has(name)) {
-        diagnostics.push(diag("duplicateRuleset", { file: unit.path, span: item.name.span }, { name, what: "rule set" }));
-        continue;
-      }
-      const params: ParamSymbol[] = [];
-      const seen = new Set<string>();
-      for (const p of item.params) {
-        if (!p.name || !p.type) continue;
-        if (seen.has(p.name.text)) {
-          diagnostics.push(diag("duplicateRuleset", { file: unit.path, span: p.name.span }, { name: p.name.text, what: "parameter" }));
-          continue;
-        }
-        seen.add(p.name.text);
-        const type = p.type.text as ParamType;
-        if (!(PARAM_TYPES as readonly string[]).includes(type)) {
-          diagnostics.push(diag("unknownParameterType", { file: unit.path, span: p.type.span }, { type: p.type.text, suggestion: closest(p.type.text, PARAM_TYPES) }));
-          continue;
-        }
-        if (p.default) {
-          const problem = p.default.form === "variable" ? `${TYPE_WORDS[type]}; a default cannot refer to another parameter` : valueProblem(p.default, type);
-          if (problem) {
-            diagnostics.push(diag("argumentType", { file: unit.path, span: p.default.span }, { param: p.name.text, expected: problem.split(", not ")[0]!, found: problem.split(", not ")[1] ?? p.default.text }));
-            continue;
-          }
-        }
-        params.push({ name: p.name.text, type, default: p.default, ident: p.name });
-      }
-      own.set(name, { name, decl: item, unit, params, stdlib: isStdlib(unit.path) });
+    // An editor's next program reuses the symbols of every file it did not change.
+    const stdlib = isStdlib(unit.path);
+    let known = declared.get(unit);
+    if (!known || known.stdlib !== stdlib) {
+      known = declareRulesets(unit, stdlib);
+      declared.set(unit, known);
     }
-    byUnit.set(unit.path, own);
+    for (const d of known.diagnostics) diagnostics.push(d);
+    if (known.own.size > 0) byUnit.set(unit.path, known.own);
   }
 
   const imported = (unit: SourceUnit) => (graph.imports.get(unit.path) ?? []).filter((i) => i.target !== undefined);
@@ -216,6 +194,44 @@ export function buildRulesetIndex(
       return undefined;
     },
   };
+}
+
+function declareRulesets(unit: SourceUnit, stdlib: boolean): { stdlib: boolean; own: ReadonlyMap<string, RulesetSymbol>; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const own = new Map<string, RulesetSymbol>();
+  for (const item of unit.ast.items) {
+    if (item.kind !== "Ruleset" || !item.name) continue;
+    const name = item.name.text;
+    if (own.has(name)) {
+      diagnostics.push(diag("duplicateRuleset", { file: unit.path, span: item.name.span }, { name, what: "rule set" }));
+      continue;
+    }
+    const params: ParamSymbol[] = [];
+    const seen = new Set<string>();
+    for (const p of item.params) {
+      if (!p.name || !p.type) continue;
+      if (seen.has(p.name.text)) {
+        diagnostics.push(diag("duplicateRuleset", { file: unit.path, span: p.name.span }, { name: p.name.text, what: "parameter" }));
+        continue;
+      }
+      seen.add(p.name.text);
+      const type = p.type.text as ParamType;
+      if (!(PARAM_TYPES as readonly string[]).includes(type)) {
+        diagnostics.push(diag("unknownParameterType", { file: unit.path, span: p.type.span }, { type: p.type.text, suggestion: closest(p.type.text, PARAM_TYPES) }));
+        continue;
+      }
+      if (p.default) {
+        const problem = p.default.form === "variable" ? `${TYPE_WORDS[type]}; a default cannot refer to another parameter` : valueProblem(p.default, type);
+        if (problem) {
+          diagnostics.push(diag("argumentType", { file: unit.path, span: p.default.span }, { param: p.name.text, expected: problem.split(", not ")[0]!, found: problem.split(", not ")[1] ?? p.default.text }));
+          continue;
+        }
+      }
+      params.push({ name: p.name.text, type, default: p.default, ident: p.name });
+    }
+    own.set(name, { name, decl: item, unit, params, stdlib });
+  }
+  return { stdlib, own, diagnostics };
 }
 
 /**

@@ -11,8 +11,10 @@ import {
   EOF,
   tokenMatcher,
   type CstNode,
+  type IOrAlt,
   type IParserErrorMessageProvider,
   type IToken,
+  type OrMethodOpts,
   type TokenType,
 } from "chevrotain";
 import { closest } from "./suggest.js";
@@ -112,7 +114,70 @@ const matchesAny = (tok: IToken, types: TokenType[]) => types.some((t) => tokenM
 const isOperator = (tok: IToken) =>
   tok.tokenType === T.Equals || tok.tokenType === T.DoubleEquals || tok.tokenType === T.NotEquals || tok.tokenType === T.Kw.in || tok.tokenType === T.Kw.notin;
 
+/** Option objects of CONSUME and SUBRULE, made once rather than on every call. */
+const LABEL = {
+  action: { LABEL: "action" },
+  address: { LABEL: "address" },
+  all: { LABEL: "all" },
+  allTenants: { LABEL: "allTenants" },
+  any: { LABEL: "any" },
+  approved: { LABEL: "approved" },
+  authenticated: { LABEL: "authenticated" },
+  bare: { LABEL: "bare" },
+  cidr: { LABEL: "cidr" },
+  cluster: { LABEL: "cluster" },
+  defaultKeyword: { LABEL: "defaultKeyword" },
+  destination: { LABEL: "destination" },
+  direction: { LABEL: "direction" },
+  dnsName: { LABEL: "dnsName" },
+  end: { LABEL: "end" },
+  entity: { LABEL: "entity" },
+  except: { LABEL: "except" },
+  expectKeyword: { LABEL: "expectKeyword" },
+  header: { LABEL: "header" },
+  headerKeyword: { LABEL: "headerKeyword" },
+  host: { LABEL: "host" },
+  hostKeyword: { LABEL: "hostKeyword" },
+  keyword: { LABEL: "keyword" },
+  method: { LABEL: "method" },
+  name: { LABEL: "name" },
+  named: { LABEL: "named" },
+  namespace: { LABEL: "namespace" },
+  namespaceSelector: { LABEL: "namespaceSelector" },
+  namespacesKeyword: { LABEL: "namespacesKeyword" },
+  nodeSelector: { LABEL: "nodeSelector" },
+  nodesKeyword: { LABEL: "nodesKeyword" },
+  nodesWhere: { LABEL: "nodesWhere" },
+  number: { LABEL: "number" },
+  op: { LABEL: "op" },
+  own: { LABEL: "own" },
+  path: { LABEL: "path" },
+  pattern: { LABEL: "pattern" },
+  port: { LABEL: "port" },
+  protocol: { LABEL: "protocol" },
+  role: { LABEL: "role" },
+  serviceAccount: { LABEL: "serviceAccount" },
+  source: { LABEL: "source" },
+  string: { LABEL: "string" },
+  tenant: { LABEL: "tenant" },
+  tenantsKeyword: { LABEL: "tenantsKeyword" },
+  topic: { LABEL: "topic" },
+  type: { LABEL: "type" },
+  value: { LABEL: "value" },
+  variable: { LABEL: "variable" },
+  verdict: { LABEL: "verdict" },
+  word: { LABEL: "word" },
+  workload: { LABEL: "workload" },
+} as const;
+
 class ZtParser extends CstParser {
+  /**
+   * The alternatives of every OR, made on first use: written inline, each call would build the
+   * array and its closures again (with the option objects above, a third of what a parse
+   * allocates). They refer to nothing but the parser itself, so one copy serves every call.
+   */
+  private readonly alts: (IOrAlt<unknown>[] | OrMethodOpts<unknown>)[] = [];
+
   constructor() {
     super(T.allTokens, {
       recoveryEnabled: true,
@@ -157,7 +222,7 @@ class ZtParser extends CstParser {
   });
 
   public item = this.RULE("item", () => {
-    this.OR([
+    this.OR((this.alts[0] ??= [
       { ALT: () => this.SUBRULE(this.importDecl) },
       { ALT: () => this.SUBRULE(this.tenantDecl) },
       { ALT: () => this.SUBRULE(this.baselineDecl) },
@@ -166,18 +231,18 @@ class ZtParser extends CstParser {
       // Accepted so a rule typed outside a tenant still gets a tree; to-ast reports it.
       { ALT: () => this.SUBRULE(this.ruleStmt) },
       { ALT: () => this.SUBRULE(this.workloadDecl) },
-    ]);
+    ]));
   });
 
   public importDecl = this.RULE("importDecl", () => {
     this.CONSUME(T.Kw.import);
-    this.CONSUME(T.StringLit, { LABEL: "path" });
+    this.CONSUME(T.StringLit, LABEL.path);
   });
 
   public tenantDecl = this.RULE("tenantDecl", () => {
     this.CONSUME(T.Kw.tenant);
-    this.CONSUME(T.Name, { LABEL: "name" });
-    this.OR([
+    this.CONSUME(T.Name, LABEL.name);
+    this.OR((this.alts[1] ??= [
       {
         ALT: () => {
           this.CONSUME(T.LBrace);
@@ -186,18 +251,18 @@ class ZtParser extends CstParser {
         },
       },
       { ALT: () => this.SUBRULE(this.ruleStmt) },
-    ]);
+    ]));
   });
 
   public tenantItem = this.RULE("tenantItem", () => {
-    this.OR([
+    this.OR((this.alts[2] ??= [
       { ALT: () => this.SUBRULE(this.workloadDecl) },
       { ALT: () => this.SUBRULE(this.ruleStmt) },
       { ALT: () => this.SUBRULE(this.useStmt) },
       { ALT: () => this.SUBRULE(this.modeStmt) },
       { ALT: () => this.SUBRULE(this.dnsModeStmt) },
       { ALT: () => this.SUBRULE(this.expectStmt) },
-    ]);
+    ]));
   });
 
   /**
@@ -205,76 +270,76 @@ class ZtParser extends CstParser {
    * `expect default deny [for all tenants | for tenant NAME]`: a test `ztc test` proves.
    */
   public expectStmt = this.RULE("expectStmt", () => {
-    this.CONSUME(T.Kw.expect, { LABEL: "expectKeyword" });
-    this.OR([
+    this.CONSUME(T.Kw.expect, LABEL.expectKeyword);
+    this.OR((this.alts[3] ??= [
       {
         GATE: () => this.LA(1).tokenType === T.Kw.default && this.LA(2).tokenType === T.Kw.deny,
         ALT: () => {
-          this.CONSUME(T.Kw.default, { LABEL: "defaultKeyword" });
+          this.CONSUME(T.Kw.default, LABEL.defaultKeyword);
           this.CONSUME(T.Kw.deny);
           this.OPTION(() => {
             this.CONSUME(T.Kw.for);
-            this.OR2([
+            this.OR2((this.alts[4] ??= [
               {
                 ALT: () => {
-                  this.CONSUME(T.Kw.all, { LABEL: "all" });
+                  this.CONSUME(T.Kw.all, LABEL.all);
                   this.CONSUME(T.Kw.tenants);
                 },
               },
               {
                 ALT: () => {
                   this.CONSUME(T.Kw.tenant);
-                  this.CONSUME(T.Name, { LABEL: "tenant" });
+                  this.CONSUME(T.Name, LABEL.tenant);
                 },
               },
-            ]);
+            ]));
           });
         },
       },
       {
         ALT: () => {
-          this.SUBRULE(this.flowEndpoint, { LABEL: "source" });
+          this.SUBRULE(this.flowEndpoint, LABEL.source);
           this.CONSUME(T.Arrow);
-          this.SUBRULE2(this.flowEndpoint, { LABEL: "destination" });
+          this.SUBRULE2(this.flowEndpoint, LABEL.destination);
           this.OPTION2(() => {
             this.CONSUME(T.Colon);
             this.SUBRULE(this.portSpec);
           });
           this.MANY(() => this.SUBRULE(this.flowDetail));
           // `allowed` or `denied` (checked when building the AST, so a typo gets a did-you-mean).
-          this.CONSUME2(T.Ident, { LABEL: "verdict" });
+          this.CONSUME2(T.Ident, LABEL.verdict);
         },
       },
-    ]);
+    ]));
   });
 
   public flowEndpoint = this.RULE("flowEndpoint", () => {
-    this.OR({
+    this.OR((this.alts[5] ??= {
       // Keywords are names too: the gates decide, so the static ambiguity check is off here.
       IGNORE_AMBIGUITIES: true,
       DEF: [
         {
           GATE: () => tokenMatcher(this.LA(1), T.Name) && this.LA(2).tokenType === T.Slash,
           ALT: () => {
-            this.CONSUME(T.Name, { LABEL: "tenant" });
+            this.CONSUME(T.Name, LABEL.tenant);
             this.CONSUME(T.Slash);
-            this.CONSUME2(T.Name, { LABEL: "workload" });
+            this.CONSUME2(T.Name, LABEL.workload);
           },
         },
         {
           ALT: () => {
             this.CONSUME(T.Kw.tenant);
-            this.CONSUME3(T.Name, { LABEL: "tenant" });
+            this.CONSUME3(T.Name, LABEL.tenant);
             this.OPTION(() => {
               this.CONSUME(T.Kw.workload);
-              this.CONSUME4(T.Name, { LABEL: "workload" });
+              this.CONSUME4(T.Name, LABEL.workload);
             });
           },
         },
         {
           ALT: () => {
             this.CONSUME(T.Kw.namespace);
-            this.CONSUME5(T.Name, { LABEL: "namespace" });
+            this.CONSUME5(T.Name, LABEL.namespace);
             this.OPTION2(() => {
               this.CONSUME2(T.Kw.workload);
               this.SUBRULE(this.peerSelector);
@@ -284,19 +349,19 @@ class ZtParser extends CstParser {
         {
           ALT: () => {
             this.CONSUME(T.Kw.entity);
-            this.CONSUME6(T.Name, { LABEL: "entity" });
+            this.CONSUME6(T.Name, LABEL.entity);
           },
         },
-        { ALT: () => this.CONSUME(T.Address, { LABEL: "address" }) },
-        { ALT: () => this.CONSUME(T.Host, { LABEL: "host" }) },
+        { ALT: () => this.CONSUME(T.Address, LABEL.address) },
+        { ALT: () => this.CONSUME(T.Host, LABEL.host) },
         // One of the block's own workloads, inside a tenant block.
-        { ALT: () => this.CONSUME(T.BareName, { LABEL: "own" }) },
+        { ALT: () => this.CONSUME(T.BareName, LABEL.own) },
       ],
-    });
+    }));
   });
 
   public flowDetail = this.RULE("flowDetail", () => {
-    this.OR([
+    this.OR((this.alts[6] ??= [
       {
         ALT: () => {
           this.CONSUME(T.Kw.http);
@@ -306,7 +371,7 @@ class ZtParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(T.Kw.dns);
-          this.CONSUME(T.StringLit, { LABEL: "dnsName" });
+          this.CONSUME(T.StringLit, LABEL.dnsName);
         },
       },
       { ALT: () => this.SUBRULE(this.icmpClause) },
@@ -316,26 +381,26 @@ class ZtParser extends CstParser {
           this.SUBRULE(this.portSpec);
         },
       },
-    ]);
+    ]));
   });
 
   /** `mode audit` / `mode enforce`: staged rollout (default deny off while auditing). */
   public modeStmt = this.RULE("modeStmt", () => {
     this.CONSUME(T.Kw.mode);
-    this.CONSUME(T.Name, { LABEL: "value" });
+    this.CONSUME(T.Name, LABEL.value);
   });
 
   /** `dns strict` / `dns any`: which names the tenant's pods may look up through the DNS proxy. */
   public dnsModeStmt = this.RULE("dnsModeStmt", () => {
     this.CONSUME(T.Kw.dns);
-    this.CONSUME(T.Name, { LABEL: "value" });
+    this.CONSUME(T.Name, LABEL.value);
   });
 
   /** `[export] ruleset NAME(param: type = default, ...) { rules }` */
   public rulesetDecl = this.RULE("rulesetDecl", () => {
     this.OPTION(() => this.CONSUME(T.Kw.export));
     this.CONSUME(T.Kw.ruleset);
-    this.CONSUME(T.Name, { LABEL: "name" });
+    this.CONSUME(T.Name, LABEL.name);
     this.OPTION2(() => {
       this.CONSUME(T.LParen);
       this.OPTION3(() => {
@@ -353,9 +418,9 @@ class ZtParser extends CstParser {
   });
 
   public param = this.RULE("param", () => {
-    this.CONSUME(T.Name, { LABEL: "name" });
+    this.CONSUME(T.Name, LABEL.name);
     this.CONSUME(T.Colon);
-    this.CONSUME2(T.Name, { LABEL: "type" });
+    this.CONSUME2(T.Name, LABEL.type);
     this.OPTION(() => {
       this.CONSUME(T.Equals);
       this.SUBRULE(this.argValue);
@@ -363,17 +428,17 @@ class ZtParser extends CstParser {
   });
 
   public rulesetItem = this.RULE("rulesetItem", () => {
-    this.OR([
+    this.OR((this.alts[7] ??= [
       { ALT: () => this.SUBRULE(this.ruleStmt) },
       { ALT: () => this.SUBRULE(this.useStmt) },
       { ALT: () => this.SUBRULE(this.defaultDenyStmt) },
-    ]);
+    ]));
   });
 
   /** `use NAME[(arg: value, ...)] [for subjects]`; NAME may be qualified by its module (`dns.dns`). */
   public useStmt = this.RULE("useStmt", () => {
     this.CONSUME(T.Kw.use);
-    this.OR([{ ALT: () => this.CONSUME(T.Host, { LABEL: "name" }) }, { ALT: () => this.CONSUME(T.Name, { LABEL: "name" }) }]);
+    this.OR((this.alts[8] ??= [{ ALT: () => this.CONSUME(T.Host, LABEL.name) }, { ALT: () => this.CONSUME(T.Name, LABEL.name) }]));
     this.OPTION(() => {
       this.CONSUME(T.LParen);
       this.OPTION2(() => {
@@ -393,69 +458,69 @@ class ZtParser extends CstParser {
   });
 
   public arg = this.RULE("arg", () => {
-    this.CONSUME(T.Name, { LABEL: "name" });
+    this.CONSUME(T.Name, LABEL.name);
     this.CONSUME(T.Colon);
     this.SUBRULE(this.argValue);
   });
 
   public argValue = this.RULE("argValue", () => {
-    this.OR([
+    this.OR((this.alts[9] ??= [
       {
         ALT: () => {
-          this.CONSUME(T.NumberLit, { LABEL: "number" });
+          this.CONSUME(T.NumberLit, LABEL.number);
           this.OPTION(() => {
             this.CONSUME(T.Dash);
-            this.CONSUME2(T.NumberLit, { LABEL: "end" });
+            this.CONSUME2(T.NumberLit, LABEL.end);
           });
           this.OPTION2(() => {
             this.CONSUME(T.Slash);
-            this.CONSUME(T.Name, { LABEL: "protocol" });
+            this.CONSUME(T.Name, LABEL.protocol);
           });
         },
       },
-      { ALT: () => this.CONSUME(T.Host, { LABEL: "host" }) },
-      { ALT: () => this.CONSUME(T.Wildcard, { LABEL: "host" }) },
-      { ALT: () => this.CONSUME(T.Address, { LABEL: "address" }) },
-      { ALT: () => this.CONSUME(T.StringLit, { LABEL: "string" }) },
-      { ALT: () => this.CONSUME2(T.Name, { LABEL: "word" }) },
-      { ALT: () => this.CONSUME(T.Variable, { LABEL: "variable" }) },
-    ]);
+      { ALT: () => this.CONSUME(T.Host, LABEL.host) },
+      { ALT: () => this.CONSUME(T.Wildcard, LABEL.host) },
+      { ALT: () => this.CONSUME(T.Address, LABEL.address) },
+      { ALT: () => this.CONSUME(T.StringLit, LABEL.string) },
+      { ALT: () => this.CONSUME2(T.Name, LABEL.word) },
+      { ALT: () => this.CONSUME(T.Variable, LABEL.variable) },
+    ]));
   });
 
   /** `baseline NAME { applies to ...; default deny ...; rules; use ... }` (platform files only). */
   public baselineDecl = this.RULE("baselineDecl", () => {
     this.CONSUME(T.Kw.baseline);
-    this.CONSUME(T.Name, { LABEL: "name" });
+    this.CONSUME(T.Name, LABEL.name);
     this.CONSUME(T.LBrace);
     this.MANY(() => this.SUBRULE(this.baselineItem));
     this.CONSUME(T.RBrace);
   });
 
   public baselineItem = this.RULE("baselineItem", () => {
-    this.OR([
+    this.OR((this.alts[10] ??= [
       { ALT: () => this.SUBRULE(this.appliesStmt) },
       { ALT: () => this.SUBRULE(this.defaultDenyStmt) },
       { ALT: () => this.SUBRULE(this.visibilityStmt) },
       { ALT: () => this.SUBRULE(this.modeStmt) },
       { ALT: () => this.SUBRULE(this.ruleStmt) },
       { ALT: () => this.SUBRULE(this.useStmt) },
-    ]);
+    ]));
   });
 
   public appliesStmt = this.RULE("appliesStmt", () => {
     this.CONSUME(T.Kw.applies);
     this.CONSUME(T.Kw.to);
-    this.OR([
+    this.OR((this.alts[11] ??= [
       {
         ALT: () => {
-          this.CONSUME(T.Kw.all, { LABEL: "all" });
-          this.CONSUME(T.Kw.tenants, { LABEL: "allTenants" });
+          this.CONSUME(T.Kw.all, LABEL.all);
+          this.CONSUME(T.Kw.tenants, LABEL.allTenants);
         },
       },
       {
         ALT: () => {
-          this.CONSUME2(T.Kw.tenants, { LABEL: "tenantsKeyword" });
-          this.OR2([
+          this.CONSUME2(T.Kw.tenants, LABEL.tenantsKeyword);
+          this.OR2((this.alts[12] ??= [
             {
               ALT: () => {
                 this.CONSUME(T.Kw.where);
@@ -464,37 +529,37 @@ class ZtParser extends CstParser {
             },
             {
               ALT: () => {
-                this.CONSUME(T.Name, { LABEL: "tenant" });
+                this.CONSUME(T.Name, LABEL.tenant);
                 this.MANY(() => {
                   this.CONSUME(T.Comma);
-                  this.CONSUME2(T.Name, { LABEL: "tenant" });
+                  this.CONSUME2(T.Name, LABEL.tenant);
                 });
               },
             },
-          ]);
+          ]));
         },
       },
       {
         ALT: () => {
-          this.CONSUME(T.Kw.namespaces, { LABEL: "namespacesKeyword" });
-          this.CONSUME3(T.Name, { LABEL: "namespace" });
+          this.CONSUME(T.Kw.namespaces, LABEL.namespacesKeyword);
+          this.CONSUME3(T.Name, LABEL.namespace);
           this.MANY2(() => {
             this.CONSUME2(T.Comma);
-            this.CONSUME4(T.Name, { LABEL: "namespace" });
+            this.CONSUME4(T.Name, LABEL.namespace);
           });
         },
       },
       {
         // Host firewall: the nodes (all, or those whose labels match).
         ALT: () => {
-          this.CONSUME(T.Kw.nodes, { LABEL: "nodesKeyword" });
+          this.CONSUME(T.Kw.nodes, LABEL.nodesKeyword);
           this.OPTION(() => {
-            this.CONSUME2(T.Kw.where, { LABEL: "nodesWhere" });
-            this.SUBRULE2(this.selector, { LABEL: "nodeSelector" });
+            this.CONSUME2(T.Kw.where, LABEL.nodesWhere);
+            this.SUBRULE2(this.selector, LABEL.nodeSelector);
           });
         },
       },
-    ]);
+    ]));
   });
 
   public defaultDenyStmt = this.RULE("defaultDenyStmt", () => {
@@ -504,16 +569,16 @@ class ZtParser extends CstParser {
   });
 
   public directionList = this.RULE("directionList", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.Kw.ingress, { LABEL: "direction" }) },
-      { ALT: () => this.CONSUME(T.Kw.egress, { LABEL: "direction" }) },
-    ]);
+    this.OR((this.alts[13] ??= [
+      { ALT: () => this.CONSUME(T.Kw.ingress, LABEL.direction) },
+      { ALT: () => this.CONSUME(T.Kw.egress, LABEL.direction) },
+    ]));
     this.MANY(() => {
       this.CONSUME(T.Comma);
-      this.OR2([
-        { ALT: () => this.CONSUME2(T.Kw.ingress, { LABEL: "direction" }) },
-        { ALT: () => this.CONSUME2(T.Kw.egress, { LABEL: "direction" }) },
-      ]);
+      this.OR2((this.alts[14] ??= [
+        { ALT: () => this.CONSUME2(T.Kw.ingress, LABEL.direction) },
+        { ALT: () => this.CONSUME2(T.Kw.egress, LABEL.direction) },
+      ]));
     });
   });
 
@@ -524,13 +589,13 @@ class ZtParser extends CstParser {
 
   public workloadDecl = this.RULE("workloadDecl", () => {
     this.CONSUME(T.Kw.workload);
-    this.CONSUME(T.Name, { LABEL: "name" });
+    this.CONSUME(T.Name, LABEL.name);
     this.CONSUME(T.Equals);
     this.SUBRULE(this.selector);
     this.OPTION(() => {
       this.CONSUME(T.Kw.in);
       this.CONSUME(T.Kw.namespace);
-      this.CONSUME2(T.Name, { LABEL: "namespace" });
+      this.CONSUME2(T.Name, LABEL.namespace);
     });
   });
 
@@ -553,12 +618,12 @@ class ZtParser extends CstParser {
   public peerSelector = this.RULE("peerSelector", () => this.selectorBody(false));
 
   public selectorTerm = this.RULE("selectorTerm", () => {
-    this.OR([
+    this.OR((this.alts[15] ??= [
       {
         // `serviceaccount NAME`; `serviceaccount=x` is an ordinary label called serviceaccount.
         GATE: () => this.LA(1).tokenType === T.Kw.serviceaccount && !isOperator(this.LA(2)),
         ALT: () => {
-          this.CONSUME(T.Kw.serviceaccount, { LABEL: "serviceAccount" });
+          this.CONSUME(T.Kw.serviceaccount, LABEL.serviceAccount);
           this.SUBRULE4(this.labelValue);
         },
       },
@@ -575,23 +640,23 @@ class ZtParser extends CstParser {
             // `in namespace` after a selector ends the selector; `in (` is a set term.
             GATE: () => this.LA(1).tokenType !== T.Kw.in || this.LA(2).tokenType === T.LParen,
             DEF: () => {
-              this.OR2([
+              this.OR2((this.alts[16] ??= [
                 {
                   ALT: () => {
-                    this.OR3([
-                      { ALT: () => this.CONSUME(T.Equals, { LABEL: "op" }) },
-                      { ALT: () => this.CONSUME(T.DoubleEquals, { LABEL: "op" }) },
-                      { ALT: () => this.CONSUME(T.NotEquals, { LABEL: "op" }) },
-                    ]);
+                    this.OR3((this.alts[17] ??= [
+                      { ALT: () => this.CONSUME(T.Equals, LABEL.op) },
+                      { ALT: () => this.CONSUME(T.DoubleEquals, LABEL.op) },
+                      { ALT: () => this.CONSUME(T.NotEquals, LABEL.op) },
+                    ]));
                     this.SUBRULE(this.labelValue);
                   },
                 },
                 {
                   ALT: () => {
-                    this.OR4([
-                      { ALT: () => this.CONSUME(T.Kw.in, { LABEL: "op" }) },
-                      { ALT: () => this.CONSUME(T.Kw.notin, { LABEL: "op" }) },
-                    ]);
+                    this.OR4((this.alts[18] ??= [
+                      { ALT: () => this.CONSUME(T.Kw.in, LABEL.op) },
+                      { ALT: () => this.CONSUME(T.Kw.notin, LABEL.op) },
+                    ]));
                     this.CONSUME(T.LParen);
                     this.SUBRULE2(this.labelValue);
                     this.MANY(() => {
@@ -601,12 +666,12 @@ class ZtParser extends CstParser {
                     this.CONSUME(T.RParen);
                   },
                 },
-              ]);
+              ]));
             },
           });
         },
       },
-    ]);
+    ]));
   });
 
   public labelKey = this.RULE("labelKey", () => {
@@ -618,26 +683,26 @@ class ZtParser extends CstParser {
   });
 
   public labelKeyPart = this.RULE("labelKeyPart", () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Host) }, { ALT: () => this.CONSUME(T.Name) }]);
+    this.OR((this.alts[19] ??= [{ ALT: () => this.CONSUME(T.Host) }, { ALT: () => this.CONSUME(T.Name) }]));
   });
 
   public labelValue = this.RULE("labelValue", () => {
-    this.OR([
+    this.OR((this.alts[20] ??= [
       { ALT: () => this.CONSUME(T.Name) },
       { ALT: () => this.CONSUME(T.Host) },
       { ALT: () => this.CONSUME(T.NumberLit) },
       { ALT: () => this.CONSUME(T.StringLit) },
       { ALT: () => this.CONSUME(T.Address) },
       { ALT: () => this.CONSUME(T.Variable) },
-    ]);
+    ]));
   });
 
   public ruleStmt = this.RULE("ruleStmt", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.Kw.allow, { LABEL: "action" }) },
-      { ALT: () => this.CONSUME(T.Kw.deny, { LABEL: "action" }) },
-    ]);
-    this.OR2([
+    this.OR((this.alts[21] ??= [
+      { ALT: () => this.CONSUME(T.Kw.allow, LABEL.action) },
+      { ALT: () => this.CONSUME(T.Kw.deny, LABEL.action) },
+    ]));
+    this.OR2((this.alts[22] ??= [
       {
         ALT: () => {
           this.CONSUME(T.Kw.within);
@@ -646,40 +711,40 @@ class ZtParser extends CstParser {
       },
       {
         ALT: () => {
-          this.OR3([
-            { ALT: () => this.CONSUME(T.Kw.ingress, { LABEL: "direction" }) },
-            { ALT: () => this.CONSUME(T.Kw.egress, { LABEL: "direction" }) },
-          ]);
+          this.OR3((this.alts[23] ??= [
+            { ALT: () => this.CONSUME(T.Kw.ingress, LABEL.direction) },
+            { ALT: () => this.CONSUME(T.Kw.egress, LABEL.direction) },
+          ]));
           this.OPTION({
             GATE: () => !this.startsWorkloadDeclaration(),
-            DEF: () => this.SUBRULE(this.targetList, { LABEL: "bare" }),
+            DEF: () => this.SUBRULE(this.targetList, LABEL.bare),
           });
         },
       },
-    ]);
+    ]));
     this.MANY(() => this.SUBRULE(this.ruleClause));
   });
 
   public ruleClause = this.RULE("ruleClause", () => {
-    this.OR([
+    this.OR((this.alts[24] ??= [
       {
         ALT: () => {
-          this.CONSUME(T.Kw.from, { LABEL: "keyword" });
+          this.CONSUME(T.Kw.from, LABEL.keyword);
           this.SUBRULE(this.targetList);
         },
       },
       {
         ALT: () => {
-          this.CONSUME(T.Kw.to, { LABEL: "keyword" });
+          this.CONSUME(T.Kw.to, LABEL.keyword);
           this.SUBRULE2(this.targetList);
         },
       },
       {
         ALT: () => {
-          this.OR2([
-            { ALT: () => this.CONSUME(T.Kw.port, { LABEL: "keyword" }) },
-            { ALT: () => this.CONSUME(T.Kw.ports, { LABEL: "keyword" }) },
-          ]);
+          this.OR2((this.alts[25] ??= [
+            { ALT: () => this.CONSUME(T.Kw.port, LABEL.keyword) },
+            { ALT: () => this.CONSUME(T.Kw.ports, LABEL.keyword) },
+          ]));
           this.SUBRULE(this.portList);
         },
       },
@@ -688,19 +753,19 @@ class ZtParser extends CstParser {
       { ALT: () => this.SUBRULE(this.grpcClause) },
       { ALT: () => this.SUBRULE(this.kafkaClause) },
       { ALT: () => this.SUBRULE(this.icmpClause) },
-      { ALT: () => this.CONSUME(T.Kw.authenticated, { LABEL: "authenticated" }) },
-    ]);
+      { ALT: () => this.CONSUME(T.Kw.authenticated, LABEL.authenticated) },
+    ]));
   });
 
   /** `grpc "pkg.Service/Method", ...`: HTTP/2 POSTs on the method paths. */
   public grpcClause = this.RULE("grpcClause", () => {
     this.CONSUME(T.Kw.grpc);
-    this.CONSUME(T.StringLit, { LABEL: "method" });
+    this.CONSUME(T.StringLit, LABEL.method);
     this.MANY({
       GATE: () => this.LA(1).tokenType === T.Comma && tokenMatcher(this.LA(2), T.StringLit),
       DEF: () => {
         this.CONSUME(T.Comma);
-        this.CONSUME2(T.StringLit, { LABEL: "method" });
+        this.CONSUME2(T.StringLit, LABEL.method);
       },
     });
   });
@@ -719,23 +784,23 @@ class ZtParser extends CstParser {
   });
 
   public kafkaRule = this.RULE("kafkaRule", () => {
-    this.OR([
+    this.OR((this.alts[26] ??= [
       {
         ALT: () => {
-          this.CONSUME(T.BareName, { LABEL: "role" });
-          this.OPTION(() => this.CONSUME(T.StringLit, { LABEL: "topic" }));
+          this.CONSUME(T.BareName, LABEL.role);
+          this.OPTION(() => this.CONSUME(T.StringLit, LABEL.topic));
         },
       },
-      { ALT: () => this.CONSUME2(T.StringLit, { LABEL: "topic" }) },
-    ]);
+      { ALT: () => this.CONSUME2(T.StringLit, LABEL.topic) },
+    ]));
   });
 
   /** `icmp echo-request, 3` (IPv4) or `icmpv6 ...`. */
   public icmpClause = this.RULE("icmpClause", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.Kw.icmp, { LABEL: "keyword" }) },
-      { ALT: () => this.CONSUME(T.Kw.icmpv6, { LABEL: "keyword" }) },
-    ]);
+    this.OR((this.alts[27] ??= [
+      { ALT: () => this.CONSUME(T.Kw.icmp, LABEL.keyword) },
+      { ALT: () => this.CONSUME(T.Kw.icmpv6, LABEL.keyword) },
+    ]));
     this.SUBRULE(this.icmpType);
     this.MANY({
       GATE: () => this.LA(1).tokenType === T.Comma && (this.LA(2).tokenType === T.NumberLit || tokenMatcher(this.LA(2), T.BareName)),
@@ -747,22 +812,22 @@ class ZtParser extends CstParser {
   });
 
   public icmpType = this.RULE("icmpType", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.NumberLit, { LABEL: "type" }) },
-      { ALT: () => this.CONSUME(T.BareName, { LABEL: "type" }) },
-      { ALT: () => this.CONSUME(T.Variable, { LABEL: "type" }) },
-    ]);
+    this.OR((this.alts[28] ??= [
+      { ALT: () => this.CONSUME(T.NumberLit, LABEL.type) },
+      { ALT: () => this.CONSUME(T.BareName, LABEL.type) },
+      { ALT: () => this.CONSUME(T.Variable, LABEL.type) },
+    ]));
   });
 
   /** `dns "pattern", ...`: the names a DNS rule lets pods resolve (an L7 rule on the DNS port). */
   public dnsClause = this.RULE("dnsClause", () => {
     this.CONSUME(T.Kw.dns);
-    this.CONSUME(T.StringLit, { LABEL: "pattern" });
+    this.CONSUME(T.StringLit, LABEL.pattern);
     this.MANY({
       GATE: () => this.LA(1).tokenType === T.Comma && tokenMatcher(this.LA(2), T.StringLit),
       DEF: () => {
         this.CONSUME(T.Comma);
-        this.CONSUME2(T.StringLit, { LABEL: "pattern" });
+        this.CONSUME2(T.StringLit, LABEL.pattern);
       },
     });
   });
@@ -779,7 +844,7 @@ class ZtParser extends CstParser {
   });
 
   public target = this.RULE("target", () => {
-    this.OR([
+    this.OR((this.alts[29] ??= [
       { ALT: () => this.SUBRULE(this.hostTarget) },
       { ALT: () => this.SUBRULE(this.cidrTarget) },
       { ALT: () => this.SUBRULE(this.entityTarget) },
@@ -790,18 +855,18 @@ class ZtParser extends CstParser {
       { ALT: () => this.SUBRULE(this.withinTarget) },
       { ALT: () => this.SUBRULE(this.cidrGroupTarget) },
       { ALT: () => this.SUBRULE(this.nodesTarget) },
-      { ALT: () => this.CONSUME(T.Kw.approved, { LABEL: "approved" }) },
-    ]);
+      { ALT: () => this.CONSUME(T.Kw.approved, LABEL.approved) },
+    ]));
   });
 
   /** `cidr-group NAME`: a CiliumCIDRGroup by name. */
   public cidrGroupTarget = this.RULE("cidrGroupTarget", () => {
     this.CONSUME(T.Kw["cidr-group"]);
-    this.OR([
-      { ALT: () => this.CONSUME(T.Name, { LABEL: "name" }) },
-      { ALT: () => this.CONSUME(T.Host, { LABEL: "name" }) },
-      { ALT: () => this.CONSUME(T.Variable, { LABEL: "name" }) },
-    ]);
+    this.OR((this.alts[30] ??= [
+      { ALT: () => this.CONSUME(T.Name, LABEL.name) },
+      { ALT: () => this.CONSUME(T.Host, LABEL.name) },
+      { ALT: () => this.CONSUME(T.Variable, LABEL.name) },
+    ]));
   });
 
   /** `nodes [where selector]`: cluster nodes by their labels (fromNodes/toNodes). */
@@ -816,32 +881,32 @@ class ZtParser extends CstParser {
   /** `in cluster NAME` or `in any cluster`, after a tenant, namespace or workload peer. */
   public clusterSuffix = this.RULE("clusterSuffix", () => {
     this.CONSUME(T.Kw.in);
-    this.OR([
+    this.OR((this.alts[31] ??= [
       {
         ALT: () => {
           this.CONSUME(T.Kw.cluster);
-          this.OR2([
-            { ALT: () => this.CONSUME(T.Name, { LABEL: "cluster" }) },
-            { ALT: () => this.CONSUME(T.Variable, { LABEL: "cluster" }) },
-          ]);
+          this.OR2((this.alts[32] ??= [
+            { ALT: () => this.CONSUME(T.Name, LABEL.cluster) },
+            { ALT: () => this.CONSUME(T.Variable, LABEL.cluster) },
+          ]));
         },
       },
       {
         ALT: () => {
-          this.CONSUME(T.Kw.any, { LABEL: "any" });
+          this.CONSUME(T.Kw.any, LABEL.any);
           this.CONSUME2(T.Kw.cluster);
         },
       },
-    ]);
+    ]));
   });
 
   public hostTarget = this.RULE("hostTarget", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.Host, { LABEL: "host" }) },
-      { ALT: () => this.CONSUME(T.Wildcard, { LABEL: "host" }) },
+    this.OR((this.alts[33] ??= [
+      { ALT: () => this.CONSUME(T.Host, LABEL.host) },
+      { ALT: () => this.CONSUME(T.Wildcard, LABEL.host) },
       // A ruleset parameter of type host or cidr.
-      { ALT: () => this.CONSUME(T.Variable, { LABEL: "host" }) },
-    ]);
+      { ALT: () => this.CONSUME(T.Variable, LABEL.host) },
+    ]));
     this.OPTION(() => {
       this.CONSUME(T.Colon);
       this.SUBRULE(this.portSpec);
@@ -850,18 +915,18 @@ class ZtParser extends CstParser {
 
   public cidrTarget = this.RULE("cidrTarget", () => {
     this.CONSUME(T.Kw.cidr);
-    this.OR([
-      { ALT: () => this.CONSUME(T.Address, { LABEL: "cidr" }) },
-      { ALT: () => this.CONSUME(T.Variable, { LABEL: "cidr" }) },
-    ]);
+    this.OR((this.alts[34] ??= [
+      { ALT: () => this.CONSUME(T.Address, LABEL.cidr) },
+      { ALT: () => this.CONSUME(T.Variable, LABEL.cidr) },
+    ]));
     this.OPTION(() => {
       this.CONSUME(T.Kw.except);
-      this.CONSUME2(T.Address, { LABEL: "except" });
+      this.CONSUME2(T.Address, LABEL.except);
       this.MANY({
         GATE: () => this.LA(1).tokenType === T.Comma && this.LA(2).tokenType === T.Address,
         DEF: () => {
           this.CONSUME(T.Comma);
-          this.CONSUME3(T.Address, { LABEL: "except" });
+          this.CONSUME3(T.Address, LABEL.except);
         },
       });
     });
@@ -869,40 +934,40 @@ class ZtParser extends CstParser {
 
   public entityTarget = this.RULE("entityTarget", () => {
     this.CONSUME(T.Kw.entity);
-    this.OR([
-      { ALT: () => this.CONSUME(T.Name, { LABEL: "name" }) },
-      { ALT: () => this.CONSUME(T.Variable, { LABEL: "name" }) },
-    ]);
+    this.OR((this.alts[35] ??= [
+      { ALT: () => this.CONSUME(T.Name, LABEL.name) },
+      { ALT: () => this.CONSUME(T.Variable, LABEL.name) },
+    ]));
   });
 
   public tenantTarget = this.RULE("tenantTarget", () => {
     this.CONSUME(T.Kw.tenant);
-    this.OR([
-      { ALT: () => this.CONSUME(T.Name, { LABEL: "tenant" }) },
-      { ALT: () => this.CONSUME(T.Variable, { LABEL: "tenant" }) },
-    ]);
+    this.OR((this.alts[36] ??= [
+      { ALT: () => this.CONSUME(T.Name, LABEL.tenant) },
+      { ALT: () => this.CONSUME(T.Variable, LABEL.tenant) },
+    ]));
     this.OPTION(() => {
       this.CONSUME(T.Kw.workload);
-      this.CONSUME2(T.Name, { LABEL: "workload" });
+      this.CONSUME2(T.Name, LABEL.workload);
     });
     this.OPTION2({ GATE: () => this.startsClusterSuffix(), DEF: () => this.SUBRULE(this.clusterSuffix) });
   });
 
   public namespaceTarget = this.RULE("namespaceTarget", () => {
     this.CONSUME(T.Kw.namespace);
-    this.OR([
+    this.OR((this.alts[37] ??= [
       {
         // `namespace where team=x`: namespaces by their labels.
         ALT: () => {
           this.CONSUME(T.Kw.where);
-          this.SUBRULE2(this.peerSelector, { LABEL: "namespaceSelector" });
+          this.SUBRULE2(this.peerSelector, LABEL.namespaceSelector);
         },
       },
-      { ALT: () => this.CONSUME(T.Name, { LABEL: "namespace" }) },
-      { ALT: () => this.CONSUME(T.Variable, { LABEL: "namespace" }) },
+      { ALT: () => this.CONSUME(T.Name, LABEL.namespace) },
+      { ALT: () => this.CONSUME(T.Variable, LABEL.namespace) },
       // `namespace *`: pods of every namespace.
-      { ALT: () => this.CONSUME(T.Wildcard, { LABEL: "namespace" }) },
-    ]);
+      { ALT: () => this.CONSUME(T.Wildcard, LABEL.namespace) },
+    ]));
     this.OPTION(() => {
       this.CONSUME(T.Kw.workload);
       this.SUBRULE(this.peerSelector);
@@ -912,21 +977,21 @@ class ZtParser extends CstParser {
 
   public serviceTarget = this.RULE("serviceTarget", () => {
     this.CONSUME(T.Kw.service);
-    this.CONSUME(T.Name, { LABEL: "namespace" });
+    this.CONSUME(T.Name, LABEL.namespace);
     this.CONSUME(T.Slash);
-    this.CONSUME2(T.Name, { LABEL: "name" });
+    this.CONSUME2(T.Name, LABEL.name);
   });
 
   public workloadTarget = this.RULE("workloadTarget", () => {
-    this.OR([
+    this.OR((this.alts[38] ??= [
       {
         ALT: () => {
           this.CONSUME(T.Kw.workload);
-          this.CONSUME(T.Name, { LABEL: "name" });
+          this.CONSUME(T.Name, LABEL.name);
         },
       },
-      { ALT: () => this.CONSUME(T.BareName, { LABEL: "name" }) },
-    ]);
+      { ALT: () => this.CONSUME(T.BareName, LABEL.name) },
+    ]));
     this.OPTION({ GATE: () => this.startsClusterSuffix(), DEF: () => this.SUBRULE(this.clusterSuffix) });
   });
 
@@ -955,27 +1020,27 @@ class ZtParser extends CstParser {
   });
 
   public portSpec = this.RULE("portSpec", () => {
-    this.OR([
+    this.OR((this.alts[39] ??= [
       {
         ALT: () => {
-          this.CONSUME(T.NumberLit, { LABEL: "port" });
+          this.CONSUME(T.NumberLit, LABEL.port);
           this.OPTION(() => {
             this.CONSUME(T.Dash);
-            this.CONSUME2(T.NumberLit, { LABEL: "end" });
+            this.CONSUME2(T.NumberLit, LABEL.end);
           });
         },
       },
-      { ALT: () => this.CONSUME(T.BareName, { LABEL: "named" }) },
+      { ALT: () => this.CONSUME(T.BareName, LABEL.named) },
       // `http`, `dns`, `grpc` and `kafka` are keywords, and common port names.
-      { ALT: () => this.CONSUME(T.Kw.http, { LABEL: "named" }) },
-      { ALT: () => this.CONSUME(T.Kw.dns, { LABEL: "named" }) },
-      { ALT: () => this.CONSUME(T.Kw.grpc, { LABEL: "named" }) },
-      { ALT: () => this.CONSUME(T.Kw.kafka, { LABEL: "named" }) },
-      { ALT: () => this.CONSUME(T.Variable, { LABEL: "variable" }) },
-    ]);
+      { ALT: () => this.CONSUME(T.Kw.http, LABEL.named) },
+      { ALT: () => this.CONSUME(T.Kw.dns, LABEL.named) },
+      { ALT: () => this.CONSUME(T.Kw.grpc, LABEL.named) },
+      { ALT: () => this.CONSUME(T.Kw.kafka, LABEL.named) },
+      { ALT: () => this.CONSUME(T.Variable, LABEL.variable) },
+    ]));
     this.OPTION2(() => {
       this.CONSUME(T.Slash);
-      this.CONSUME(T.Name, { LABEL: "protocol" });
+      this.CONSUME(T.Name, LABEL.protocol);
     });
   });
 
@@ -994,33 +1059,33 @@ class ZtParser extends CstParser {
   });
 
   public httpRule = this.RULE("httpRule", () => {
-    this.OR([
+    this.OR((this.alts[40] ??= [
       {
         ALT: () => {
-          this.OR2([
-            { ALT: () => this.CONSUME(T.BareName, { LABEL: "method" }) },
-            { ALT: () => this.CONSUME(T.Wildcard, { LABEL: "method" }) },
-          ]);
-          this.OPTION(() => this.CONSUME(T.StringLit, { LABEL: "path" }));
+          this.OR2((this.alts[41] ??= [
+            { ALT: () => this.CONSUME(T.BareName, LABEL.method) },
+            { ALT: () => this.CONSUME(T.Wildcard, LABEL.method) },
+          ]));
+          this.OPTION(() => this.CONSUME(T.StringLit, LABEL.path));
         },
       },
-      { ALT: () => this.CONSUME2(T.StringLit, { LABEL: "path" }) },
-    ]);
+      { ALT: () => this.CONSUME2(T.StringLit, LABEL.path) },
+    ]));
     this.MANY(() => {
-      this.OR3([
+      this.OR3((this.alts[42] ??= [
         {
           ALT: () => {
-            this.CONSUME(T.Kw.host, { LABEL: "hostKeyword" });
-            this.CONSUME3(T.StringLit, { LABEL: "host" });
+            this.CONSUME(T.Kw.host, LABEL.hostKeyword);
+            this.CONSUME3(T.StringLit, LABEL.host);
           },
         },
         {
           ALT: () => {
-            this.CONSUME(T.Kw.header, { LABEL: "headerKeyword" });
-            this.CONSUME4(T.StringLit, { LABEL: "header" });
+            this.CONSUME(T.Kw.header, LABEL.headerKeyword);
+            this.CONSUME4(T.StringLit, LABEL.header);
           },
         },
-      ]);
+      ]));
     });
   });
 }

@@ -76,11 +76,15 @@ export class Project {
     if (this.program || this.focusedOnce || open.length === 0) return undefined;
     this.focusedOnce = true;
     const docs = this.disk.withDocuments(this.overlay);
-    const only = (keep: (file: string) => boolean): CompilerHost => ({
-      root: docs.root,
-      readFile: (p, max) => docs.readFile(p, max),
-      listFiles: () => docs.listFiles().filter((f) => !f.endsWith(".zt") || keep(f)),
-    });
+    const only = (keep: (file: string) => boolean): CompilerHost => {
+      // Filtered once: a program asks for the listing several times, and keep() runs globs.
+      let files: readonly string[] | undefined;
+      return {
+        root: docs.root,
+        readFile: (p, max) => docs.readFile(p, max),
+        listFiles: () => (files ??= docs.listFiles().filter((f) => !f.endsWith(".zt") || keep(f))),
+      };
+    };
     // The open documents (and the registries), then all files of their tenants, then those of
     // the tenants they name; each step reuses the previous one's parses and registries.
     const openOnly = createProgram(only((f) => open.includes(f)), { today });

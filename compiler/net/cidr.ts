@@ -207,11 +207,11 @@ export class AddressSet {
 
   /** True if every address of `o` is in this set. */
   containsSet(o: AddressSet): boolean {
-    return o.minus(this).isEmpty();
+    return within(o.v4, this.v4) && within(o.v6, this.v6);
   }
 
   coversFamily(f: Family): boolean {
-    return this.containsSet(AddressSet.prefix(allAddresses(f)));
+    return within([prefixRange(allAddresses(f))], f === 4 ? this.v4 : this.v6);
   }
 
   /** One address of the set, preferring one inside (not at the edges of) its first range. */
@@ -268,6 +268,21 @@ function subtractIntervals(a: readonly Interval[], b: readonly Interval[]): Inte
     if (s <= e) out.push([s, e]);
   }
   return out;
+}
+
+/**
+ * Whether every interval of `inner` lies in `outer`, both sorted, disjoint and non-adjacent: a run
+ * of consecutive addresses in such a union lies within one of its intervals, the first one that
+ * does not end before it.
+ */
+function within(inner: readonly Interval[], outer: readonly Interval[]): boolean {
+  let j = 0;
+  for (const [s, e] of inner) {
+    while (j < outer.length && outer[j]![1] < s) j++;
+    const o = outer[j];
+    if (!o || o[0] > s || o[1] < e) return false;
+  }
+  return true;
 }
 
 function overlap(a: readonly Interval[], b: readonly Interval[]): boolean {

@@ -52,11 +52,12 @@ export class PortSet {
   }
 
   isEmpty(): boolean {
-    return [...this.byProto.values()].every((l) => l.length === 0);
+    for (const l of this.byProto.values()) if (l.length > 0) return false;
+    return true;
   }
 
   isAll(): boolean {
-    return this.containsSet(PortSet.all());
+    return L4_PROTOCOLS.every((p) => covers(this.byProto.get(p), 1, 65535));
   }
 
   union(o: PortSet): PortSet {
@@ -99,7 +100,11 @@ export class PortSet {
   }
 
   containsSet(o: PortSet): boolean {
-    return o.minus(this).isEmpty();
+    for (const [p, list] of o.byProto) {
+      const mine = this.byProto.get(p);
+      for (const [s, e] of list) if (!covers(mine, s, e)) return false;
+    }
+    return true;
   }
 
   equals(o: PortSet): boolean {
@@ -124,6 +129,15 @@ export class PortSet {
       .map(([k, ps]) => (ps.length === 3 ? `${k}/any` : `${k}/${ps.map((p) => p.toLowerCase()).join("+")}`))
       .join(", ");
   }
+}
+
+/**
+ * Whether one interval of a normalised list (sorted, overlapping and adjacent ones merged) holds
+ * [s, e]: a run of consecutive ports in the union lies within one of its intervals.
+ */
+function covers(list: readonly Interval[] | undefined, s: number, e: number): boolean {
+  if (list) for (const [a, b] of list) if (a <= s && e <= b) return true;
+  return false;
 }
 
 function normalise(list: Interval[]): Interval[] {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AddressSet, formatAddress, formatPrefix, parseCidr, prefixContains, type Prefix } from "../../compiler/net/cidr.js";
+import { AddressSet, allAddresses, formatAddress, formatPrefix, parseCidr, prefixContains, type Prefix } from "../../compiler/net/cidr.js";
 
 const ok = (s: string) => {
   const r = parseCidr(s);
@@ -101,6 +101,21 @@ describe("AddressSet", () => {
         expect(s.intersects(t)).toBe([...mt].some((x) => ms.has(x)));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("knows when a set covers a whole address family", () => {
+    const wide = fc
+      .record({ family: fc.constantFrom<4 | 6>(4, 6), len: fc.integer({ min: 0, max: 3 }), high: fc.integer({ min: 0, max: 7 }) })
+      .map(({ family, len, high }): Prefix => {
+        const bits = family === 4 ? 32 : 128;
+        return { family, len, addr: len === 0 ? 0n : (BigInt(high) >> BigInt(3 - len)) << BigInt(bits - len) };
+      });
+    fc.assert(
+      fc.property(fc.array(wide, { maxLength: 6 }), fc.array(wide, { maxLength: 2 }), (a, b) => {
+        const s = AddressSet.of(a).minus(AddressSet.of(b));
+        for (const f of [4, 6] as const) expect(s.coversFamily(f)).toBe(AddressSet.prefix(allAddresses(f)).minus(s).isEmpty());
+      }),
     );
   });
 

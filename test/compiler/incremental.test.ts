@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createMemoryHost } from "../../compiler/host.js";
+import { createMemoryHost, type CompilerHost } from "../../compiler/host.js";
 import { renderStream } from "../../compiler/output.js";
 import { createProgram, type Program } from "../../compiler/program.js";
 import { projectFiles, TODAY, type ProjectFiles } from "../helpers/project.js";
@@ -32,6 +32,7 @@ const STATEMENTS: Record<string, string[]> = {
     "dns strict",
     "expect api -> ledger/db:5432 allowed",
     "expect api -> api.stripe.com:443 denied",
+    "use shared.metrics for worker",
   ],
   checkout: [
     "workload web = app=web",
@@ -63,6 +64,12 @@ const PLATFORM: Record<string, string[]> = {
     "baseline dns {\n  applies to tenants payments, ledger\n  allow egress to service kube-system/kube-dns port 53/udp dns *\n}\n",
   ],
   "platform/tests.zt": ["expect default deny for all tenants\n", "expect payments/api -> ledger/db:5432 allowed\nexpect checkout/web -> payments/nope:1 denied\n"],
+  // A module the tenants may import: it comes and goes, so imports of it resolve or fail
+  // (or, importing a tenant's file, closes an import cycle).
+  "platform/shared.zt": [
+    "export ruleset metrics() {\n  allow egress to service kube-system/metrics-server port 443\n}\n",
+    'import "../tenants/ledger/policy.zt"\nexport ruleset metrics() {\n  allow egress to service kube-system/metrics-server port 443\n}\n',
+  ],
 };
 
 /** A file: one or two blocks (sometimes of another tenant, which the file may not speak for). */
@@ -72,7 +79,7 @@ const fileContent = (file: string) =>
       fc.subarray(STATEMENTS[tenantOf(file)]!, { minLength: 0, maxLength: 6 }),
       fc.boolean(),
       fc.constantFrom("", "tenant checkout allow egress to api.stripe.com:443\n", "tenant nobody allow egress to x.example:443\n", "tenant payments {\n"),
-      fc.constantFrom("", 'import "stdlib/prometheus@1"\n'),
+      fc.constantFrom("", 'import "stdlib/prometheus@1"\n', 'import "../../platform/shared.zt"\n', 'import "stdlib/prometheus@1"\nimport "../../platform/shared.zt"\n'),
     )
     .map(([stmts, oneLine, extra, imports]) =>
       imports +
@@ -81,15 +88,37 @@ const fileContent = (file: string) =>
         : `tenant ${tenantOf(file)} {\n${stmts.map((s) => `  ${s}`).join("\n")}\n}\n${extra}`),
     );
 
-const project = fc.record({
+const contents: Record<string, fc.Arbitrary<string | undefined>> = {
   ...Object.fromEntries(FILES.map((f) => [f, fc.option(fileContent(f), { nil: undefined })])),
   ...Object.fromEntries(Object.entries(PLATFORM).map(([f, options]) => [f, fc.option(fc.constantFrom(...options), { nil: undefined })])),
-}) as fc.Arbitrary<Record<string, string | undefined>>;
+};
+const project = fc.record(contents) as fc.Arbitrary<Record<string, string | undefined>>;
+
+/** An edit: most files stay as they were (their units are reused), some change, appear or go. */
+const KEEP = Symbol("keep");
+const edit = fc.record(
+  Object.fromEntries(Object.entries(contents).map(([f, c]) => [f, fc.oneof({ weight: 2, arbitrary: fc.constant(KEEP) }, { weight: 1, arbitrary: c })])),
+) as fc.Arbitrary<Record<string, string | undefined | typeof KEEP>>;
+const apply = (p: Record<string, string | undefined>, e: Record<string, string | undefined | typeof KEEP>) =>
+  Object.fromEntries(Object.keys(contents).map((f) => [f, e[f] === KEEP ? p[f] : (e[f] as string | undefined)]));
 
 function files(p: Record<string, string | undefined>): ProjectFiles {
   const out: ProjectFiles = {};
   for (const [k, v] of Object.entries(p)) if (v !== undefined) out[k] = v;
   return projectFiles(out);
+}
+
+/**
+ * A host over the files; hosts over the same set of files share one listing, as the language
+ * server's snapshots do (resolved imports are reused while the listing is the same).
+ */
+const listings = new Map<string, readonly string[]>();
+function hostOf(p: Record<string, string | undefined>): CompilerHost {
+  const host = createMemoryHost(files(p));
+  const key = host.listFiles().join("\u0000");
+  if (!listings.has(key)) listings.set(key, host.listFiles());
+  const listing = listings.get(key)!;
+  return { ...host, listFiles: () => listing };
 }
 
 function summary(p: Program) {
@@ -98,18 +127,21 @@ function summary(p: Program) {
   const expectations = (p.getCheck()?.expectations ?? []).map((e) => `${e.file}:${e.line} ${e.text}`);
   const settings = [...(p.getCheck()?.bound.settings ?? [])].map(([t, v]) => `${t}:${v.mode}:${v.dns ?? ""}`).sort();
   const workloads = [...(p.getCheck()?.bound.workloads ?? [])].map(([t, m]) => `${t}:${[...m.keys()].sort().join(",")}`).sort();
+  const blocks = (p.getCheck()?.bound.blocks ?? []).map((b) => `${b.unit.path}:${b.decl.span.start} ${b.tenant.name} ${b.unit.text.slice(b.decl.span.start, b.decl.span.end)}`);
   const emitted = p.emit();
-  return { diagnostics, atoms, workloads, expectations, settings, yaml: emitted.ok ? renderStream(emitted.policies) : "" };
+  return { diagnostics, atoms, workloads, expectations, settings, blocks, yaml: emitted.ok ? renderStream(emitted.policies) : "" };
 }
 
 describe("incremental programs", () => {
   it("say exactly what a fresh program says, after any sequence of edits", () => {
     fc.assert(
-      fc.property(project, fc.array(project, { minLength: 1, maxLength: 3 }), (first, edits) => {
-        let previous = createProgram(createMemoryHost(files(first)), { today: TODAY });
+      fc.property(project, fc.array(edit, { minLength: 1, maxLength: 3 }), (first, edits) => {
+        let previous = createProgram(hostOf(first), { today: TODAY });
         previous.getDiagnostics();
-        for (const next of edits) {
-          const host = createMemoryHost(files(next));
+        let files = first;
+        for (const e of edits) {
+          files = apply(files, e);
+          const host = hostOf(files);
           const incremental = createProgram(host, { today: TODAY }, previous);
           const fresh = createProgram(host, { today: TODAY });
           expect(summary(incremental)).toEqual(summary(fresh));

@@ -33,6 +33,22 @@ describe("PortSet", () => {
     );
   });
 
+  it("knows all ports and containment without computing differences", () => {
+    const edge = fc.constantFrom(1, 2, 100, 30000, 65534, 65535);
+    const wide = fc
+      .record({ protocol: fc.constantFrom<L4Protocol>("TCP", "UDP", "SCTP"), a: edge, b: edge })
+      .map(({ protocol, a, b }) => ({ protocol, start: Math.min(a, b), end: Math.max(a, b) }));
+    fc.assert(
+      fc.property(fc.array(wide, { maxLength: 9 }), fc.array(wide, { maxLength: 4 }), (a, b) => {
+        const sa = PortSet.of(a);
+        const sb = PortSet.of(b);
+        expect(sa.isAll()).toBe(PortSet.all().minus(sa).ranges().length === 0);
+        expect(sa.containsSet(sb)).toBe(sb.minus(sa).ranges().length === 0);
+        expect(sa.isEmpty()).toBe(sa.ranges().length === 0);
+      }),
+    );
+  });
+
   it("validates IANA port names like Cilium", () => {
     expect(isValidPortName("http")).toBe(true);
     expect(isValidPortName("grpc-web")).toBe(true);

@@ -5,7 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { renderJunit, runTests } from "../../compiler/tests.js";
 import { actualAnnotations, annotations, show } from "../helpers/annotations.js";
-import { DEFAULT_TENANTS, program, type ProjectFiles } from "../helpers/project.js";
+import { createMemoryHost } from "../../compiler/host.js";
+import { createProgram, type Program } from "../../compiler/program.js";
+import { DEFAULT_TENANTS, program, projectFiles, TODAY, type ProjectFiles } from "../helpers/project.js";
 
 const PAYMENTS = "tenants/payments/policy.zt";
 const POLICY = `tenant payments {
@@ -59,6 +61,33 @@ tenant payments {
     const diags = p.getDiagnostics().filter((d) => d.file === PAYMENTS && d.code !== "ZT5017");
     expect(show(actualAnnotations(source, diags, PAYMENTS))).toEqual(show(annotations(source)));
     expect(p.getCheck()!.expectations).toEqual([]);
+  });
+
+  it("in an editor's next program: again where a tenant they name changed its workloads, reused elsewhere", () => {
+    const tests = "platform/tests.zt";
+    const files = (ledger: string, checkout: string) =>
+      createMemoryHost(
+        projectFiles({
+          [tests]: "expect payments/api -> ledger/db:5432 allowed\nexpect checkout/web -> api.stripe.com:443 allowed\n",
+          [PAYMENTS]: "tenant payments {\n  workload api = app=api\n  allow egress from api to tenant ledger workload db port 5432\n}\n",
+          "tenants/ledger/policy.zt": ledger,
+          "tenants/checkout/policy.zt": checkout,
+        }),
+      );
+    const checkout = "tenant checkout {\n  workload web = app=web\n  allow egress from web to api.stripe.com:443\n}\n";
+    const ledger = "tenant ledger {\n  workload db = app=db\n  allow ingress to db port 5432 from tenant payments workload api\n}\n";
+    const unknown = (p: Program) => p.getDiagnostics().filter((d) => d.file === tests).map((d) => d.code);
+    const p1 = createProgram(files(ledger, checkout), { today: TODAY });
+    expect(unknown(p1)).toEqual([]);
+    // Ledger's workload is renamed: the unchanged tests file's expectation no longer resolves.
+    const p2 = createProgram(files(ledger.replaceAll("db", "database"), checkout), { today: TODAY }, p1);
+    expect(p2.units.find((u) => u.path === tests)).toBe(p1.units.find((u) => u.path === tests));
+    expect(unknown(p2)).toEqual(["ZT2003"]);
+    expect(p2.getCheck()!.expectations.map((e) => e.text)).toEqual(["expect checkout/web -> api.stripe.com:443 allowed"]);
+    // Checkout's rules change but not its workloads: the file's expectations are the same objects.
+    const p3 = createProgram(files(ledger.replaceAll("db", "database"), checkout.replace("allow", "deny")), { today: TODAY }, p2);
+    expect(p3.getCheck()!.expectations[0]).toBe(p2.getCheck()!.expectations[0]);
+    expect(unknown(p3)).toEqual(["ZT2003"]);
   });
 });
 
