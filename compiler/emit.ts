@@ -89,9 +89,14 @@ interface Ctx {
 /** The context of a compilation's emission: emitTenant and emitBaseline take it, computed once. */
 export { context as emitContext, type Ctx as EmitContext };
 
-function context(input: EmitInput): Ctx {
+/** Whether an atom's peer is pods of a named cluster (see Ctx.localCluster). */
+export function namesCluster(a: Atom): boolean {
+  return a.peer.kind === "pods" && a.peer.pods.cluster !== undefined;
+}
+
+/** `mesh`: whether some atom names a cluster, when the caller knows without a walk over every atom. */
+function context(input: EmitInput, mesh = input.atoms.some(namesCluster)): Ctx {
   const { config } = input;
-  const mesh = input.atoms.some((a) => a.peer.kind === "pods" && a.peer.pods.cluster !== undefined);
   const settings = input.settings ?? new Map<string, TenantSettings>();
   return {
     config,
@@ -418,35 +423,73 @@ export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
   return policies;
 }
 
+/** One rule (`specs` item) of a tenant's policy in a namespace, planned: built on demand. */
+export interface PlannedRule {
+  /** Its subject. */
+  readonly endpointSelector: JsonObject;
+  readonly atoms: readonly Atom[];
+  /** The rule, and its lines of the ztc.io/rules annotation. */
+  build(): { readonly spec: JsonObject; readonly trace: readonly string[] };
+}
+
+/** What a tenant's policies in one namespace will be. */
+export interface PlannedNamespace {
+  readonly namespace: string;
+  readonly defaultDeny: EmittedPolicy;
+  /** The name of the rules policy, and its rules (none: there is no such policy). */
+  readonly name: string;
+  readonly audit: boolean;
+  readonly rules: readonly PlannedRule[];
+}
+
 /**
  * The policies of one tenant of the registry, given its atoms (baselines' excluded) in source
- * order: a function of those, its settings, the registry and the context alone, so the editor
- * emits again only the tenants an edit changed.
+ * order: a function of those, its settings, the registry and the context alone. Planning costs
+ * little; a reader that needs the rules of a few subjects (the editor's evaluator) builds only those.
  */
-export function emitTenant(input: EmitInput, tenantName: string, atoms: readonly Atom[], ctx: Ctx): EmittedPolicy[] {
+export function planTenant(input: EmitInput, tenantName: string, atoms: readonly Atom[], ctx: Ctx): PlannedNamespace[] {
   const { tenants } = input;
-  const policies: EmittedPolicy[] = [];
   const tenant = tenants.tenants.get(tenantName);
-  if (!tenant) return policies;
+  if (!tenant) return [];
   const audit = input.settings?.get(tenantName)?.mode === "audit";
   const strict = ctx.strictDns(tenantName);
-  for (const ns of [...tenant.namespaces].sort()) {
-    policies.push(defaultDeny(tenantName, ns, tenants.file, audit));
+  return [...tenant.namespaces].sort().map((ns) => {
     const groups = subjectGroups(tenantName, ns, atoms);
-    if (groups.length === 0) continue;
+    // A namespace-wide DNS allow-list applies to every workload of the namespace too.
+    const namespaceDns = groups.some((g) => g.subject === "all" && g.atoms.some((a) => isResolverDnsRule(a, ctx.config)));
+    const rules = groups.map(
+      (g, i): PlannedRule => ({
+        endpointSelector: g.selector,
+        atoms: g.atoms,
+        build() {
+          const spec: JsonObject = { description: g.description, endpointSelector: g.selector };
+          if (audit) spec["enableDefaultDeny"] = AUDIT_DEFAULT_DENY;
+          const trace: string[] = [];
+          ruleSections(g.atoms, ns, ctx, `specs[${i}]`, spec, trace, strict, namespaceDns || g.atoms.some((a) => isResolverDnsRule(a, ctx.config)));
+          return { spec, trace };
+        },
+      }),
+    );
+    return { namespace: ns, defaultDeny: defaultDeny(tenantName, ns, tenants.file, audit), name: `zt-${tenantName}`, audit, rules };
+  });
+}
+
+/** The policies of one tenant of the registry, all built (see planTenant). */
+export function emitTenant(input: EmitInput, tenantName: string, atoms: readonly Atom[], ctx: Ctx): EmittedPolicy[] {
+  const policies: EmittedPolicy[] = [];
+  for (const planned of planTenant(input, tenantName, atoms, ctx)) {
+    const { namespace: ns, name, audit } = planned;
+    policies.push(planned.defaultDeny);
+    if (planned.rules.length === 0) continue;
     const specs: JsonObject[] = [];
     const trace: string[] = [];
     const all: Atom[] = [];
-    // A namespace-wide DNS allow-list applies to every workload of the namespace too.
-    const namespaceDns = groups.some((g) => g.subject === "all" && g.atoms.some((a) => isResolverDnsRule(a, ctx.config)));
-    groups.forEach((g, i) => {
-      const spec: JsonObject = { description: g.description, endpointSelector: g.selector };
-      if (audit) spec["enableDefaultDeny"] = AUDIT_DEFAULT_DENY;
-      ruleSections(g.atoms, ns, ctx, `specs[${i}]`, spec, trace, strict, namespaceDns || g.atoms.some((a) => isResolverDnsRule(a, ctx.config)));
-      specs.push(spec);
-      all.push(...g.atoms);
-    });
-    const name = `zt-${tenantName}`;
+    for (const r of planned.rules) {
+      const built = r.build();
+      specs.push(built.spec);
+      trace.push(...built.trace);
+      all.push(...r.atoms);
+    }
     const approvals = [...new Set(all.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
     const annotations: Record<string, string> = { [SOURCE_ANNOTATION]: sourceList(all).join("; ") };
     if (approvals.length > 0) annotations[APPROVALS_ANNOTATION] = approvals.join(", ");

@@ -6,19 +6,23 @@
  * The editor needs it after every edit (code lenses on `expect`), and emitting and reading the
  * policies of a thousand tenants takes a second or more. So the policies, read as the evaluator
  * reads them, are remembered per registry across snapshots, per tenant and per baseline, with the
- * inputs that determine them: a new snapshot emits and reads again only the tenants whose atoms or
- * settings changed, and reads again only the baselines whose emitted objects did. Emitting one tenant is the same
- * function a whole compilation runs (emit.ts), so the verdicts are those of the compiled policies.
+ * inputs that determine them: a new snapshot emits again only the tenants whose atoms or settings
+ * changed, and reads again only the baselines whose emitted objects did. A tenant emitted again
+ * is only planned: each of its rules is built and read when the evaluator first needs it (when it
+ * selects a subject asked about), which spares a large tenant being edited most of that work.
+ * The rules are those of the same functions a whole compilation runs (emit.ts), so the verdicts
+ * are those of the compiled policies.
  *
- * The first context for a registry (every `ztc test` and `ztc explain`) reads what program.emit()
- * produced, validated as for writing; later ones, in an editor, skip that validation, which only
- * ever fails on a ztc bug (ZT4001).
+ * The emitted policies are not validated here (the editor cannot afford emitting everything after
+ * each edit): validation fails only on a ztc bug (ZT4001), and `ztc test` and `ztc explain` check
+ * program.emit() first (runTests, explainContext).
  */
 import { hasErrors } from "../language/index.js";
 import type { TenantSettings } from "./binder.js";
 import { supports } from "./cilium/versions.js";
-import { emitBaseline, emitContext, emitTenant, type EmitContext, type EmitInput, type EmittedPolicy } from "./emit.js";
-import { Evaluator, readPolicies, type EvaluatorOptions, type PolicyProblem, type ProjectContext, type Rule, type ServiceInfo } from "./evaluator/index.js";
+import { emitBaseline, emitContext, namesCluster, planTenant, type EmitContext, type EmitInput, type EmittedPolicy } from "./emit.js";
+import { Evaluator, lazyRule, readPolicies, type EvaluatorOptions, type PolicyProblem, type ProjectContext, type Rule, type ServiceInfo } from "./evaluator/index.js";
+import { BASELINE_KEY, groupsOf } from "./incremental.js";
 import type { Atom } from "./ir.js";
 import type { Program } from "./program.js";
 import type { ProjectConfig } from "./project.js";
@@ -111,19 +115,28 @@ function buildContext(program: Program): EvaluationContext | undefined {
     hostFirewall: config.features.has("host-firewall"),
     services,
   };
-  const input: EmitInput = { atoms: check.atoms, tenants, config, baselines: check.bound.baselines, settings: check.bound.settings };
-  const emitCtx = emitContext(input);
+  // By tenant: an incremental check keeps the arrays of the tenants it did not re-check, so
+  // nothing here walks every atom of the project after an edit.
+  const groups = groupsOf(check);
+  const mesh = [...groups.values()].some(namesClusterIn);
+  const input: EmitInput = {
+    get atoms() {
+      return check.atoms;
+    },
+    tenants,
+    config,
+    baselines: check.bound.baselines,
+    settings: check.bound.settings,
+  };
+  const emitCtx = emitContext(input, mesh);
   let cache = caches.get(tenants);
-  let emitted: readonly EmittedPolicy[] | undefined;
   if (!cache || cache.config !== config || cache.localCluster !== emitCtx.localCluster) {
-    const e = program.emit();
-    if (!e.ok) return undefined;
-    emitted = e.policies;
     cache = { config, localCluster: emitCtx.localCluster, options, tenants: new Map(), baselines: new Map(), clusterwide: [], clusterwideVersion: 0, defaultDeny: new Map() };
     caches.set(tenants, cache);
   }
-  const policies = currentPolicies(cache, input, emitCtx, emitted);
-  policies.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+  // In the evaluator, only the order of the rules of one namespace, and of the cluster-wide ones,
+  // matters (which rule decided a flow, first): each is that of compilation (sortPolicies).
+  const policies = currentPolicies(cache, input, groups, emitCtx);
   const rules: Rule[] = [];
   const problems: PolicyProblem[] = [];
   policies.forEach((p, index) => {
@@ -151,52 +164,73 @@ const sameList = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length 
 
 /**
  * Every policy of the snapshot, read: the cache's where their inputs are the same, else emitted
- * (or taken from `emitted`, the program's own emission) and read now. The cache then holds exactly
- * the snapshot's tenants and baselines.
+ * (tenants: planned) now. The cache then holds exactly the snapshot's tenants and baselines.
  */
-function currentPolicies(cache: PolicyCache, input: EmitInput, ctx: EmitContext, emitted: readonly EmittedPolicy[] | undefined): ReadPolicy[] {
-  const byTenant = new Map<string, Atom[]>();
-  const byBaseline = new Map<string, Atom[]>();
-  for (const a of input.atoms) {
-    const [map, key] = a.baseline === undefined ? [byTenant, a.tenant] : [byBaseline, a.baseline];
-    const list = map.get(key);
-    if (list) list.push(a);
-    else map.set(key, [a]);
-  }
-  const emittedBy = new Map<string, EmittedPolicy[]>();
-  for (const p of emitted ?? []) {
-    const key = p.baseline ? `baseline:${p.baseline.name}` : `tenant:${p.tenant}`;
-    const list = emittedBy.get(key);
-    if (list) list.push(p);
-    else emittedBy.set(key, [p]);
-  }
-  const out: ReadPolicy[] = [];
-  const settings = input.settings;
-  const tenants = new Map<string, TenantPolicies>();
-  for (const name of input.tenants.tenants.keys()) {
-    const atoms = byTenant.get(name) ?? [];
-    const s = settings?.get(name);
-    let entry = cache.tenants.get(name);
-    if (!entry || entry.mode !== s?.mode || entry.dns !== s?.dns || !sameList(entry.atoms, atoms)) {
-      const own = emitted ? (emittedBy.get(`tenant:${name}`) ?? []) : emitTenant(input, name, sortedBySource(atoms), ctx);
-      entry = { atoms, mode: s?.mode, dns: s?.dns, policies: read(own, cache.options) };
-    }
-    tenants.set(name, entry);
-    out.push(...entry.policies);
-  }
+function currentPolicies(cache: PolicyCache, input: EmitInput, groups: ReadonlyMap<string, readonly Atom[]>, ctx: EmitContext): ReadPolicy[] {
+  const clusterwide: ReadPolicy[] = [];
   const baselines = new Map<string, BaselinePolicies>();
   for (const b of input.baselines ?? []) {
     // Two baselines of one name are an error, and a program with errors has no context.
-    const own = emitted ? (emittedBy.get(`baseline:${b.name}`) ?? []) : emitBaseline(input, b, byBaseline.get(b.name) ?? [], ctx);
+    const own = emitBaseline(input, b, groups.get(BASELINE_KEY + b.name) ?? [], ctx);
     const json = JSON.stringify(own.map((p) => p.manifest));
     let entry = cache.baselines.get(b.name);
     if (!entry || entry.json !== json) entry = { json, policies: read(own, cache.options) };
     baselines.set(b.name, entry);
-    out.push(...entry.policies);
+    clusterwide.push(...entry.policies);
+  }
+  const out = byOrder(clusterwide);
+  const settings = input.settings;
+  const tenants = new Map<string, TenantPolicies>();
+  for (const name of input.tenants.tenants.keys()) {
+    const atoms = groups.get(name) ?? [];
+    const s = settings?.get(name);
+    let entry = cache.tenants.get(name);
+    if (!entry || entry.mode !== s?.mode || entry.dns !== s?.dns || !(entry.atoms === atoms || sameList(entry.atoms, atoms)))
+      entry = { atoms, mode: s?.mode, dns: s?.dns, policies: planned(input, name, sortedBySource(atoms), ctx, cache.options) };
+    tenants.set(name, entry);
+    // A namespace belongs to one tenant (the registry says so): its policies are all here.
+    for (const p of entry.policies) out.push(p);
   }
   cache.tenants = tenants;
   cache.baselines = baselines;
   return out;
+}
+
+function byOrder(policies: ReadPolicy[]): ReadPolicy[] {
+  return policies.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+}
+
+const clusterNamed = new WeakMap<readonly Atom[], boolean>();
+
+/** Whether some atom of a group names a cluster, remembered per group (see emitContext). */
+function namesClusterIn(atoms: readonly Atom[]): boolean {
+  let named = clusterNamed.get(atoms);
+  if (named === undefined) clusterNamed.set(atoms, (named = atoms.some(namesCluster)));
+  return named;
+}
+
+/** A tenant's policies with rules read when first needed (planTenant, lazyRule). */
+function planned(input: EmitInput, tenant: string, atoms: readonly Atom[], ctx: EmitContext, options: EvaluatorOptions): ReadPolicy[] {
+  const out: ReadPolicy[] = [];
+  for (const p of planTenant(input, tenant, atoms, ctx)) {
+    out.push(...read([p.defaultDeny], options));
+    if (p.rules.length === 0) continue;
+    const policy = { kind: "CiliumNetworkPolicy", name: p.name, namespace: p.namespace } as const;
+    const rules = p.rules.map((r, i) =>
+      lazyRule(
+        policy,
+        `specs[${i}]`,
+        r.endpointSelector,
+        () => {
+          const built = r.build();
+          return { spec: built.spec, trace: built.trace.join("\n") };
+        },
+        options,
+      ),
+    );
+    out.push({ order: `1\u0000${p.namespace}\u0000${p.name}`, rules, problems: [] });
+  }
+  return byOrder(out);
 }
 
 function sortedBySource(atoms: readonly Atom[]): Atom[] {

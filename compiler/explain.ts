@@ -55,7 +55,8 @@ export type ExplainContext = EvaluationContext;
 
 /** The evaluator over the project's compiled policies; undefined when the project does not compile. */
 export function explainContext(program: Program): ExplainContext | undefined {
-  return evaluationContext(program);
+  // What would be written must be valid, as for `ztc compile` (the context does not check it).
+  return program.emit().ok ? evaluationContext(program) : undefined;
 }
 
 function portWords(flow: Flow): string {

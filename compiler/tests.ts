@@ -46,7 +46,8 @@ export interface TestOptions {
 
 /** The report, or undefined when the project does not compile (its errors say why). */
 export function runTests(program: Program, options: TestOptions = {}): TestReport | undefined {
-  const ctx = evaluationContext(program);
+  // What would be written must be valid, as for `ztc compile` (the context does not check it).
+  const ctx = program.emit().ok ? evaluationContext(program) : undefined;
   const check = program.getCheck();
   if (!ctx || !check) return undefined;
   const cases: TestCase[] = [];
