@@ -382,24 +382,25 @@ function subjectGroups(tenantName: string, ns: string, atoms: readonly Atom[]): 
   for (const a of atoms) {
     const s = a.subject;
     let key: string;
-    let group: Omit<Group, "atoms">;
     if (s.kind === "workload") {
       if (!s.workload.namespaces.includes(ns)) continue;
       key = `1:${s.workload.name}`;
-      group = {
+    } else {
+      if (s.kind === "namespace" && s.namespace !== ns) continue;
+      key = "0:";
+    }
+    const g = groups.get(key);
+    if (g) g.atoms.push(a);
+    // A group's selector and description once, from its first atom (a large tenant has thousands).
+    else if (s.kind === "workload")
+      groups.set(key, {
         key,
         subject: s.workload.name,
         selector: selectorJson(s.workload.selector),
         description: `ztc: workload ${s.workload.name} of tenant ${tenantName}`,
-      };
-    } else {
-      if (s.kind === "namespace" && s.namespace !== ns) continue;
-      key = "0:";
-      group = { key, subject: "all", selector: {}, description: `ztc: every pod of namespace ${ns} (tenant ${tenantName})` };
-    }
-    const g = groups.get(key);
-    if (g) g.atoms.push(a);
-    else groups.set(key, { ...group, atoms: [a] });
+        atoms: [a],
+      });
+    else groups.set(key, { key, subject: "all", selector: {}, description: `ztc: every pod of namespace ${ns} (tenant ${tenantName})`, atoms: [a] });
   }
   return [...groups.values()].sort((x, y) => (x.key < y.key ? -1 : 1));
 }
