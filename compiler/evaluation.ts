@@ -61,7 +61,10 @@ interface ReadPolicy {
 }
 
 interface TenantPolicies {
-  /** Its atoms in the check's order: reused atoms are the same objects, and atoms never change. */
+  /**
+   * Its atoms (the check's group, groupsOf): the same array, or at least the same atoms, while
+   * incremental checks do not re-check the tenant. Atoms never change once made.
+   */
   readonly atoms: readonly Atom[];
   readonly mode: TenantSettings["mode"] | undefined;
   readonly dns: TenantSettings["dns"];
