@@ -14,8 +14,8 @@
  * are those of the compiled policies.
  *
  * The emitted policies are not validated here (the editor cannot afford emitting everything after
- * each edit): validation fails only on a ztc bug (ZT4001), and `ztc test` and `ztc explain` check
- * program.emit() first (runTests, explainContext).
+ * each edit): validation fails only on a ztc bug (ZT4001). `ztc test` and `ztc explain`, which
+ * evaluate a program once, use compiledContext: program.emit(), validated, read at once.
  */
 import { hasErrors } from "../language/index.js";
 import type { TenantSettings } from "./binder.js";
@@ -42,15 +42,60 @@ export interface EvaluationContext {
 }
 
 const contexts = new WeakMap<Program, EvaluationContext | null>();
+const compiledContexts = new WeakMap<Program, EvaluationContext | null>();
 
 /**
- * Undefined when the project does not compile. Built once per program: the editor asks for it on
- * every code lens and hover, and a Program never changes.
+ * The editor's context. Undefined when the project does not compile. Built once per program: the
+ * editor asks for it on every code lens and hover, and a Program never changes.
  */
 export function evaluationContext(program: Program): EvaluationContext | undefined {
   let ctx = contexts.get(program);
   if (ctx === undefined) contexts.set(program, (ctx = buildContext(program) ?? null));
   return ctx ?? undefined;
+}
+
+/**
+ * The context over exactly what `ztc compile` writes (program.emit(), validated), read at once;
+ * undefined when that fails. Deciding as evaluationContext does (a test says so).
+ */
+export function compiledContext(program: Program): EvaluationContext | undefined {
+  let ctx = compiledContexts.get(program);
+  if (ctx === undefined) {
+    const emitted = program.emit();
+    const inputs = emitted.ok ? inputsOf(program) : undefined;
+    ctx = null;
+    if (inputs) {
+      const evaluator = new Evaluator(
+        emitted.policies.map((p) => p.manifest),
+        inputs.options,
+      );
+      const project = inputs.project;
+      ctx = { program, evaluator, project, defaultDeny: (namespace) => defaultDenyVerdict(evaluator, project, namespace) };
+    }
+    compiledContexts.set(program, ctx);
+  }
+  return ctx ?? undefined;
+}
+
+/** The project facts both contexts start from; undefined when the project does not compile. */
+function inputsOf(program: Program) {
+  const tenants = program.registries?.tenants;
+  const check = program.getCheck();
+  const config = program.config;
+  if (!tenants || !check || !config || hasErrors(program.getDiagnostics())) return undefined;
+  // Services without a selector reach their declared addresses; the pod selectors of the others
+  // are not in the registry, so toServices to them matches nothing here (docs/evaluator.md).
+  const services: ServiceInfo[] = [...tenants.services.values()]
+    .filter((s) => !s.selector)
+    .map((s) => ({ namespace: s.namespace, name: s.name, backends: s.addressText }));
+  const options: EvaluatorOptions = {
+    clusterName: config.clusterName,
+    policyDefaultLocalCluster: supports(config.cilium, "defaultLocalCluster"),
+    hostFirewall: config.features.has("host-firewall"),
+    services,
+  };
+  const project: ProjectContext = { tenants, workloads: check.bound.workloads, clusterName: config.clusterName };
+  return { tenants, check, config, options, project };
 }
 
 /** A policy as the evaluator reads it, with the key compilation sorts policies by (sortPolicies). */
@@ -103,21 +148,9 @@ interface PolicyCache {
 const caches = new WeakMap<TenantRegistry, PolicyCache>();
 
 function buildContext(program: Program): EvaluationContext | undefined {
-  const tenants = program.registries?.tenants;
-  const check = program.getCheck();
-  const config = program.config;
-  if (!tenants || !check || !config || hasErrors(program.getDiagnostics())) return undefined;
-  // Services without a selector reach their declared addresses; the pod selectors of the others
-  // are not in the registry, so toServices to them matches nothing here (docs/evaluator.md).
-  const services: ServiceInfo[] = [...tenants.services.values()]
-    .filter((s) => !s.selector)
-    .map((s) => ({ namespace: s.namespace, name: s.name, backends: s.addressText }));
-  const options: EvaluatorOptions = {
-    clusterName: config.clusterName,
-    policyDefaultLocalCluster: supports(config.cilium, "defaultLocalCluster"),
-    hostFirewall: config.features.has("host-firewall"),
-    services,
-  };
+  const inputs = inputsOf(program);
+  if (!inputs) return undefined;
+  const { tenants, check, config, options, project } = inputs;
   // By tenant: an incremental check keeps the arrays of the tenants it did not re-check, so
   // nothing here walks every atom of the project after an edit.
   const groups = groupsOf(check);
@@ -147,7 +180,6 @@ function buildContext(program: Program): EvaluationContext | undefined {
     for (const q of p.problems) problems.push({ ...q, index });
   });
   const evaluator = new Evaluator([], cache.options, { rules, problems });
-  const project: ProjectContext = { tenants, workloads: check.bound.workloads, clusterName: config.clusterName };
   return { program, evaluator, project, defaultDeny: defaultDenyOf(cache, evaluator, project) };
 }
 
@@ -256,17 +288,18 @@ function defaultDenyOf(cache: PolicyCache, evaluator: Evaluator, project: Projec
     }
     const known = cache.defaultDeny.get(namespace);
     if (known && known.clusterwide === version && sameList(known.rules, namespaced)) return known.verdict;
-    const pod = { kind: "pod", namespace, labels: {}, namespaceLabels: project.tenants.namespaces.get(namespace)?.labels, cluster: project.clusterName, name: `a pod of ${namespace}` } as const;
-    const world = { kind: "world", ip: PROBE_ADDRESS, name: PROBE_ADDRESS } as const;
-    const entry: DefaultDenyEntry = {
-      rules: namespaced,
-      clusterwide: version,
-      verdict: {
-        egress: evaluator.evaluate({ source: pod, destination: world, protocol: "TCP", port: 9 }).egress.defaultDeny,
-        ingress: evaluator.evaluate({ source: world, destination: pod, protocol: "TCP", port: 9 }).ingress.defaultDeny,
-      },
-    };
+    const entry: DefaultDenyEntry = { rules: namespaced, clusterwide: version, verdict: defaultDenyVerdict(evaluator, project, namespace) };
     cache.defaultDeny.set(namespace, entry);
     return entry.verdict;
+  };
+}
+
+/** What the evaluator says of a pod of the namespace with no labels, to and from an outside address. */
+function defaultDenyVerdict(evaluator: Evaluator, project: ProjectContext, namespace: string): { egress: boolean; ingress: boolean } {
+  const pod = { kind: "pod", namespace, labels: {}, namespaceLabels: project.tenants.namespaces.get(namespace)?.labels, cluster: project.clusterName, name: `a pod of ${namespace}` } as const;
+  const world = { kind: "world", ip: PROBE_ADDRESS, name: PROBE_ADDRESS } as const;
+  return {
+    egress: evaluator.evaluate({ source: pod, destination: world, protocol: "TCP", port: 9 }).egress.defaultDeny,
+    ingress: evaluator.evaluate({ source: world, destination: pod, protocol: "TCP", port: 9 }).ingress.defaultDeny,
   };
 }

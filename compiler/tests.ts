@@ -5,7 +5,7 @@
  * unreachable (always dropped by a deny, or selecting no pod). Pure: the CLI does the I/O.
  */
 import { diag, type Diagnostic, type RelatedInfo, type Span } from "../language/index.js";
-import { evaluationContext, PROBE_ADDRESS, type EvaluationContext } from "./evaluation.js";
+import { compiledContext, PROBE_ADDRESS, type EvaluationContext } from "./evaluation.js";
 import {
   labelsFor,
   resolveTextFlow,
@@ -46,8 +46,7 @@ export interface TestOptions {
 
 /** The report, or undefined when the project does not compile (its errors say why). */
 export function runTests(program: Program, options: TestOptions = {}): TestReport | undefined {
-  // What would be written must be valid, as for `ztc compile` (the context does not check it).
-  const ctx = program.emit().ok ? evaluationContext(program) : undefined;
+  const ctx = compiledContext(program);
   const check = program.getCheck();
   if (!ctx || !check) return undefined;
   const cases: TestCase[] = [];

@@ -2,14 +2,14 @@
  * The editor's evaluation context is built from the previous snapshots' policies (per tenant and
  * baseline, compiler/evaluation.ts), reading a tenant's rules only when a flow needs them. It must
  * decide every flow, every `expect` and every code lens exactly as the whole compiled output does
- * (program.emit(), read at once), and as a fresh context over a fresh program, after any sequence
- * of edits, whether or not the editor asked for a context in between.
+ * (compiledContext: program.emit(), read at once, as `ztc test` and `ztc explain` do), and as a
+ * fresh editor context over a fresh program, after any sequence of edits, whether or not the editor
+ * asked for a context in between.
  */
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { evaluationContext, PROBE_ADDRESS, type EvaluationContext } from "../../compiler/evaluation.js";
-import { Evaluator } from "../../compiler/evaluator/index.js";
+import { compiledContext, evaluationContext } from "../../compiler/evaluation.js";
 import { explain, explanationJson } from "../../compiler/explain.js";
 import { createMemoryHost, createNodeHost, overlayHost, type CompilerHost } from "../../compiler/host.js";
 import { createProgram, type Program } from "../../compiler/program.js";
@@ -120,26 +120,6 @@ const FLOWS = [
   "checkout/web -> payments/api:8081 http POST /v1/items",
 ];
 
-/** The program's context with an evaluator over its whole compiled output, read at once. */
-function compiled(p: Program): EvaluationContext | undefined {
-  const ctx = evaluationContext(p);
-  const emitted = p.emit();
-  if (!ctx || !emitted.ok) return undefined;
-  const evaluator = new Evaluator(
-    emitted.policies.map((x) => x.manifest),
-    ctx.evaluator.options,
-  );
-  const defaultDeny = (namespace: string) => {
-    const pod = { kind: "pod", namespace, labels: {}, namespaceLabels: ctx.project.tenants.namespaces.get(namespace)?.labels, cluster: ctx.project.clusterName, name: `a pod of ${namespace}` } as const;
-    const world = { kind: "world", ip: PROBE_ADDRESS, name: PROBE_ADDRESS } as const;
-    return {
-      egress: evaluator.evaluate({ source: pod, destination: world, protocol: "TCP", port: 9 }).egress.defaultDeny,
-      ingress: evaluator.evaluate({ source: world, destination: pod, protocol: "TCP", port: 9 }).ingress.defaultDeny,
-    };
-  };
-  return { ...ctx, evaluator, defaultDeny };
-}
-
 /** Everything `ztc test` / `ztc explain` say from a context; with `lenses`, what the editor shows. */
 function verdicts(p: Program, ctx = evaluationContext(p), lenses = true) {
   if (!ctx) return undefined;
@@ -160,7 +140,7 @@ function agree(editor: Program, fresh: Program): void {
   const said = verdicts(editor);
   expect(said).toEqual(verdicts(fresh));
   // Lenses are built from the expectations' verdicts, which must be the compiled output's.
-  expect(said && { ...said, titles: [] }).toEqual(verdicts(fresh, compiled(fresh), false));
+  expect(said && { ...said, titles: [] }).toEqual(verdicts(fresh, compiledContext(fresh), false));
 }
 
 describe("the editor's evaluation context", () => {
