@@ -86,9 +86,17 @@ interface Ctx {
   readonly strictDns: (tenant: string) => boolean;
 }
 
-function context(input: EmitInput): Ctx {
+/** The context of a compilation's emission: emitTenant and emitBaseline take it, computed once. */
+export { context as emitContext, type Ctx as EmitContext };
+
+/** Whether an atom's peer is pods of a named cluster (see Ctx.localCluster). */
+export function namesCluster(a: Atom): boolean {
+  return a.peer.kind === "pods" && a.peer.pods.cluster !== undefined;
+}
+
+/** `mesh`: whether some atom names a cluster, when the caller knows without a walk over every atom. */
+function context(input: EmitInput, mesh = input.atoms.some(namesCluster)): Ctx {
   const { config } = input;
-  const mesh = input.atoms.some((a) => a.peer.kind === "pods" && a.peer.pods.cluster !== undefined);
   const settings = input.settings ?? new Map<string, TenantSettings>();
   return {
     config,
@@ -374,24 +382,25 @@ function subjectGroups(tenantName: string, ns: string, atoms: readonly Atom[]): 
   for (const a of atoms) {
     const s = a.subject;
     let key: string;
-    let group: Omit<Group, "atoms">;
     if (s.kind === "workload") {
       if (!s.workload.namespaces.includes(ns)) continue;
       key = `1:${s.workload.name}`;
-      group = {
+    } else {
+      if (s.kind === "namespace" && s.namespace !== ns) continue;
+      key = "0:";
+    }
+    const g = groups.get(key);
+    if (g) g.atoms.push(a);
+    // A group's selector and description once, from its first atom (a large tenant has thousands).
+    else if (s.kind === "workload")
+      groups.set(key, {
         key,
         subject: s.workload.name,
         selector: selectorJson(s.workload.selector),
         description: `ztc: workload ${s.workload.name} of tenant ${tenantName}`,
-      };
-    } else {
-      if (s.kind === "namespace" && s.namespace !== ns) continue;
-      key = "0:";
-      group = { key, subject: "all", selector: {}, description: `ztc: every pod of namespace ${ns} (tenant ${tenantName})` };
-    }
-    const g = groups.get(key);
-    if (g) g.atoms.push(a);
-    else groups.set(key, { ...group, atoms: [a] });
+        atoms: [a],
+      });
+    else groups.set(key, { key, subject: "all", selector: {}, description: `ztc: every pod of namespace ${ns} (tenant ${tenantName})`, atoms: [a] });
   }
   return [...groups.values()].sort((x, y) => (x.key < y.key ? -1 : 1));
 }
@@ -411,44 +420,92 @@ export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
     if (l) l.push(a);
     else byTenant.set(a.tenant, [a]);
   }
-  for (const tenantName of [...tenants.tenants.keys()].sort()) {
-    const tenant = tenants.tenants.get(tenantName)!;
-    const atoms = byTenant.get(tenantName) ?? [];
-    const audit = input.settings?.get(tenantName)?.mode === "audit";
-    const strict = ctx.strictDns(tenantName);
-    for (const ns of [...tenant.namespaces].sort()) {
-      policies.push(defaultDeny(tenantName, ns, tenants.file, audit));
-      const groups = subjectGroups(tenantName, ns, atoms);
-      if (groups.length === 0) continue;
-      const specs: JsonObject[] = [];
-      const trace: string[] = [];
-      const all: Atom[] = [];
-      // A namespace-wide DNS allow-list applies to every workload of the namespace too.
-      const namespaceDns = groups.some((g) => g.subject === "all" && g.atoms.some((a) => isResolverDnsRule(a, ctx.config)));
-      groups.forEach((g, i) => {
-        const spec: JsonObject = { description: g.description, endpointSelector: g.selector };
-        if (audit) spec["enableDefaultDeny"] = AUDIT_DEFAULT_DENY;
-        ruleSections(g.atoms, ns, ctx, `specs[${i}]`, spec, trace, strict, namespaceDns || g.atoms.some((a) => isResolverDnsRule(a, ctx.config)));
-        specs.push(spec);
-        all.push(...g.atoms);
-      });
-      const name = `zt-${tenantName}`;
-      const approvals = [...new Set(all.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
-      const annotations: Record<string, string> = { [SOURCE_ANNOTATION]: sourceList(all).join("; ") };
-      if (approvals.length > 0) annotations[APPROVALS_ANNOTATION] = approvals.join(", ");
-      annotations[RULES_ANNOTATION] = trace.join("\n");
-      policies.push({
-        tenant: tenantName,
-        path: policyPath(ns, name),
-        atoms: all,
-        manifest: {
-          apiVersion: "cilium.io/v2",
-          kind: "CiliumNetworkPolicy",
-          metadata: { name, namespace: ns, labels: baseLabels(tenantName, "rules", audit), annotations },
-          specs,
+  for (const tenantName of [...tenants.tenants.keys()].sort()) policies.push(...emitTenant(input, tenantName, byTenant.get(tenantName) ?? [], ctx));
+  return policies;
+}
+
+/** One rule (`specs` item) of a tenant's policy in a namespace, planned: built on demand. */
+export interface PlannedRule {
+  /** Its subject. */
+  readonly endpointSelector: JsonObject;
+  readonly atoms: readonly Atom[];
+  /** The rule, and its lines of the ztc.io/rules annotation. */
+  build(): { readonly spec: JsonObject; readonly trace: readonly string[] };
+}
+
+/** What a tenant's policies in one namespace will be. */
+export interface PlannedNamespace {
+  readonly namespace: string;
+  readonly defaultDeny: EmittedPolicy;
+  /** The name of the rules policy, and its rules (none: there is no such policy). */
+  readonly name: string;
+  readonly audit: boolean;
+  readonly rules: readonly PlannedRule[];
+}
+
+/**
+ * The policies of one tenant of the registry, given its atoms (baselines' excluded) in source
+ * order: a function of those, its settings, the registry and the context alone. Planning costs
+ * little; a reader that needs the rules of a few subjects (the editor's evaluator) builds only those.
+ */
+export function planTenant(input: EmitInput, tenantName: string, atoms: readonly Atom[], ctx: Ctx): PlannedNamespace[] {
+  const { tenants } = input;
+  const tenant = tenants.tenants.get(tenantName);
+  if (!tenant) return [];
+  const audit = input.settings?.get(tenantName)?.mode === "audit";
+  const strict = ctx.strictDns(tenantName);
+  return [...tenant.namespaces].sort().map((ns) => {
+    const groups = subjectGroups(tenantName, ns, atoms);
+    // A namespace-wide DNS allow-list applies to every workload of the namespace too.
+    const namespaceDns = groups.some((g) => g.subject === "all" && g.atoms.some((a) => isResolverDnsRule(a, ctx.config)));
+    const rules = groups.map(
+      (g, i): PlannedRule => ({
+        endpointSelector: g.selector,
+        atoms: g.atoms,
+        build() {
+          const spec: JsonObject = { description: g.description, endpointSelector: g.selector };
+          if (audit) spec["enableDefaultDeny"] = AUDIT_DEFAULT_DENY;
+          const trace: string[] = [];
+          ruleSections(g.atoms, ns, ctx, `specs[${i}]`, spec, trace, strict, namespaceDns || g.atoms.some((a) => isResolverDnsRule(a, ctx.config)));
+          return { spec, trace };
         },
-      });
+      }),
+    );
+    return { namespace: ns, defaultDeny: defaultDeny(tenantName, ns, tenants.file, audit), name: `zt-${tenantName}`, audit, rules };
+  });
+}
+
+/** The policies of one tenant of the registry, all built (see planTenant). */
+export function emitTenant(input: EmitInput, tenantName: string, atoms: readonly Atom[], ctx: Ctx): EmittedPolicy[] {
+  const policies: EmittedPolicy[] = [];
+  for (const planned of planTenant(input, tenantName, atoms, ctx)) {
+    const { namespace: ns, name, audit } = planned;
+    policies.push(planned.defaultDeny);
+    if (planned.rules.length === 0) continue;
+    const specs: JsonObject[] = [];
+    const trace: string[] = [];
+    const all: Atom[] = [];
+    for (const r of planned.rules) {
+      const built = r.build();
+      specs.push(built.spec);
+      trace.push(...built.trace);
+      all.push(...r.atoms);
     }
+    const approvals = [...new Set(all.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
+    const annotations: Record<string, string> = { [SOURCE_ANNOTATION]: sourceList(all).join("; ") };
+    if (approvals.length > 0) annotations[APPROVALS_ANNOTATION] = approvals.join(", ");
+    annotations[RULES_ANNOTATION] = trace.join("\n");
+    policies.push({
+      tenant: tenantName,
+      path: policyPath(ns, name),
+      atoms: all,
+      manifest: {
+        apiVersion: "cilium.io/v2",
+        kind: "CiliumNetworkPolicy",
+        metadata: { name, namespace: ns, labels: baseLabels(tenantName, "rules", audit), annotations },
+        specs,
+      },
+    });
   }
   return policies;
 }
@@ -501,95 +558,101 @@ function ruleSections(
 export function emitBaselinePolicies(input: EmitInput): EmittedPolicy[] {
   const out: EmittedPolicy[] = [];
   const ctx = context(input);
-  const settings = input.settings ?? new Map<string, TenantSettings>();
-  for (const b of [...(input.baselines ?? [])].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
-    if (b.namespaces.length === 0 && !b.nodes) continue;
-    const atoms = input.atoms.filter((a) => a.baseline === b.name).sort((x, y) => x.origin.order - y.origin.order || x.id - y.id);
-    const enforced = !b.visibilityOnly && !b.audit;
-    const enableDefaultDeny = { ingress: enforced && b.defaultDeny.has("ingress"), egress: enforced && b.defaultDeny.has("egress") };
-    const staged = [...new Set([...b.stagedDefaultDeny, ...(enforced ? [] : b.defaultDeny)])].sort();
-    const labels: Record<string, string> = { [MANAGED_BY_LABEL]: "ztc", [BASELINE_LABEL]: b.name, [POLICY_LABEL]: b.nodes ? "host-firewall" : "baseline" };
-    if (b.audit) labels[MODE_LABEL] = "audit";
-    const auditNs = b.namespaces.filter((ns) => settings.get(b.tenantOf.get(ns) ?? "")?.mode === "audit");
-    const splitAudit = auditNs.length > 0 && (enableDefaultDeny.ingress || enableDefaultDeny.egress);
-    const groups: { namespaces: readonly string[]; edd: { ingress: boolean; egress: boolean }; audit: boolean }[] = b.nodes
-      ? [{ namespaces: [], edd: enableDefaultDeny, audit: false }]
-      : splitAudit
-        ? [
-            { namespaces: b.namespaces.filter((ns) => !auditNs.includes(ns)), edd: enableDefaultDeny, audit: false },
-            { namespaces: auditNs, edd: AUDIT_DEFAULT_DENY, audit: true },
-          ].filter((g) => g.namespaces.length > 0)
-        : [{ namespaces: b.namespaces, edd: enableDefaultDeny, audit: false }];
+  for (const b of [...(input.baselines ?? [])].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)))
+    out.push(...emitBaseline(input, b, input.atoms.filter((a) => a.baseline === b.name), ctx));
+  return out;
+}
 
-    const shared = atoms.filter((a) => a.peer.kind !== "within");
-    const trace: string[] = [];
+/** The policies of one baseline, given its atoms (in any order). */
+export function emitBaseline(input: EmitInput, b: BaselineSymbol, baselineAtoms: readonly Atom[], ctx: Ctx): EmittedPolicy[] {
+  const out: EmittedPolicy[] = [];
+  const settings = input.settings ?? new Map<string, TenantSettings>();
+  if (b.namespaces.length === 0 && !b.nodes) return out;
+  const atoms = [...baselineAtoms].sort((x, y) => x.origin.order - y.origin.order || x.id - y.id);
+  const enforced = !b.visibilityOnly && !b.audit;
+  const enableDefaultDeny = { ingress: enforced && b.defaultDeny.has("ingress"), egress: enforced && b.defaultDeny.has("egress") };
+  const staged = [...new Set([...b.stagedDefaultDeny, ...(enforced ? [] : b.defaultDeny)])].sort();
+  const labels: Record<string, string> = { [MANAGED_BY_LABEL]: "ztc", [BASELINE_LABEL]: b.name, [POLICY_LABEL]: b.nodes ? "host-firewall" : "baseline" };
+  if (b.audit) labels[MODE_LABEL] = "audit";
+  const auditNs = b.namespaces.filter((ns) => settings.get(b.tenantOf.get(ns) ?? "")?.mode === "audit");
+  const splitAudit = auditNs.length > 0 && (enableDefaultDeny.ingress || enableDefaultDeny.egress);
+  const groups: { namespaces: readonly string[]; edd: { ingress: boolean; egress: boolean }; audit: boolean }[] = b.nodes
+    ? [{ namespaces: [], edd: enableDefaultDeny, audit: false }]
+    : splitAudit
+      ? [
+          { namespaces: b.namespaces.filter((ns) => !auditNs.includes(ns)), edd: enableDefaultDeny, audit: false },
+          { namespaces: auditNs, edd: AUDIT_DEFAULT_DENY, audit: true },
+        ].filter((g) => g.namespaces.length > 0)
+      : [{ namespaces: b.namespaces, edd: enableDefaultDeny, audit: false }];
+
+  const shared = atoms.filter((a) => a.peer.kind !== "within");
+  const trace: string[] = [];
+  const specs: JsonObject[] = [];
+  groups.forEach((g, i) => {
+    const prefix = groups.length === 1 ? "spec" : `specs[${i}]`;
+    const scope = b.nodes ? nodesText(b.nodes) : namespacesText(g.namespaces);
+    const spec: JsonObject = {
+      description: `ztc: baseline ${b.name} for ${scope}${g.audit ? " (tenants in audit mode: no default deny)" : ""}`,
+      ...(b.nodes ? { nodeSelector: selectorJson(b.nodes) } : { endpointSelector: { matchExpressions: [{ key: NAMESPACE_LABEL, operator: "In", values: [...g.namespaces] }] } }),
+      enableDefaultDeny: g.edd,
+    };
+    const t: string[] = [];
+    ruleSections(shared, "", ctx, prefix, spec, t);
+    for (const direction of ["ingress", "egress"] as const)
+      if (g.edd[direction] && spec[direction] === undefined && spec[direction === "ingress" ? "ingressDeny" : "egressDeny"] === undefined) {
+        spec[direction] = [{}];
+        t.push(`${prefix}.${direction}[0]: default deny (${b.unit.path})`);
+      }
+    if (["ingress", "ingressDeny", "egress", "egressDeny"].some((k) => spec[k] !== undefined)) {
+      specs.push(spec);
+      trace.push(...t);
+    }
+  });
+  if (staged.length > 0) trace.push(`default deny ${staged.join(", ")}: staged (audit), not enforced`);
+  if (specs.length > 0) {
+    const name = `zt-baseline-${b.name}`;
+    const approvals = [...new Set(shared.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
+    const annotations: Record<string, string> = {
+      [SOURCE_ANNOTATION]: sourceList(shared, [[b.unit.path, b.unit.lines.positionAt(b.decl.span.start).line + 1]]).join("; "),
+    };
+    if (approvals.length > 0) annotations[APPROVALS_ANNOTATION] = approvals.join(", ");
+    annotations[RULES_ANNOTATION] = trace.join("\n");
+    const manifest: Manifest = {
+      apiVersion: "cilium.io/v2",
+      kind: "CiliumClusterwideNetworkPolicy",
+      metadata: { name, labels, annotations },
+      ...(specs.length === 1 ? { spec: specs[0]! } : { specs }),
+    };
+    out.push({ baseline: b, path: policyPath(undefined, name), atoms: shared, manifest });
+  }
+
+  const within = atoms.filter((a) => a.peer.kind === "within");
+  if (within.length > 0) {
     const specs: JsonObject[] = [];
-    groups.forEach((g, i) => {
-      const prefix = groups.length === 1 ? "spec" : `specs[${i}]`;
-      const scope = b.nodes ? nodesText(b.nodes) : namespacesText(g.namespaces);
-      const spec: JsonObject = {
-        description: `ztc: baseline ${b.name} for ${scope}${g.audit ? " (tenants in audit mode: no default deny)" : ""}`,
-        ...(b.nodes ? { nodeSelector: selectorJson(b.nodes) } : { endpointSelector: { matchExpressions: [{ key: NAMESPACE_LABEL, operator: "In", values: [...g.namespaces] }] } }),
-        enableDefaultDeny: g.edd,
+    const wtrace: string[] = [];
+    b.namespaces.forEach((ns, i) => {
+      const s: JsonObject = {
+        description: `ztc: baseline ${b.name}, within namespace ${ns}`,
+        endpointSelector: { matchLabels: { [NAMESPACE_LABEL]: ns } },
+        enableDefaultDeny: auditNs.includes(ns) ? AUDIT_DEFAULT_DENY : enableDefaultDeny,
       };
       const t: string[] = [];
-      ruleSections(shared, "", ctx, prefix, spec, t);
-      for (const direction of ["ingress", "egress"] as const)
-        if (g.edd[direction] && spec[direction] === undefined && spec[direction === "ingress" ? "ingressDeny" : "egressDeny"] === undefined) {
-          spec[direction] = [{}];
-          t.push(`${prefix}.${direction}[0]: default deny (${b.unit.path})`);
-        }
-      if (["ingress", "ingressDeny", "egress", "egressDeny"].some((k) => spec[k] !== undefined)) {
-        specs.push(spec);
-        trace.push(...t);
-      }
+      ruleSections(within, ns, ctx, `specs[${i}]`, s, t);
+      if (i === 0) wtrace.push(...t.map((l) => l.replace(/^specs\[0\]/, "specs[*]")));
+      specs.push(s);
     });
-    if (staged.length > 0) trace.push(`default deny ${staged.join(", ")}: staged (audit), not enforced`);
-    if (specs.length > 0) {
-      const name = `zt-baseline-${b.name}`;
-      const approvals = [...new Set(shared.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
-      const annotations: Record<string, string> = {
-        [SOURCE_ANNOTATION]: sourceList(shared, [[b.unit.path, b.unit.lines.positionAt(b.decl.span.start).line + 1]]).join("; "),
-      };
-      if (approvals.length > 0) annotations[APPROVALS_ANNOTATION] = approvals.join(", ");
-      annotations[RULES_ANNOTATION] = trace.join("\n");
-      const manifest: Manifest = {
+    const name = `zt-baseline-${b.name}-within-namespace`;
+    out.push({
+      baseline: b,
+      path: policyPath(undefined, name),
+      atoms: within,
+      manifest: {
         apiVersion: "cilium.io/v2",
         kind: "CiliumClusterwideNetworkPolicy",
-        metadata: { name, labels, annotations },
-        ...(specs.length === 1 ? { spec: specs[0]! } : { specs }),
-      };
-      out.push({ baseline: b, path: policyPath(undefined, name), atoms: shared, manifest });
-    }
-
-    const within = atoms.filter((a) => a.peer.kind === "within");
-    if (within.length > 0) {
-      const specs: JsonObject[] = [];
-      const wtrace: string[] = [];
-      b.namespaces.forEach((ns, i) => {
-        const s: JsonObject = {
-          description: `ztc: baseline ${b.name}, within namespace ${ns}`,
-          endpointSelector: { matchLabels: { [NAMESPACE_LABEL]: ns } },
-          enableDefaultDeny: auditNs.includes(ns) ? AUDIT_DEFAULT_DENY : enableDefaultDeny,
-        };
-        const t: string[] = [];
-        ruleSections(within, ns, ctx, `specs[${i}]`, s, t);
-        if (i === 0) wtrace.push(...t.map((l) => l.replace(/^specs\[0\]/, "specs[*]")));
-        specs.push(s);
-      });
-      const name = `zt-baseline-${b.name}-within-namespace`;
-      out.push({
-        baseline: b,
-        path: policyPath(undefined, name),
-        atoms: within,
-        manifest: {
-          apiVersion: "cilium.io/v2",
-          kind: "CiliumClusterwideNetworkPolicy",
-          metadata: { name, labels, annotations: { [SOURCE_ANNOTATION]: sourceList(within).join("; "), [RULES_ANNOTATION]: wtrace.join("\n") } },
-          specs,
-        },
-      });
-    }
+        metadata: { name, labels, annotations: { [SOURCE_ANNOTATION]: sourceList(within).join("; "), [RULES_ANNOTATION]: wtrace.join("\n") } },
+        specs,
+      },
+    });
   }
   return out;
 }

@@ -25,7 +25,7 @@ import {
 import { AddressSet, parseAddress } from "./net/cidr.js";
 import { parseFqdn } from "./net/fqdn.js";
 import { PortSet, type L4Protocol } from "./net/ports.js";
-import { evaluationContext, type EvaluationContext } from "./evaluation.js";
+import { compiledContext, type EvaluationContext } from "./evaluation.js";
 import type { Program } from "./program.js";
 
 export interface Fix {
@@ -55,7 +55,7 @@ export type ExplainContext = EvaluationContext;
 
 /** The evaluator over the project's compiled policies; undefined when the project does not compile. */
 export function explainContext(program: Program): ExplainContext | undefined {
-  return evaluationContext(program);
+  return compiledContext(program);
 }
 
 function portWords(flow: Flow): string {

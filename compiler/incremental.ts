@@ -254,10 +254,13 @@ function blocksInOrder(units: readonly SourceUnit[], paths: ReadonlySet<string>,
 
 const atomGroups = new WeakMap<CheckResult, ReadonlyMap<string, readonly Atom[]>>();
 /** Baselines' atoms are grouped apart from their owner tenant's: they always come from the new check. */
-const BASELINE_KEY = "\u0000baseline:";
+export const BASELINE_KEY = "\u0000baseline:";
 
-/** A check's atoms by tenant or baseline (in the order of the flat list within each). */
-function groupsOf(check: CheckResult): ReadonlyMap<string, readonly Atom[]> {
+/**
+ * A check's atoms by tenant or baseline (BASELINE_KEY + name), in the order of the flat list
+ * within each: the same arrays in a later incremental check for the tenants it did not re-check.
+ */
+export function groupsOf(check: CheckResult): ReadonlyMap<string, readonly Atom[]> {
   let groups = atomGroups.get(check);
   if (!groups) {
     const m = new Map<string, Atom[]>();

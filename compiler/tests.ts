@@ -5,7 +5,7 @@
  * unreachable (always dropped by a deny, or selecting no pod). Pure: the CLI does the I/O.
  */
 import { diag, type Diagnostic, type RelatedInfo, type Span } from "../language/index.js";
-import { evaluationContext, type EvaluationContext } from "./evaluation.js";
+import { compiledContext, PROBE_ADDRESS, type EvaluationContext } from "./evaluation.js";
 import {
   labelsFor,
   resolveTextFlow,
@@ -46,7 +46,7 @@ export interface TestOptions {
 
 /** The report, or undefined when the project does not compile (its errors say why). */
 export function runTests(program: Program, options: TestOptions = {}): TestReport | undefined {
-  const ctx = evaluationContext(program);
+  const ctx = compiledContext(program);
   const check = program.getCheck();
   if (!ctx || !check) return undefined;
   const cases: TestCase[] = [];
@@ -141,18 +141,12 @@ function expectFlow(ctx: EvaluationContext, e: Expectation & { kind: "flow" }): 
   return { cases: [failed], decision: d };
 }
 
-/** A documentation address (TEST-NET-1, RFC 5737): outside every cluster, reached by nothing on purpose. */
-const PROBE_ADDRESS = "192.0.2.1";
-
 function expectDefaultDeny(ctx: EvaluationContext, e: Expectation & { kind: "default-deny" }): TestCase[] {
   const out: TestCase[] = [];
   for (const tenant of e.tenants) {
     for (const ns of [...(ctx.project.tenants.tenants.get(tenant)?.namespaces ?? [])].sort()) {
-      const pod: PodEndpoint = { kind: "pod", namespace: ns, labels: {}, namespaceLabels: ctx.project.tenants.namespaces.get(ns)?.labels, cluster: ctx.project.clusterName, name: `a pod of ${ns}` };
-      const world: Endpoint = { kind: "world", ip: PROBE_ADDRESS, name: PROBE_ADDRESS };
-      const egress = ctx.evaluator.evaluate({ source: pod, destination: world, protocol: "TCP", port: 9 }).egress;
-      const ingress = ctx.evaluator.evaluate({ source: world, destination: pod, protocol: "TCP", port: 9 }).ingress;
-      const missing = [egress.defaultDeny ? undefined : "egress", ingress.defaultDeny ? undefined : "ingress"].filter((x): x is string => x !== undefined);
+      const { egress, ingress } = ctx.defaultDeny(ns);
+      const missing = [egress ? undefined : "egress", ingress ? undefined : "ingress"].filter((x): x is string => x !== undefined);
       const name = `${e.text} (tenant ${tenant}, namespace ${ns})`;
       out.push(
         missing.length === 0

@@ -405,7 +405,11 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   connection.onDocumentFormatting(on("formatting", H.formatting, []));
   connection.onDocumentOnTypeFormatting(on("onTypeFormatting", H.onTypeFormatting, []));
   connection.onCodeAction(on("codeAction", (v, p) => H.codeActions(v, p, toLsp(v)), []));
-  connection.onCodeLens(on("codeLens", H.codeLenses, []));
+  // Lenses run `ztc test` on a file's expects: they start after the input already sent has been
+  // read, so that a cancellation in it (editors cancel lenses when the document changes) spares
+  // the work, and with it the delay to the next edit's diagnostics.
+  const codeLenses = on("codeLens", H.codeLenses, []);
+  connection.onCodeLens((p, token) => new Promise((resolve) => setImmediate(() => resolve(codeLenses(p, token)))));
 
   /** `ztc explain` for a document: a flow, or the statement at a position. Params `{ uri, flow?, position? }`. */
   const explain = on<{ textDocument: { uri: string }; flow?: unknown; position?: Position | undefined }, H.ExplainResponse | null>(

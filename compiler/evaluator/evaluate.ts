@@ -27,7 +27,7 @@ import type {
   L7Rule,
   Verdict,
 } from "./model.js";
-import { POD, RESERVED, WORLD, policyText, readPolicies, type Block, type Entry, type EvaluatorOptions, type PeerPart, type PolicyProblem, type PortItem, type Rule } from "./policy.js";
+import { POD, RESERVED, WORLD, policyText, readPolicies, type Block, type Entry, type EvaluatorOptions, type PeerPart, type PolicyProblem, type PortItem, type ReadResult, type Rule } from "./policy.js";
 
 interface PeerMatch {
   readonly allows: readonly Entry[];
@@ -198,11 +198,12 @@ export class Evaluator {
   private readonly cluster: string;
   private readonly memoize: boolean;
 
+  /** `read`: the objects already read with these options (the editor reads each policy once, not per snapshot). */
   constructor(
     objects: readonly unknown[],
     readonly options: EvaluatorOptions = {},
+    read: ReadResult = readPolicies(objects, options),
   ) {
-    const read = readPolicies(objects, options);
     this.problems = read.problems;
     this.rules = read.rules;
     this.cluster = options.clusterName ?? "default";
@@ -245,6 +246,11 @@ export class Evaluator {
   private resetCaches(): void {
     this.ids.clear();
     this.policies.clear();
+  }
+
+  /** The rules that may select a pod of the namespace: its own policies' and the cluster-wide ones. */
+  podRules(namespace: string): { readonly namespaced: readonly Rule[]; readonly clusterwide: readonly Rule[] } {
+    return { namespaced: this.byNamespace.get(namespace) ?? NO_RULES, clusterwide: this.clusterwide };
   }
 
   /** The rules that select an identity as their subject. */
@@ -483,6 +489,7 @@ class EvaluatedFlow implements Decision {
 }
 
 const NONE: readonly EntryRef[] = Object.freeze([]);
+const NO_RULES: readonly Rule[] = Object.freeze([]);
 const NO_NOTES: readonly string[] = Object.freeze([]);
 const fixedCache = new Map<string, DirectionDecision>();
 

@@ -559,6 +559,16 @@ function defaultDenyOf(spec: Obj, dir: "ingress" | "egress"): boolean {
   return (list(spec[dir])?.length ?? 0) > 0 || (list(spec[`${dir}Deny`])?.length ?? 0) > 0;
 }
 
+function endpointSubject(raw: unknown, rule: string, ctx: Ctx): Rule["subject"] {
+  let sel = readSelector(raw);
+  if (sel.invalid) throw new Reject(`${rule}.endpointSelector: ${sel.invalid}`);
+  if (ctx.kind === "CiliumNetworkPolicy") {
+    // The agent overrides a k8s: namespace in a CNP subject with the policy's own (B3).
+    sel = withRequirements(sel, [eq(`k8s:${NS_KEY}`, ctx.namespace ?? "default")], (r) => r.source === "k8s" && r.key === NS_KEY);
+  }
+  return { kind: "endpoints", selector: sel };
+}
+
 function readRule(spec: unknown, rule: string, policy: PolicyId, trace: Map<string, SourceRef[]>, ctx: Ctx): Rule {
   if (!isObj(spec)) throw new Reject(`${rule} is not an object`);
   const hasEp = spec["endpointSelector"] !== undefined && spec["endpointSelector"] !== null;
@@ -566,17 +576,7 @@ function readRule(spec: unknown, rule: string, policy: PolicyId, trace: Map<stri
   if (hasEp === hasNode) throw new Reject(`${rule} needs exactly one of endpointSelector and nodeSelector (A2)`);
   if (hasNode && ctx.kind === "CiliumNetworkPolicy") throw new Reject(`${rule}: a CiliumNetworkPolicy cannot have a nodeSelector (A3)`);
   if (!SECTIONS.some((s) => (list(spec[s])?.length ?? 0) > 0)) throw new Reject(`${rule} has none of ingress, ingressDeny, egress, egressDeny (A1)`);
-  let subject: Rule["subject"];
-  if (hasNode) subject = { kind: "nodes", selector: nodeSelectorOf(spec["nodeSelector"]) };
-  else {
-    let sel = readSelector(spec["endpointSelector"]);
-    if (sel.invalid) throw new Reject(`${rule}.endpointSelector: ${sel.invalid}`);
-    if (ctx.kind === "CiliumNetworkPolicy") {
-      // The agent overrides a k8s: namespace in a CNP subject with the policy's own (B3).
-      sel = withRequirements(sel, [eq(`k8s:${NS_KEY}`, ctx.namespace ?? "default")], (r) => r.source === "k8s" && r.key === NS_KEY);
-    }
-    subject = { kind: "endpoints", selector: sel };
-  }
+  const subject: Rule["subject"] = hasNode ? { kind: "nodes", selector: nodeSelectorOf(spec["nodeSelector"]) } : endpointSubject(spec["endpointSelector"], rule, ctx);
   ctx.initSubject = subject.kind === "endpoints" && subject.selector.requirements.some((r) => r.source === "reserved" && r.key === "init");
   const sections = {} as Record<Section, Entry[]>;
   for (const section of SECTIONS) {
@@ -594,6 +594,42 @@ function readRule(spec: unknown, rule: string, policy: PolicyId, trace: Map<stri
     namespace: ctx.kind === "CiliumNetworkPolicy" ? ctx.namespace : undefined,
     defaultDeny: { ingress: defaultDenyOf(spec, "ingress"), egress: defaultDenyOf(spec, "egress") },
     sections,
+  };
+}
+
+/**
+ * A rule of a CiliumNetworkPolicy whose subject is read now and the rest when the evaluator first
+ * needs it (when the rule selects a subject it is asked about): the editor evaluates a few
+ * subjects of policies with hundreds of rules, after every edit. `load` gives the rule and its
+ * lines of the ztc.io/rules annotation. The agent would reject a policy with a malformed rule as a
+ * whole; found this late, that throws instead (ztc validates what it emits: it is a ztc bug).
+ */
+export function lazyRule(policy: PolicyId, rule: string, endpointSelector: unknown, load: () => { spec: unknown; trace: string }, options: EvaluatorOptions = {}): Rule {
+  const ctx = (): Ctx => ({ kind: policy.kind, namespace: policy.namespace, options, cluster: options.clusterName ?? "default", initSubject: false });
+  const guard = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof Reject) throw new Error(`${policyText(policy)} ${rule} would be rejected by the Cilium agent (a ztc bug): ${e.message}`);
+      throw e;
+    }
+  };
+  let body: Rule | undefined;
+  const read = () => (body ??= guard(() => {
+    const { spec, trace } = load();
+    return readRule(spec, rule, policy, parseRulesAnnotation(trace), ctx());
+  }));
+  return {
+    policy,
+    rule,
+    subject: guard(() => endpointSubject(endpointSelector, rule, ctx())),
+    namespace: policy.kind === "CiliumNetworkPolicy" ? policy.namespace : undefined,
+    get defaultDeny() {
+      return read().defaultDeny;
+    },
+    get sections() {
+      return read().sections;
+    },
   };
 }
 

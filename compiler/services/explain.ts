@@ -93,13 +93,22 @@ export function decidingRules(program: Program, sides: readonly DirectionDecisio
   });
 }
 
+const errorCounts = new WeakMap<Program, number>();
+
+/** The project's errors, counted once per program: a file's lenses ask for each of its expects. */
+function errorCount(program: Program): number {
+  let n = errorCounts.get(program);
+  if (n === undefined) errorCounts.set(program, (n = program.getDiagnostics().filter((d) => d.severity === "error").length));
+  return n;
+}
+
 /** Whether an `expect` holds, evaluated as `ztc test` does, with the rules that decide it. */
 export function expectStatus(doc: ServiceDocument, stmt: ExpectStmt): ExpectStatus {
   const none = (message: string): ExpectStatus => ({ status: "not-evaluated", message, failures: [], deciding: [], cases: [] });
   if (!inProgram(doc)) return none("this file is not part of a ztc project");
   const ctx = evaluationContext(doc.program);
   if (!ctx) {
-    const errors = doc.program.getDiagnostics().filter((d) => d.severity === "error").length;
+    const errors = errorCount(doc.program);
     return none(`not evaluated: the project has ${errors} error${errors === 1 ? "" : "s"}`);
   }
   const e = expectationOf(doc, stmt);
@@ -196,7 +205,7 @@ export function explainAt(doc: ServiceDocument, request: { readonly flow?: strin
   const program = doc.program;
   const ctx = evaluationContext(program);
   if (!ctx) {
-    const errors = program.getDiagnostics().filter((d) => d.severity === "error").length;
+    const errors = errorCount(program);
     return { ok: false, error: `the project does not compile (${errors} error${errors === 1 ? "" : "s"}): fix them first` };
   }
   if (request.flow !== undefined && request.flow.trim() !== "") return answer(program, explain(request.flow, ctx));
