@@ -91,7 +91,12 @@ export class Project {
     const registry = openOnly.registries?.tenants;
     if (!registry) return undefined;
     const tenants = new Set(openOnly.units.flatMap((u) => tenantFacts(u, registry).tenants));
-    const ownedBy = (names: ReadonlySet<string>) => (f: string) => open.includes(f) || registry.ownersOf(f).some((t) => names.has(t.name));
+    // Only the named tenants' globs are run: asking each file for its owners would compile the
+    // globs of every tenant in the registry.
+    const ownedBy = (names: ReadonlySet<string>) => {
+      const infos = [...names].flatMap((n) => registry.tenants.get(n) ?? []);
+      return (f: string) => open.includes(f) || infos.some((t) => t.owns(f));
+    };
     const mine = ownedBy(tenants);
     const theirs = docs.listFiles().some((f) => f.endsWith(".zt") && !open.includes(f) && mine(f)) ? createProgram(only(mine), { today }, openOnly) : openOnly;
     const named = new Set([...tenants, ...theirs.units.flatMap((u) => tenantFacts(u, registry).refs)]);
