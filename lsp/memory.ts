@@ -29,7 +29,7 @@ function exposeGc(): Gc | undefined {
   }
 }
 
-export function createIdleCollector(idleMs = 20, growthBytes = 24 * 1024 * 1024, trace?: (message: string) => void): IdleCollector {
+export function createIdleCollector(idleMs = 20, growthBytes = 64 * 1024 * 1024, trace?: (message: string) => void): IdleCollector {
   const gc = exposeGc();
   let live = v8.getHeapStatistics().used_heap_size;
   // What the last full collection kept, whoever started it: V8's own collections count too, and a
