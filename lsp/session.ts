@@ -109,10 +109,16 @@ export class Project {
   /**
    * Work worth doing ahead, when idle: the positions of the registries' YAML (parsed on first use,
    * which takes half a second for thousands of approvals) are needed by the first unapproved
-   * destination's "request approval" fix and by registry locations in hovers.
+   * destination's "request approval" fix and by registry locations in hovers; every unit's tenant
+   * facts by the first edit.
    */
   prepare(): void {
-    for (const s of this.program?.registries?.sources ?? []) void s.document;
+    const program = this.program;
+    for (const s of program?.registries?.sources ?? []) void s.document;
+    // The first edit's incremental check asks every unit which tenants it speaks for and names
+    // (a walk of every statement of the workspace); the answers are kept per unit.
+    const registry = program?.registries?.tenants;
+    if (program && registry) for (const u of program.units) tenantFacts(u, registry);
   }
 
   /**
