@@ -2,7 +2,7 @@
  * Binding: which tenant each block speaks for (and whether its file may), and the workload
  * symbols of every tenant across all files. Everything later resolves names against this.
  */
-import { diag, type BaselineDecl, type Diagnostic, type LineIndex, type SourceFileAst, type Span, type TenantDecl } from "../language/index.js";
+import { diag, type BaselineDecl, type Diagnostic, type LineIndex, type SourceFileAst, type Span, type TenantDecl, type WorkloadDecl } from "../language/index.js";
 import { closest } from "../language/suggest.js";
 import { EMPTY_SELECTOR, type WorkloadSymbol } from "./ir.js";
 import { resolveSelector } from "./labels.js";
@@ -208,6 +208,9 @@ function bindBaselineOnce(unit: SourceUnit, decl: BaselineDecl, registry: Tenant
   };
 }
 
+/** A workload statement's symbol and diagnostics, by statement: what they depend on besides the node. */
+const workloadSymbols = new WeakMap<WorkloadDecl, { readonly file: string; readonly tenant: TenantInfo; readonly symbol: WorkloadSymbol; readonly diagnostics: readonly Diagnostic[] }>();
+
 export function bind(units: readonly SourceUnit[], registry: TenantRegistry): BindResult {
   const diagnostics: Diagnostic[] = [];
   const blocks: TenantBlock[] = [];
@@ -274,6 +277,15 @@ export function bind(units: readonly SourceUnit[], registry: TenantRegistry): Bi
           );
           continue;
         }
+        // The same statement in the same file and tenant binds to the same symbol: handing the
+        // old one on lets an editor's re-check reuse every atom that names it (rule-cache.ts).
+        const known = workloadSymbols.get(member);
+        if (known && known.file === unit.path && known.tenant === tenant) {
+          diagnostics.push(...known.diagnostics);
+          own.set(wname, known.symbol);
+          continue;
+        }
+        const before = diagnostics.length;
         let pinned: string | undefined;
         let broken = false;
         if (member.namespace) {
@@ -290,7 +302,7 @@ export function bind(units: readonly SourceUnit[], registry: TenantRegistry): Bi
           } else pinned = ns;
         }
         const selector = member.selector ? resolveSelector(member.selector, unit.path, diagnostics) : undefined;
-        own.set(wname, {
+        const symbol: WorkloadSymbol = {
           name: wname,
           tenant: name,
           file: unit.path,
@@ -299,7 +311,9 @@ export function bind(units: readonly SourceUnit[], registry: TenantRegistry): Bi
           namespaces: pinned ? [pinned] : [...tenant.namespaces].sort(),
           pinned,
           broken: broken || !selector,
-        });
+        };
+        own.set(wname, symbol);
+        workloadSymbols.set(member, { file: unit.path, tenant, symbol, diagnostics: diagnostics.slice(before) });
       }
     }
   }

@@ -159,8 +159,9 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
   const config = project.config;
   const registries = reused ? reused.registries : config ? loadRegistries(host, config, project.source) : undefined;
   // Only what is reused is kept from the old program, not the program itself: each program would
-  // otherwise hold on to every one before it.
-  const oldUnits = old ? new Map(old.units.map((u) => [u.path, u])) : undefined;
+  // otherwise hold on to every one before it. The old units are dropped once the units are read:
+  // the program's methods share this scope and would keep the previous version of edited files.
+  let oldUnits = old ? new Map(old.units.map((u) => [u.path, u])) : undefined;
   let previous: PreviousCheck | undefined = reused && old && old.today === today ? old.previousCheck() : undefined;
   // Programs made one from another (an editor's) remember resolved rules; a one-off compile does not.
   let ruleCache: RuleCache | undefined = old ? (old.previousCheck()?.check.ruleCache ?? new RuleCache()) : undefined;
@@ -187,6 +188,7 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
       reused ? old?.modules : undefined,
     );
     units = [...modules.units];
+    oldUnits = undefined;
     rulesets = buildRulesetIndex(modules, (p) => isStdlibPath(p, config.stdlib), (name) => stdlibModuleExporting(host, config.stdlib, name)?.importPath);
     extra.push(...modules.diagnostics, ...rulesets.diagnostics);
     const tenants = registries?.tenants;

@@ -261,7 +261,7 @@ function ownerIndex(tenants: ReadonlyMap<string, TenantInfo>): (file: string) =>
     byBase = new Map<string, Set<TenantInfo>>();
     for (const t of tenants.values())
       for (const g of t.paths) {
-        const base = picomatch.scan(g).base;
+        const base = globBase(g);
         const set = byBase.get(base) ?? new Set<TenantInfo>();
         set.add(t);
         byBase.set(base, set);
@@ -283,6 +283,14 @@ function ownerIndex(tenants: ReadonlyMap<string, TenantInfo>): (file: string) =>
     known.set(file, owners);
     return owners;
   };
+}
+
+/** Plain folders then `/**`, as most tenants' paths are written: picomatch's base is the folders. */
+const FOLDER_GLOB = /^[\w.-]+(?:\/[\w.-]+)*\/\*\*$/;
+
+/** The static base folder of a glob; scanning a thousand globs with picomatch takes tens of milliseconds. */
+export function globBase(glob: string): string {
+  return FOLDER_GLOB.test(glob) ? glob.slice(0, -3) : picomatch.scan(glob).base;
 }
 
 /** "443", "443/tcp", "53/udp", "8000-8999/tcp", "53/any", "*" (all ports). */

@@ -18,10 +18,11 @@ interface Entry {
   readonly key: string;
   readonly file: string;
   readonly tenant: string;
-  readonly start: number;
+  /** Where the rule was, and what it gave, when last resolved or replayed. */
+  start: number;
   readonly line: number;
-  readonly atoms: readonly Atom[];
-  readonly diagnostics: readonly Diagnostic[];
+  atoms: readonly Atom[];
+  diagnostics: readonly Diagnostic[];
   /** Whether resolving it took an order number (rules without a direction do not). */
   readonly ordered: boolean;
   /** The workload digests it was resolved with: tenant -> digest id. */
@@ -116,31 +117,44 @@ export class RuleCache {
     };
   }
 
-  /** The cached result moved to where the rule is now, with this check's numbering and workloads. */
+  /**
+   * The cached result moved to where the rule is now, with this check's numbering and workloads.
+   * Atoms that would come out equal are handed on as they are: the analyses' caches keyed by atom
+   * parts then hit, and an edit allocates (and promotes to the old generation) only what moved.
+   */
   private replay(e: Entry, rule: RuleStmt, block: TenantBlock, ctx: ResolveContext): Atom[] {
     const delta = rule.span.start - e.start;
     const file = block.unit.path;
     const move = (s: Span): Span => (delta === 0 ? s : { start: s.start + delta, end: s.end + delta });
-    for (const d of e.diagnostics)
-      ctx.diagnostics.push(
-        delta === 0 || d.file !== file
-          ? d
-          : {
-              ...d,
-              span: move(d.span),
-              fixes: d.fixes?.map((f) => ({ ...f, edits: f.edits.map((x) => (x.file === file ? { ...x, span: move(x.span) } : x)) })),
-              related: d.related?.map((r) => (r.file === file ? { ...r, span: move(r.span) } : r)),
-            },
-      );
+    const diagnostics =
+      delta === 0
+        ? e.diagnostics
+        : e.diagnostics.map((d) =>
+            d.file !== file
+              ? d
+              : {
+                  ...d,
+                  span: move(d.span),
+                  fixes: d.fixes?.map((f) => ({ ...f, edits: f.edits.map((x) => (x.file === file ? { ...x, span: move(x.span) } : x)) })),
+                  related: d.related?.map((r) => (r.file === file ? { ...r, span: move(r.span) } : r)),
+                },
+          );
+    ctx.diagnostics.push(...diagnostics);
     const order = e.ordered ? ctx.nextOrder++ : 0;
+    const line = block.unit.lines.positionAt(rule.span.start).line + 1;
     const origins = new Map<object, Atom["origin"]>();
     const https = new Map<object, Atom["http"]>();
     const own = ctx.workloads.get(block.tenant.name);
-    const rebind = (s: Subject): Subject => (s.kind === "workload" ? { kind: "workload", workload: own?.get(s.workload.name) ?? s.workload } : s);
-    return e.atoms.map((a) => {
+    const rebind = (s: Subject): Subject => {
+      if (s.kind !== "workload") return s;
+      const w = own?.get(s.workload.name) ?? s.workload;
+      return w === s.workload ? s : { kind: "workload", workload: w };
+    };
+    const atoms = e.atoms.map((a) => {
       let origin = origins.get(a.origin);
       if (!origin) {
-        origin = { ...a.origin, order, file, rule, span: move(a.origin.span), line: block.unit.lines.positionAt(rule.span.start).line + 1 };
+        const o = a.origin;
+        origin = delta === 0 && o.order === order && o.file === file && o.rule === rule && o.line === line ? o : { ...o, order, file, rule, span: move(o.span), line };
         origins.set(a.origin, origin);
       }
       let http = a.http;
@@ -148,12 +162,20 @@ export class RuleCache {
         http = https.get(a.http);
         if (!http) {
           const asts = rule.http?.rules ?? [];
-          http = a.http.map((h, i) => ({ ...h, ast: asts[i] ?? h.ast }));
+          http = a.http.every((h, i) => (asts[i] ?? h.ast) === h.ast) ? a.http : a.http.map((h, i) => ({ ...h, ast: asts[i] ?? h.ast }));
           https.set(a.http, http);
         }
       }
-      return { ...a, id: ctx.nextAtomId++, origin, peerSpan: move(a.peerSpan), subject: rebind(a.subject), http };
+      const id = ctx.nextAtomId++;
+      const subject = rebind(a.subject);
+      if (delta === 0 && id === a.id && origin === a.origin && http === a.http && subject === a.subject) return a;
+      return { ...a, id, origin, peerSpan: move(a.peerSpan), subject, http };
     });
+    // The next replay starts from these, so a rule that stays put keeps its atoms.
+    e.start = rule.span.start;
+    e.atoms = atoms;
+    e.diagnostics = diagnostics;
+    return atoms;
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
+import { constants, PerformanceObserver } from "node:perf_hooks";
 
 export interface IdleCollector {
   /** A message arrived: postpone a pending collection. */
@@ -28,18 +29,24 @@ function exposeGc(): Gc | undefined {
   }
 }
 
-export function createIdleCollector(idleMs = 20, growthBytes = 32 * 1024 * 1024): IdleCollector {
+export function createIdleCollector(idleMs = 20, growthBytes = 64 * 1024 * 1024, trace?: (message: string) => void): IdleCollector {
   const gc = exposeGc();
   let live = v8.getHeapStatistics().used_heap_size;
+  // What the last full collection kept, whoever started it: V8's own collections count too, and a
+  // requested one may find V8 already collecting and return before anything is freed.
+  const observer = new PerformanceObserver((list) => {
+    if (!list.getEntries().some((e) => (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) return;
+    const before = live;
+    live = v8.getHeapStatistics().used_heap_size;
+    trace?.(`full collection: ${(before / 1048576).toFixed(0)} -> ${(live / 1048576).toFixed(0)} MB live`);
+  });
+  observer.observe({ entryTypes: ["gc"] });
   let timer: NodeJS.Timeout | undefined;
   let wanted = false;
   const run = () => {
     timer = undefined;
     wanted = false;
-    const done = gc?.({ type: "major", execution: "async" });
-    const settle = () => (live = v8.getHeapStatistics().used_heap_size);
-    if (done instanceof Promise) done.then(settle, settle);
-    else settle();
+    void gc?.({ type: "major", execution: "async" });
   };
   const arm = () => {
     if (timer) clearTimeout(timer);
@@ -52,14 +59,16 @@ export function createIdleCollector(idleMs = 20, growthBytes = 32 * 1024 * 1024)
     },
     afterWork() {
       if (!gc) return;
-      const used = v8.getHeapStatistics().used_heap_size;
-      if (used > live * 1.5 && used - live > growthBytes) {
+      // A fixed margin rather than a factor of the live size: garbage that outlives an edit is
+      // promoted, and with a factor a large workspace would carry a hundred megabytes of it.
+      if (v8.getHeapStatistics().used_heap_size - live > growthBytes) {
         wanted = true;
         arm();
       }
     },
     dispose() {
       if (timer) clearTimeout(timer);
+      observer.disconnect();
     },
   };
 }

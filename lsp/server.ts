@@ -80,7 +80,6 @@ function defaultDocsUrl(): string | undefined {
 
 export function startLanguageServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
   const documents = new TextDocuments(TextDocument);
-  const collector = createIdleCollector();
   let session = new Session();
   let options: InitOptions = {};
   let docsUrl = defaultDocsUrl();
@@ -97,6 +96,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   const log = (message: string) => connection.console.error(`ztc: ${message}`);
   /** ZTC_LSP_TRACE=1: log every rebuild's duration (diagnosing latency). */
   const traceBuilds = process.env["ZTC_LSP_TRACE"] === "1";
+  const collector = createIdleCollector(undefined, undefined, traceBuilds ? log : undefined);
   const toLsp = (v: DocumentView) => (d: Parameters<typeof toLspDiagnostic>[0]) => toLspDiagnostic(d, v.files.lines(d.file) ?? v.lines, v.files, docsUrl);
   /** Snapshots whose diagnostics were published (a request may rebuild a snapshot before the scheduler does). */
   const seen = new WeakSet<object>();

@@ -91,7 +91,12 @@ export class Project {
     const registry = openOnly.registries?.tenants;
     if (!registry) return undefined;
     const tenants = new Set(openOnly.units.flatMap((u) => tenantFacts(u, registry).tenants));
-    const ownedBy = (names: ReadonlySet<string>) => (f: string) => open.includes(f) || registry.ownersOf(f).some((t) => names.has(t.name));
+    // Only the named tenants' globs are run: asking each file for its owners would compile the
+    // globs of every tenant in the registry.
+    const ownedBy = (names: ReadonlySet<string>) => {
+      const infos = [...names].flatMap((n) => registry.tenants.get(n) ?? []);
+      return (f: string) => open.includes(f) || infos.some((t) => t.owns(f));
+    };
     const mine = ownedBy(tenants);
     const theirs = docs.listFiles().some((f) => f.endsWith(".zt") && !open.includes(f) && mine(f)) ? createProgram(only(mine), { today }, openOnly) : openOnly;
     const named = new Set([...tenants, ...theirs.units.flatMap((u) => tenantFacts(u, registry).refs)]);
@@ -104,10 +109,16 @@ export class Project {
   /**
    * Work worth doing ahead, when idle: the positions of the registries' YAML (parsed on first use,
    * which takes half a second for thousands of approvals) are needed by the first unapproved
-   * destination's "request approval" fix and by registry locations in hovers.
+   * destination's "request approval" fix and by registry locations in hovers; every unit's tenant
+   * facts by the first edit.
    */
   prepare(): void {
-    for (const s of this.program?.registries?.sources ?? []) void s.document;
+    const program = this.program;
+    for (const s of program?.registries?.sources ?? []) void s.document;
+    // The first edit's incremental check asks every unit which tenants it speaks for and names
+    // (a walk of every statement of the workspace); the answers are kept per unit.
+    const registry = program?.registries?.tenants;
+    if (program && registry) for (const u of program.units) tenantFacts(u, registry);
   }
 
   /**

@@ -169,4 +169,20 @@ describe("incremental programs", () => {
     const checkout = (p: Program) => p.getCheck()!.atoms.find((a) => a.tenant === "checkout");
     expect(checkout(p2)).toBe(checkout(p1));
   });
+
+  it("hand on the atoms of the rules an edit did not move, in the file being edited", () => {
+    const policy = (port: number) =>
+      `tenant payments {\n  workload api = app=api\n  workload db = app=db\n  allow egress from api to db port 5432\n  allow ingress to api port ${port} from namespace monitoring\n}\n`;
+    const p1 = createProgram(createMemoryHost(files({ "tenants/payments/a.zt": policy(8080) })), { today: TODAY });
+    p1.getDiagnostics();
+    // A first edit fills the rule cache (a whole-project check does not remember rules).
+    const p2 = createProgram(createMemoryHost(files({ "tenants/payments/a.zt": policy(8081) })), { today: TODAY }, p1);
+    p2.getDiagnostics();
+    const p3 = createProgram(createMemoryHost(files({ "tenants/payments/a.zt": policy(8082) })), { today: TODAY }, p2);
+    const egress = (p: Program) => p.getCheck()!.atoms.find((a) => a.direction === "egress");
+    const ingress = (p: Program) => p.getCheck()!.atoms.find((a) => a.direction === "ingress");
+    expect(egress(p3)).toBe(egress(p2));
+    expect(ingress(p3)).not.toBe(ingress(p2));
+    expect(egress(p3)!.subject).toEqual({ kind: "workload", workload: p3.getCheck()!.bound.workloads.get("payments")!.get("api") });
+  });
 });

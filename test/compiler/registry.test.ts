@@ -152,3 +152,12 @@ describe("project file", () => {
     expect(p.getDiagnostics().map((d) => d.code)).toContain("ZT5011");
   });
 });
+
+describe("owner index", () => {
+  it("finds a glob's base folder as picomatch does, with or without the fast path", async () => {
+    const { globBase } = await import("../../compiler/registry.js");
+    const picomatch = (await import("picomatch")).default;
+    for (const g of ["tenants/t0001/**", "../x/**", "a..b/**", ".hidden/**", "a-b.c_d/e/**", "tenants/*", "tenants/{a,b}/**", "tenants/a b/**", "tenants/a.zt", "**", "**/x", "tenants/(x)/**"])
+      expect(globBase(g), g).toBe(picomatch.scan(g).base);
+  });
+});
