@@ -4,6 +4,7 @@
  * ztc bug. It does not depend on how the object was built, so it also checks imported YAML.
  */
 import { labelKeyProblem, labelValueProblem } from "../labels.js";
+import { memoByText } from "../memo.js";
 import { parseCidr, prefixContains } from "../net/cidr.js";
 import { isValidPortName } from "../net/ports.js";
 import { re2Problem } from "../re2.js";
@@ -19,25 +20,33 @@ const NAMESPACE_KEYS = new Set(["k8s:io.kubernetes.pod.namespace", "io.kubernete
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-function checkSelector(sel: unknown, where: string, out: string[]): void {
+/** Label keys and values repeat across every policy ztc writes. */
+const keyProblem = memoByText((k) => labelKeyProblem(k.replace(/^[A-Za-z0-9]+:/, "")));
+const valueProblem = memoByText(labelValueProblem);
+
+/** `where` names the selector in a finding; built only when there is one. */
+function checkSelector(sel: unknown, where: () => string, out: string[]): void {
   if (!isObj(sel)) return;
-  for (const [k, v] of Object.entries(isObj(sel["matchLabels"]) ? (sel["matchLabels"] as Obj) : {})) {
-    const key = k.replace(/^[A-Za-z0-9]+:/, "");
-    const kp = labelKeyProblem(key);
-    if (kp) out.push(`${where}.matchLabels: ${kp}`);
-    const vp = labelValueProblem(String(v));
-    if (vp) out.push(`${where}.matchLabels[${k}]: ${vp}`);
-  }
-  arr(sel["matchExpressions"]).forEach((e, i) => {
+  const labels = sel["matchLabels"];
+  if (isObj(labels))
+    for (const k of Object.keys(labels)) {
+      const kp = keyProblem(k);
+      if (kp) out.push(`${where()}.matchLabels: ${kp}`);
+      const vp = valueProblem(String(labels[k]));
+      if (vp) out.push(`${where()}.matchLabels[${k}]: ${vp}`);
+    }
+  const exprs = sel["matchExpressions"];
+  if (!Array.isArray(exprs)) return;
+  exprs.forEach((e, i) => {
     if (!isObj(e)) return;
     const op = e["operator"];
     const values = arr(e["values"]);
-    if ((op === "In" || op === "NotIn") && values.length === 0) out.push(`${where}.matchExpressions[${i}]: ${String(op)} needs at least one value`);
-    if ((op === "Exists" || op === "DoesNotExist") && e["values"] !== undefined) out.push(`${where}.matchExpressions[${i}]: ${String(op)} takes no values`);
-    values.forEach((v) => {
-      const vp = labelValueProblem(String(v));
-      if (vp) out.push(`${where}.matchExpressions[${i}]: ${vp}`);
-    });
+    if ((op === "In" || op === "NotIn") && values.length === 0) out.push(`${where()}.matchExpressions[${i}]: ${String(op)} needs at least one value`);
+    if ((op === "Exists" || op === "DoesNotExist") && e["values"] !== undefined) out.push(`${where()}.matchExpressions[${i}]: ${String(op)} takes no values`);
+    for (const v of values) {
+      const vp = valueProblem(String(v));
+      if (vp) out.push(`${where()}.matchExpressions[${i}]: ${vp}`);
+    }
   });
 }
 
@@ -122,7 +131,7 @@ function checkSection(entries: unknown, section: string, out: string[]): void {
     if (e["icmps"] !== undefined && e["toPorts"] !== undefined) out.push(`${at}: icmps and toPorts cannot be combined`);
     for (const f of ["fromEntities", "toEntities"])
       for (const ent of arr(e[f])) if (!CRD_ENTITIES.has(String(ent))) out.push(`${at}.${f}: unknown entity '${String(ent)}'`);
-    for (const f of ["fromEndpoints", "toEndpoints"]) arr(e[f]).forEach((s, j) => checkSelector(s, `${at}.${f}[${j}]`, out));
+    for (const f of ["fromEndpoints", "toEndpoints"]) arr(e[f]).forEach((s, j) => checkSelector(s, () => `${at}.${f}[${j}]`, out));
     for (const f of ["fromCIDRSet", "toCIDRSet"]) checkCidrRules(e[f], `${at}.${f}`, out);
     checkFqdns(e["toFQDNs"], `${at}.toFQDNs`, out);
     checkPorts(e["toPorts"], at, { egress, deny }, out);
@@ -140,7 +149,7 @@ function checkRule(doc: Obj, spec: Obj, out: string[]): void {
     const exprKeys = isObj(sel) ? arr(sel["matchExpressions"]).map((e) => (isObj(e) ? String(e["key"]) : "")) : [];
     if ([...keys, ...exprKeys].some((k) => NAMESPACE_KEYS.has(k))) out.push("spec.endpointSelector: a namespace in a CNP subject is overridden by the agent");
   }
-  checkSelector(spec["endpointSelector"], "spec.endpointSelector", out);
+  checkSelector(spec["endpointSelector"], () => "spec.endpointSelector", out);
   for (const s of sections) checkSection(spec[s], s, out);
 }
 
