@@ -225,17 +225,23 @@ interface Entry {
 /** Builds the entries of one section; consecutive atoms of one rule with the same ports merge. */
 function buildEntries(atoms: readonly Atom[], direction: "ingress" | "egress", namespace: string, ctx: Ctx): Entry[] {
   const entries: Entry[] = [];
-  let last: { entry: Entry; field: string; key: string; origin: number } | undefined;
+  // The merge key is a JSON text: built only when an atom follows one of the same rule and field.
+  let last: { entry: Entry; field: string; key: string | undefined; toPorts: Json[] | undefined; icmps: Json[] | undefined; auth: boolean; origin: number } | undefined;
   for (const a of atoms) {
     const [field, element] = peerElement(a.peer, direction, namespace, ctx);
     const toPorts = toPortsJson(a);
     const icmps = a.icmp ? icmpsJson(a.icmp) : undefined;
-    const key = JSON.stringify([toPorts ?? null, icmps ?? null, a.auth === true]);
-    if (last && last.origin === a.origin.order && last.field === field && last.key === key) {
-      const list = last.entry.json[field] as Json[];
-      if (!list.some((x) => sameJson(x, element))) list.push(element);
-      last.entry.atoms.push(a);
-      continue;
+    const auth = a.auth === true;
+    let key: string | undefined;
+    if (last && last.origin === a.origin.order && last.field === field) {
+      last.key ??= mergeKey(last.toPorts, last.icmps, last.auth);
+      key = mergeKey(toPorts, icmps, auth);
+      if (last.key === key) {
+        const list = last.entry.json[field] as Json[];
+        if (!list.some((x) => sameJson(x, element))) list.push(element);
+        last.entry.atoms.push(a);
+        continue;
+      }
     }
     const json: JsonObject = { [field]: [element] };
     if (toPorts) json["toPorts"] = toPorts;
@@ -243,9 +249,13 @@ function buildEntries(atoms: readonly Atom[], direction: "ingress" | "egress", n
     if (a.auth) json["authentication"] = { mode: "required" };
     const entry: Entry = { json, atoms: [a] };
     entries.push(entry);
-    last = { entry, field, key, origin: a.origin.order };
+    last = { entry, field, key, toPorts, icmps, auth, origin: a.origin.order };
   }
   return entries;
+}
+
+function mergeKey(toPorts: Json[] | undefined, icmps: Json[] | undefined, auth: boolean): string {
+  return JSON.stringify([toPorts ?? null, icmps ?? null, auth]);
 }
 
 /**
@@ -374,24 +384,24 @@ function subjectGroups(tenantName: string, ns: string, atoms: readonly Atom[]): 
   for (const a of atoms) {
     const s = a.subject;
     let key: string;
-    let group: Omit<Group, "atoms">;
     if (s.kind === "workload") {
       if (!s.workload.namespaces.includes(ns)) continue;
       key = `1:${s.workload.name}`;
-      group = {
+    } else {
+      if (s.kind === "namespace" && s.namespace !== ns) continue;
+      key = "0:";
+    }
+    const g = groups.get(key);
+    if (g) g.atoms.push(a);
+    else if (s.kind === "workload")
+      groups.set(key, {
         key,
         subject: s.workload.name,
         selector: selectorJson(s.workload.selector),
         description: `ztc: workload ${s.workload.name} of tenant ${tenantName}`,
-      };
-    } else {
-      if (s.kind === "namespace" && s.namespace !== ns) continue;
-      key = "0:";
-      group = { key, subject: "all", selector: {}, description: `ztc: every pod of namespace ${ns} (tenant ${tenantName})` };
-    }
-    const g = groups.get(key);
-    if (g) g.atoms.push(a);
-    else groups.set(key, { ...group, atoms: [a] });
+        atoms: [a],
+      });
+    else groups.set(key, { key, subject: "all", selector: {}, description: `ztc: every pod of namespace ${ns} (tenant ${tenantName})`, atoms: [a] });
   }
   return [...groups.values()].sort((x, y) => (x.key < y.key ? -1 : 1));
 }
@@ -607,7 +617,9 @@ function nodesText(sel: LabelSelector): string {
 
 /** Output order: cluster-wide policies first, then by namespace and name. */
 export function sortPolicies(policies: EmittedPolicy[]): EmittedPolicy[] {
-  const key = (p: EmittedPolicy) =>
-    `${p.manifest.kind === "CiliumClusterwideNetworkPolicy" ? "0" : "1"}\u0000${p.manifest.metadata.namespace ?? ""}\u0000${p.manifest.metadata.name}`;
-  return [...policies].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const keyed = policies.map((p) => ({
+    p,
+    key: `${p.manifest.kind === "CiliumClusterwideNetworkPolicy" ? "0" : "1"}\u0000${p.manifest.metadata.namespace ?? ""}\u0000${p.manifest.metadata.name}`,
+  }));
+  return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((k) => k.p);
 }
