@@ -60,26 +60,46 @@ export interface Program {
   emit(): EmitResult;
 }
 
+/** What Cilium and the tenant boundary would object to in one policy: a ztc bug if anything. */
+export function policyProblems(p: Pick<EmittedPolicy, "manifest" | "tenant" | "baseline">, registries: LoadedRegistries, today: string): string[] {
+  return [...ciliumProblems(p.manifest), ...(registries.tenants ? boundaryProblems(p, registries.tenants, registries.approvals, today) : [])];
+}
+
 /**
  * The last gate before writing: every policy against Cilium's schema and agent rules and against
- * the tenant boundary. Any finding is a ztc bug (ZT4001): the caller writes nothing.
+ * the tenant boundary. Any finding is a ztc bug (ZT4001): the caller writes nothing. `problems`
+ * may supply policyProblems computed elsewhere (the CLI's output worker), by policy index.
  */
-export function validatePolicies(policies: readonly EmittedPolicy[], registries: LoadedRegistries, today: string): Diagnostic[] {
+export function validatePolicies(
+  policies: readonly EmittedPolicy[],
+  registries: LoadedRegistries,
+  today: string,
+  problems: (p: EmittedPolicy, index: number) => readonly string[] = (p) => policyProblems(p, registries, today),
+): Diagnostic[] {
   const internal: Diagnostic[] = [];
   const seen = new Set<string>();
-  for (const p of policies) {
+  policies.forEach((p, i) => {
     const id = `${p.manifest.metadata.namespace ?? ""}/${p.manifest.metadata.name}`;
-    const problems = [
-      ...ciliumProblems(p.manifest),
-      ...(registries.tenants ? boundaryProblems(p, registries.tenants, registries.approvals, today) : []),
-      ...(seen.has(id) ? ["two policies have the same namespace and name"] : []),
-    ];
+    const found = [...problems(p, i), ...(seen.has(id) ? ["two policies have the same namespace and name"] : [])];
     seen.add(id);
     const origin = p.atoms[0]?.origin;
-    for (const problem of problems)
+    for (const problem of found)
       internal.push(diag("invalidOutput", { file: origin?.file ?? "", span: origin?.rule.span ?? { start: 0, end: 0 } }, { policy: id, problem }));
-  }
+  });
   return internal;
+}
+
+/**
+ * The policies of a program that has no errors, sorted, before validatePolicies: Program.emit()
+ * validates them at once, the CLI splits the validation with a worker thread.
+ */
+export function emitPolicies(program: Program): EmitResult {
+  const diagnostics = program.getDiagnostics();
+  const result = program.getCheck();
+  const { config, registries } = program;
+  if (hasErrors(diagnostics) || !config || !registries?.tenants || !result) return { ok: false, policies: [], diagnostics };
+  const input = { atoms: result.atoms, tenants: registries.tenants, config, baselines: result.bound.baselines, settings: result.bound.settings };
+  return { ok: true, policies: sortPolicies([...emitBaselinePolicies(input), ...emitTenantPolicies(input)]), diagnostics };
 }
 
 export function todayUtc(): string {
@@ -270,19 +290,9 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
     },
     emit() {
       if (emitted) return emitted;
-      const diagnostics = program.getDiagnostics();
-      const result = program.getCheck();
-      if (hasErrors(diagnostics) || !config || !registries?.tenants || !result) {
-        emitted = { ok: false, policies: [], diagnostics };
-        return emitted;
-      }
-      const input = { atoms: result.atoms, tenants: registries.tenants, config, baselines: result.bound.baselines, settings: result.bound.settings };
-      const policies = sortPolicies([...emitBaselinePolicies(input), ...emitTenantPolicies(input)]);
-      const internal = validatePolicies(policies, registries, today);
-      emitted =
-        internal.length > 0
-          ? { ok: false, policies: [], diagnostics: [...diagnostics, ...internal] }
-          : { ok: true, policies, diagnostics };
+      const staged = emitPolicies(program);
+      const internal = staged.ok ? validatePolicies(staged.policies, registries!, today) : [];
+      emitted = internal.length > 0 ? { ok: false, policies: [], diagnostics: [...staged.diagnostics, ...internal] } : staged;
       return emitted;
     },
   };
