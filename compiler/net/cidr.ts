@@ -150,8 +150,16 @@ export function formatAddress(family: Family, addr: bigint): string {
   return hex.slice(0, bestStart).join(":") + "::" + hex.slice(bestStart + bestLen).join(":");
 }
 
+/** Prefixes are shared (parseCidr remembers them) and printed for every rule, entry and message. */
+const prefixTexts = new WeakMap<Prefix, string>();
+
 export function formatPrefix(p: Prefix): string {
-  return `${formatAddress(p.family, p.addr)}/${p.len}`;
+  let text = prefixTexts.get(p);
+  if (text === undefined) {
+    text = `${formatAddress(p.family, p.addr)}/${p.len}`;
+    prefixTexts.set(p, text);
+  }
+  return text;
 }
 
 /** First and last address of a prefix. */
