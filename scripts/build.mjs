@@ -23,7 +23,6 @@ const common = {
 };
 rmSync(join(root, "dist/chunks"), { recursive: true, force: true });
 // Code splitting: `ztc lsp` loads the language server as a separate chunk, so the other commands
-// do not parse it at start-up. dist/output-worker.js is the worker thread of `ztc compile`
-// (compiler/cli/parallel-output.ts looks for it next to dist/ztc.js).
-await build({ ...common, splitting: true, chunkNames: "chunks/[name]-[hash]", entryPoints: { ztc: join(root, "compiler/cli/bin.ts"), "output-worker": join(root, "compiler/cli/output-worker.ts") }, outdir: join(root, "dist") });
+// do not parse it at start-up.
+await build({ ...common, splitting: true, chunkNames: "chunks/[name]-[hash]", entryPoints: { ztc: join(root, "compiler/cli/bin.ts") }, outdir: join(root, "dist") });
 console.log(`ztc ${version}: built dist/ztc.js`);

@@ -10,8 +10,7 @@ import { format } from "../../language/format.js";
 import { isValidDate } from "../registry.js";
 import { createNodeHost, decodeText } from "../host.js";
 import { createNodeOutputFs, planOutput, renderStream, writeOutput } from "../output.js";
-import { createProgram, discoverSources, emitPolicies, type Program } from "../program.js";
-import { checkAndRender, startOutputWorker } from "./parallel-output.js";
+import { createProgram, discoverSources, type Program } from "../program.js";
 import { diffSnapshots, renderDiffMarkdown, renderDiffText, snapshotFromPolicies, snapshotFromProgram, type Snapshot } from "../diff.js";
 import type { Manifest } from "../emit.js";
 import { createGitHost, GitError } from "../git-host.js";
@@ -248,7 +247,7 @@ interface CompileOptions {
   output: string | undefined;
 }
 
-async function runCompile(io: CliIo, command: "compile" | "check", dir: string, o: CompileOptions): Promise<number> {
+function runCompile(io: CliIo, command: "compile" | "check", dir: string, o: CompileOptions): number {
   const started = Date.now();
   const start = nodePath.resolve(io.cwd, dir);
   const root = findProjectRoot(start);
@@ -260,8 +259,6 @@ async function runCompile(io: CliIo, command: "compile" | "check", dir: string, 
   }
   const host = createNodeHost(root);
   const program = createProgram(host, { today: o.today });
-  // Started before the check so it is ready when the policies are.
-  const worker = command === "compile" ? startOutputWorker(program) : undefined;
   const ctx = renderContext(io, program, root, o.color);
   if (command === "check") {
     const diagnostics = program.getDiagnostics();
@@ -278,12 +275,8 @@ async function runCompile(io: CliIo, command: "compile" | "check", dir: string, 
     return exitCodeFor(diagnostics);
   }
 
-  const staged = emitPolicies(program);
-  if (!staged.ok) worker?.release();
-  const checked = staged.ok ? await checkAndRender(program, staged.policies, o.output === "-", worker) : undefined;
-  const result =
-    checked && checked.internal.length > 0 ? { ok: false, policies: [], diagnostics: [...staged.diagnostics, ...checked.internal] } : staged;
-  if (!result.ok || !checked) {
+  const result = program.emit();
+  if (!result.ok) {
     report(io, ctx, result.diagnostics, o.fmt, o.quiet);
     if (o.fmt === "text") io.stderr(`ztc: nothing written: ${summaryLine(result.diagnostics)}\n`);
     return Math.max(1, exitCodeFor(result.diagnostics));
@@ -291,7 +284,7 @@ async function runCompile(io: CliIo, command: "compile" | "check", dir: string, 
   const config = program.config!;
   if (o.output === "-") {
     report(io, ctx, result.diagnostics, o.fmt === "text" ? "text" : o.fmt, o.quiet);
-    io.stdout(renderStream(result.policies, checked.rendered));
+    io.stdout(renderStream(result.policies));
     return 0;
   }
   // An output folder from ztc.yaml must stay in the project; one given on the command line is the user's choice.
@@ -312,7 +305,7 @@ async function runCompile(io: CliIo, command: "compile" | "check", dir: string, 
   let written;
   try {
     fs.mkdirSync(absOut, { recursive: true });
-    written = writeOutput(createNodeOutputFs(absOut), "", label, planOutput(result.policies, checked.rendered));
+    written = writeOutput(createNodeOutputFs(absOut), "", label, planOutput(result.policies));
   } catch (e) {
     written = { diagnostics: [diag("outputWriteFailed", { file: "", span: { start: 0, end: 0 } }, { path: label, reason: (e as Error).message })] };
   }
