@@ -33,7 +33,7 @@ function portsOf(entry: Obj): PortSet {
 }
 
 export function boundaryProblems(
-  policy: Pick<EmittedPolicy, "manifest" | "tenant" | "baseline">,
+  policy: EmittedPolicy,
   tenants: TenantRegistry,
   approvals: ApprovalRegistry | undefined,
   today: string,
@@ -120,7 +120,7 @@ function selectedNamespaces(sel: unknown): string[] | undefined {
  * namespaces the baseline applies to (never "every pod"), and every external destination approved
  * for every tenant whose namespaces it covers.
  */
-function baselineProblems(policy: Pick<EmittedPolicy, "manifest" | "baseline">, tenants: TenantRegistry, approvals: ApprovalRegistry | undefined, today: string): string[] {
+function baselineProblems(policy: EmittedPolicy, tenants: TenantRegistry, approvals: ApprovalRegistry | undefined, today: string): string[] {
   const out: string[] = [];
   const b = policy.baseline!;
   const m = policy.manifest;

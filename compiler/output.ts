@@ -41,23 +41,17 @@ export interface OutputFs {
 
 const json = (v: unknown) => v as Parameters<typeof toYaml>[0];
 
-export function renderPolicy(p: Pick<EmittedPolicy, "manifest">): string {
+export function renderPolicy(p: EmittedPolicy): string {
   return `${GENERATED_HEADER}\n${toYaml(json(p.manifest))}`;
 }
 
 /** The documents as one stream, for `-o -`. */
-export function renderStream(policies: readonly EmittedPolicy[], documents: readonly string[] = policies.map(streamDocument)): string {
-  return GENERATED_HEADER + "\n" + documents.join("");
+export function renderStream(policies: readonly EmittedPolicy[]): string {
+  return GENERATED_HEADER + "\n" + policies.map((p) => `---\n${toYaml(json(p.manifest))}`).join("");
 }
 
-/** One policy's part of the stream. */
-export function streamDocument(p: Pick<EmittedPolicy, "manifest">): string {
-  return `---\n${toYaml(json(p.manifest))}`;
-}
-
-/** `contents`: the policies already rendered (renderPolicy), if they were. */
-export function planOutput(policies: readonly EmittedPolicy[], contents: readonly string[] = policies.map(renderPolicy)): OutputFile[] {
-  const files = policies.map((p, i) => ({ path: p.path, content: contents[i]! }));
+export function planOutput(policies: readonly EmittedPolicy[]): OutputFile[] {
+  const files = policies.map((p) => ({ path: p.path, content: renderPolicy(p) }));
   const kustomization = {
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",

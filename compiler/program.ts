@@ -60,46 +60,26 @@ export interface Program {
   emit(): EmitResult;
 }
 
-/** What Cilium and the tenant boundary would object to in one policy: a ztc bug if anything. */
-export function policyProblems(p: Pick<EmittedPolicy, "manifest" | "tenant" | "baseline">, registries: LoadedRegistries, today: string): string[] {
-  return [...ciliumProblems(p.manifest), ...(registries.tenants ? boundaryProblems(p, registries.tenants, registries.approvals, today) : [])];
-}
-
 /**
  * The last gate before writing: every policy against Cilium's schema and agent rules and against
- * the tenant boundary. Any finding is a ztc bug (ZT4001): the caller writes nothing. `problems`
- * may supply policyProblems computed elsewhere (the CLI's output worker), by policy index.
+ * the tenant boundary. Any finding is a ztc bug (ZT4001): the caller writes nothing.
  */
-export function validatePolicies(
-  policies: readonly EmittedPolicy[],
-  registries: LoadedRegistries,
-  today: string,
-  problems: (p: EmittedPolicy, index: number) => readonly string[] = (p) => policyProblems(p, registries, today),
-): Diagnostic[] {
+export function validatePolicies(policies: readonly EmittedPolicy[], registries: LoadedRegistries, today: string): Diagnostic[] {
   const internal: Diagnostic[] = [];
   const seen = new Set<string>();
-  policies.forEach((p, i) => {
+  for (const p of policies) {
     const id = `${p.manifest.metadata.namespace ?? ""}/${p.manifest.metadata.name}`;
-    const found = [...problems(p, i), ...(seen.has(id) ? ["two policies have the same namespace and name"] : [])];
+    const problems = [
+      ...ciliumProblems(p.manifest),
+      ...(registries.tenants ? boundaryProblems(p, registries.tenants, registries.approvals, today) : []),
+      ...(seen.has(id) ? ["two policies have the same namespace and name"] : []),
+    ];
     seen.add(id);
     const origin = p.atoms[0]?.origin;
-    for (const problem of found)
+    for (const problem of problems)
       internal.push(diag("invalidOutput", { file: origin?.file ?? "", span: origin?.rule.span ?? { start: 0, end: 0 } }, { policy: id, problem }));
-  });
+  }
   return internal;
-}
-
-/**
- * The policies of a program that has no errors, sorted, before validatePolicies: Program.emit()
- * validates them at once, the CLI splits the validation with a worker thread.
- */
-export function emitPolicies(program: Program): EmitResult {
-  const diagnostics = program.getDiagnostics();
-  const result = program.getCheck();
-  const { config, registries } = program;
-  if (hasErrors(diagnostics) || !config || !registries?.tenants || !result) return { ok: false, policies: [], diagnostics };
-  const input = { atoms: result.atoms, tenants: registries.tenants, config, baselines: result.bound.baselines, settings: result.bound.settings };
-  return { ok: true, policies: sortPolicies([...emitBaselinePolicies(input), ...emitTenantPolicies(input)]), diagnostics };
 }
 
 export function todayUtc(): string {
@@ -290,9 +270,19 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
     },
     emit() {
       if (emitted) return emitted;
-      const staged = emitPolicies(program);
-      const internal = staged.ok ? validatePolicies(staged.policies, registries!, today) : [];
-      emitted = internal.length > 0 ? { ok: false, policies: [], diagnostics: [...staged.diagnostics, ...internal] } : staged;
+      const diagnostics = program.getDiagnostics();
+      const result = program.getCheck();
+      if (hasErrors(diagnostics) || !config || !registries?.tenants || !result) {
+        emitted = { ok: false, policies: [], diagnostics };
+        return emitted;
+      }
+      const input = { atoms: result.atoms, tenants: registries.tenants, config, baselines: result.bound.baselines, settings: result.bound.settings };
+      const policies = sortPolicies([...emitBaselinePolicies(input), ...emitTenantPolicies(input)]);
+      const internal = validatePolicies(policies, registries, today);
+      emitted =
+        internal.length > 0
+          ? { ok: false, policies: [], diagnostics: [...diagnostics, ...internal] }
+          : { ok: true, policies, diagnostics };
       return emitted;
     },
   };
