@@ -87,7 +87,7 @@ function attempt(list: readonly Approval[], dest: RequestedDestination, ports: P
   for (const protocol of L4_PROTOCOLS) {
     for (const want of ports.ranges().filter((r) => r.protocol === protocol)) {
       for (const [s, e] of segments(want, matching)) {
-        const covering = matching.filter((a) => a.ports.containsSet(PortSet.of([{ protocol, start: s, end: e }])));
+        const covering = matching.filter((a) => a.ports.containsSet(PortSet.spec(protocol, s, e)));
         let set = AddressSet.empty();
         for (const a of covering) if (a.destination.kind === "cidr") set = set.union(a.destination.set);
         if (!set.containsSet(dest.set)) return { covered: false, used: [...used], matching };
