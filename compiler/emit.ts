@@ -295,8 +295,11 @@ function dnsProxyEntry(ctx: Ctx, namespace: string, strict: readonly string[] | 
 
 function traceLine(section: string, index: number, e: Entry): string {
   if (e.note) return `${section}[${index}]: ${e.note}`;
-  const origins = [...new Map(e.atoms.map((a) => [a.origin.order, a.origin])).values()];
-  const approvals = [...new Set(e.atoms.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
+  // Most entries come from one atom: no maps and sets to deduplicate one origin.
+  const single = e.atoms.length === 1 ? e.atoms[0]! : undefined;
+  const origins = single ? [single.origin] : [...new Map(e.atoms.map((a) => [a.origin.order, a.origin])).values()];
+  const approvals =
+    single && single.approvals.length === 0 ? [] : [...new Set(e.atoms.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
   return origins
     .map(
       (o) =>
@@ -406,6 +409,14 @@ function subjectGroups(tenantName: string, ns: string, atoms: readonly Atom[]): 
   return [...groups.values()].sort((x, y) => (x.key < y.key ? -1 : 1));
 }
 
+const bySourceOrder = (x: Atom, y: Atom) => x.origin.order - y.origin.order || x.id - y.id;
+
+/** The atoms by rule order, then id: the checker makes them in that order, so usually a copy. */
+function inSourceOrder(atoms: readonly Atom[]): Atom[] {
+  for (let i = 1; i < atoms.length; i++) if (bySourceOrder(atoms[i - 1]!, atoms[i]!) > 0) return [...atoms].sort(bySourceOrder);
+  return [...atoms];
+}
+
 /**
  * All CiliumNetworkPolicies of all tenants. Per tenant namespace: `zt-<tenant>-default-deny`, and
  * `zt-<tenant>` with one rule in `specs` per subject (when the tenant has rules there).
@@ -415,7 +426,7 @@ export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
   const ctx = context(input);
   const policies: EmittedPolicy[] = [];
   const byTenant = new Map<string, Atom[]>();
-  for (const a of [...input.atoms].sort((x, y) => x.origin.order - y.origin.order || x.id - y.id)) {
+  for (const a of inSourceOrder(input.atoms)) {
     if (a.baseline) continue;
     const l = byTenant.get(a.tenant);
     if (l) l.push(a);
@@ -514,7 +525,7 @@ export function emitBaselinePolicies(input: EmitInput): EmittedPolicy[] {
   const settings = input.settings ?? new Map<string, TenantSettings>();
   for (const b of [...(input.baselines ?? [])].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
     if (b.namespaces.length === 0 && !b.nodes) continue;
-    const atoms = input.atoms.filter((a) => a.baseline === b.name).sort((x, y) => x.origin.order - y.origin.order || x.id - y.id);
+    const atoms = input.atoms.filter((a) => a.baseline === b.name).sort(bySourceOrder);
     const enforced = !b.visibilityOnly && !b.audit;
     const enableDefaultDeny = { ingress: enforced && b.defaultDeny.has("ingress"), egress: enforced && b.defaultDeny.has("egress") };
     const staged = [...new Set([...b.stagedDefaultDeny, ...(enforced ? [] : b.defaultDeny)])].sort();
