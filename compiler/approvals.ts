@@ -20,9 +20,43 @@ export type Coverage =
   | { readonly ok: false; readonly reason: "expired"; readonly expired: readonly Approval[] }
   | { readonly ok: false; readonly reason: "pending" | "ports" | "none" | "other-tenants"; readonly detail?: string | undefined };
 
+const pendingCache = new WeakMap<Approval, boolean>();
+
 /** An approval drafted by the editor's "request approval" fix, not yet signed off. */
 export function isPending(a: Approval): boolean {
-  return a.approvedBy.trim().toUpperCase() === "PENDING" || a.ticket.trim().toUpperCase() === "PENDING";
+  let p = pendingCache.get(a);
+  if (p === undefined) {
+    p = a.approvedBy.trim().toUpperCase() === "PENDING" || a.ticket.trim().toUpperCase() === "PENDING";
+    pendingCache.set(a, p);
+  }
+  return p;
+}
+
+interface TenantLists {
+  readonly forTenant: readonly Approval[];
+  readonly signed: readonly Approval[];
+  readonly valid: readonly Approval[];
+}
+
+/**
+ * A tenant's approvals of one destination kind, signed and unexpired: every rule of the tenant asks
+ * for the same lists (the checker, then the output boundary), so they are filtered once per
+ * registry, tenant, kind and day. Registries are immutable once loaded.
+ */
+const listCache = new WeakMap<ApprovalRegistry, Map<string, TenantLists>>();
+
+function tenantLists(reg: ApprovalRegistry, tenant: string, kind: string, today: string): TenantLists {
+  let byKey = listCache.get(reg);
+  if (!byKey) listCache.set(reg, (byKey = new Map()));
+  const key = `${tenant}\0${kind}\0${today}`;
+  let lists = byKey.get(key);
+  if (!lists) {
+    const forTenant = reg.forTenant(tenant).filter((a) => a.destination.kind === kind);
+    const signed = forTenant.filter((a) => !isPending(a));
+    lists = { forTenant, signed, valid: signed.filter((a) => a.expires >= today) };
+    byKey.set(key, lists);
+  }
+  return lists;
 }
 
 export function appliesTo(a: Approval, tenant: string): boolean {
@@ -53,7 +87,7 @@ function attempt(list: readonly Approval[], dest: RequestedDestination, ports: P
   for (const protocol of L4_PROTOCOLS) {
     for (const want of ports.ranges().filter((r) => r.protocol === protocol)) {
       for (const [s, e] of segments(want, matching)) {
-        const covering = matching.filter((a) => a.ports.containsSet(PortSet.of([{ protocol, start: s, end: e }])));
+        const covering = matching.filter((a) => a.ports.containsSet(PortSet.spec(protocol, s, e)));
         let set = AddressSet.empty();
         for (const a of covering) if (a.destination.kind === "cidr") set = set.union(a.destination.set);
         if (!set.containsSet(dest.set)) return { covered: false, used: [...used], matching };
@@ -91,16 +125,11 @@ export function checkCoverage(
 ): Coverage {
   const kind = dest.kind === "addresses" ? "cidr" : dest.kind;
   if (icmp) return icmpCoverage(reg, tenant, dest, today);
-  const forTenant = reg.forTenant(tenant).filter((a) => a.destination.kind === kind);
-  const valid = forTenant.filter((a) => a.expires >= today && !isPending(a));
+  const { forTenant, signed, valid } = tenantLists(reg, tenant, kind, today);
   const best = attempt(valid, dest, ports);
   if (best.covered) return { ok: true, used: best.used.sort(byId) };
 
-  const withExpired = attempt(
-    forTenant.filter((a) => !isPending(a)),
-    dest,
-    ports,
-  );
+  const withExpired = attempt(signed, dest, ports);
   if (withExpired.covered)
     return { ok: false, reason: "expired", expired: withExpired.used.filter((a) => a.expires < today).sort(byId) };
   const withPending = attempt(forTenant, dest, ports);

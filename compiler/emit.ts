@@ -233,17 +233,23 @@ interface Entry {
 /** Builds the entries of one section; consecutive atoms of one rule with the same ports merge. */
 function buildEntries(atoms: readonly Atom[], direction: "ingress" | "egress", namespace: string, ctx: Ctx): Entry[] {
   const entries: Entry[] = [];
-  let last: { entry: Entry; field: string; key: string; origin: number } | undefined;
+  // The merge key is a JSON text: built only when an atom follows one of the same rule and field.
+  let last: { entry: Entry; field: string; key: string | undefined; toPorts: Json[] | undefined; icmps: Json[] | undefined; auth: boolean; origin: number } | undefined;
   for (const a of atoms) {
     const [field, element] = peerElement(a.peer, direction, namespace, ctx);
     const toPorts = toPortsJson(a);
     const icmps = a.icmp ? icmpsJson(a.icmp) : undefined;
-    const key = JSON.stringify([toPorts ?? null, icmps ?? null, a.auth === true]);
-    if (last && last.origin === a.origin.order && last.field === field && last.key === key) {
-      const list = last.entry.json[field] as Json[];
-      if (!list.some((x) => sameJson(x, element))) list.push(element);
-      last.entry.atoms.push(a);
-      continue;
+    const auth = a.auth === true;
+    let key: string | undefined;
+    if (last && last.origin === a.origin.order && last.field === field) {
+      last.key ??= mergeKey(last.toPorts, last.icmps, last.auth);
+      key = mergeKey(toPorts, icmps, auth);
+      if (last.key === key) {
+        const list = last.entry.json[field] as Json[];
+        if (!list.some((x) => sameJson(x, element))) list.push(element);
+        last.entry.atoms.push(a);
+        continue;
+      }
     }
     const json: JsonObject = { [field]: [element] };
     if (toPorts) json["toPorts"] = toPorts;
@@ -251,9 +257,13 @@ function buildEntries(atoms: readonly Atom[], direction: "ingress" | "egress", n
     if (a.auth) json["authentication"] = { mode: "required" };
     const entry: Entry = { json, atoms: [a] };
     entries.push(entry);
-    last = { entry, field, key, origin: a.origin.order };
+    last = { entry, field, key, toPorts, icmps, auth, origin: a.origin.order };
   }
   return entries;
+}
+
+function mergeKey(toPorts: Json[] | undefined, icmps: Json[] | undefined, auth: boolean): string {
+  return JSON.stringify([toPorts ?? null, icmps ?? null, auth]);
 }
 
 /**
@@ -293,8 +303,11 @@ function dnsProxyEntry(ctx: Ctx, namespace: string, strict: readonly string[] | 
 
 function traceLine(section: string, index: number, e: Entry): string {
   if (e.note) return `${section}[${index}]: ${e.note}`;
-  const origins = [...new Map(e.atoms.map((a) => [a.origin.order, a.origin])).values()];
-  const approvals = [...new Set(e.atoms.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
+  // Most entries come from one atom: no maps and sets to deduplicate one origin.
+  const single = e.atoms.length === 1 ? e.atoms[0]! : undefined;
+  const origins = single ? [single.origin] : [...new Map(e.atoms.map((a) => [a.origin.order, a.origin])).values()];
+  const approvals =
+    single && single.approvals.length === 0 ? [] : [...new Set(e.atoms.flatMap((a) => a.approvals.map((x) => x.id)))].sort();
   return origins
     .map(
       (o) =>
@@ -405,6 +418,14 @@ function subjectGroups(tenantName: string, ns: string, atoms: readonly Atom[]): 
   return [...groups.values()].sort((x, y) => (x.key < y.key ? -1 : 1));
 }
 
+const bySourceOrder = (x: Atom, y: Atom) => x.origin.order - y.origin.order || x.id - y.id;
+
+/** The atoms by rule order, then id: the checker makes them in that order, so usually a copy. */
+function inSourceOrder(atoms: readonly Atom[]): Atom[] {
+  for (let i = 1; i < atoms.length; i++) if (bySourceOrder(atoms[i - 1]!, atoms[i]!) > 0) return [...atoms].sort(bySourceOrder);
+  return [...atoms];
+}
+
 /**
  * All CiliumNetworkPolicies of all tenants. Per tenant namespace: `zt-<tenant>-default-deny`, and
  * `zt-<tenant>` with one rule in `specs` per subject (when the tenant has rules there).
@@ -414,7 +435,7 @@ export function emitTenantPolicies(input: EmitInput): EmittedPolicy[] {
   const ctx = context(input);
   const policies: EmittedPolicy[] = [];
   const byTenant = new Map<string, Atom[]>();
-  for (const a of [...input.atoms].sort((x, y) => x.origin.order - y.origin.order || x.id - y.id)) {
+  for (const a of inSourceOrder(input.atoms)) {
     if (a.baseline) continue;
     const l = byTenant.get(a.tenant);
     if (l) l.push(a);
@@ -568,7 +589,7 @@ export function emitBaseline(input: EmitInput, b: BaselineSymbol, baselineAtoms:
   const out: EmittedPolicy[] = [];
   const settings = input.settings ?? new Map<string, TenantSettings>();
   if (b.namespaces.length === 0 && !b.nodes) return out;
-  const atoms = [...baselineAtoms].sort((x, y) => x.origin.order - y.origin.order || x.id - y.id);
+  const atoms = [...baselineAtoms].sort(bySourceOrder);
   const enforced = !b.visibilityOnly && !b.audit;
   const enableDefaultDeny = { ingress: enforced && b.defaultDeny.has("ingress"), egress: enforced && b.defaultDeny.has("egress") };
   const staged = [...new Set([...b.stagedDefaultDeny, ...(enforced ? [] : b.defaultDeny)])].sort();
@@ -670,7 +691,9 @@ function nodesText(sel: LabelSelector): string {
 
 /** Output order: cluster-wide policies first, then by namespace and name. */
 export function sortPolicies(policies: EmittedPolicy[]): EmittedPolicy[] {
-  const key = (p: EmittedPolicy) =>
-    `${p.manifest.kind === "CiliumClusterwideNetworkPolicy" ? "0" : "1"}\u0000${p.manifest.metadata.namespace ?? ""}\u0000${p.manifest.metadata.name}`;
-  return [...policies].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const keyed = policies.map((p) => ({
+    p,
+    key: `${p.manifest.kind === "CiliumClusterwideNetworkPolicy" ? "0" : "1"}\u0000${p.manifest.metadata.namespace ?? ""}\u0000${p.manifest.metadata.name}`,
+  }));
+  return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((k) => k.p);
 }

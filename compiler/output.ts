@@ -77,7 +77,15 @@ export function writeOutput(
   const join = (p: string) => (outDir ? `${outDir}/${p}` : p);
   const existing = new Set(ofs.list(outDir));
   const at = { file: "", span: { start: 0, end: 0 } };
-  const conflicts = files.filter((f) => existing.has(f.path) && !isManaged(ofs.read(join(f.path))));
+  // Each existing file is read once: for its header, then to compare with the new content.
+  const contents = new Map<string, string | undefined>();
+  const read = (p: string) => {
+    if (contents.has(p)) return contents.get(p);
+    const c = ofs.read(join(p));
+    contents.set(p, c);
+    return c;
+  };
+  const conflicts = files.filter((f) => existing.has(f.path) && !isManaged(read(f.path)));
   if (conflicts.length > 0)
     return { diagnostics: conflicts.map((f) => diag("outputConflict", at, { path: `${outLabel}/${f.path}` })) };
 
@@ -91,7 +99,8 @@ export function writeOutput(
     }
     return { summary: { written: files.length, unchanged: 0, removed: 0 }, diagnostics: [] };
   }
-  const changed = files.filter((f) => !existing.has(f.path) || ofs.read(join(f.path)) !== f.content);
+  const changed = files.filter((f) => !existing.has(f.path) || read(f.path) !== f.content);
+  contents.clear();
   const temps: [string, string][] = [];
   try {
     for (const f of changed) temps.push([ofs.writeTemp(join(f.path), f.content), join(f.path)]);

@@ -3,7 +3,12 @@
  * it has no look-around, no backreferences and no atomic groups. This rejects what RE2 rejects
  * that a JS parse would accept, then lets the JS parser catch plain syntax errors.
  */
-export function re2Problem(pattern: string): string | undefined {
+import { memoByText } from "./memo.js";
+
+/** Checked for every rule and again for every output entry that carries the pattern. */
+export const re2Problem: (pattern: string) => string | undefined = memoByText(re2ProblemUncached);
+
+function re2ProblemUncached(pattern: string): string | undefined {
   if (/\(\?<?[=!]/.test(pattern)) return "look-ahead and look-behind are not supported by RE2";
   if (/\(\?>/.test(pattern)) return "atomic groups are not supported by RE2";
   if (/\\[1-9]|\\k</.test(pattern)) return "backreferences are not supported by RE2";

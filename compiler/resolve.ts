@@ -112,12 +112,23 @@ export function sourceText(unit: SourceUnit, span: Span): string {
     at = c.span.end;
   }
   text += unit.text.slice(at, span.end);
-  const collapsed = text.replace(/\s+/g, " ").trim();
+  // Most rules are one line with single spaces: nothing to collapse.
+  const collapsed = (/[^\S ]| {2}/.test(text) ? text.replace(/\s+/g, " ") : text).trim();
   return collapsed.length > 240 ? collapsed.slice(0, 237) + "..." : collapsed;
 }
 
+/**
+ * A rule of a shared module or rule set is instantiated at every use (thousands of times): its
+ * text is computed once per rule and file text.
+ */
+const ruleTexts = new WeakMap<RuleStmt, { readonly source: string; readonly text: string }>();
+
 export function ruleText(unit: SourceUnit, rule: RuleStmt): string {
-  return sourceText(unit, rule.span);
+  const known = ruleTexts.get(rule);
+  if (known && known.source === unit.text) return known.text;
+  const text = sourceText(unit, rule.span);
+  ruleTexts.set(rule, { source: unit.text, text });
+  return text;
 }
 
 function describeTarget(t: Target): string {

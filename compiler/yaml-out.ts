@@ -35,7 +35,10 @@ function blockable(s: string): boolean {
 }
 
 function isEmptyContainer(v: Json): boolean {
-  return (Array.isArray(v) && v.length === 0) || (typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v !== "object" || v === null) return false;
+  for (const _ in v) return false;
+  return true;
 }
 
 function inline(v: Json): string {
@@ -46,13 +49,19 @@ function inline(v: Json): string {
 
 const PADS: string[] = [];
 const pad = (n: number) => (PADS[n] ??= " ".repeat(n));
-/** Keys repeat across thousands of documents: their scalar form is computed once. */
-const KEYS = new Map<string, string>();
-const keyScalar = (k: string) => {
-  let s = KEYS.get(k);
-  if (s === undefined) KEYS.set(k, (s = scalar(k)));
+/** Keys and most values (labels, namespaces, ports, protocols) repeat across thousands of documents: their scalar form is computed once. */
+const SCALARS = new Map<string, string>();
+const MAX_CACHED = 80;
+const stringScalar = (v: string) => {
+  if (v.length > MAX_CACHED) return scalar(v);
+  let s = SCALARS.get(v);
+  if (s === undefined) {
+    if (SCALARS.size > 100_000) SCALARS.clear();
+    SCALARS.set(v, (s = scalar(v)));
+  }
   return s;
 };
+const inlineValue = (v: Json) => (typeof v === "string" ? stringScalar(v) : inline(v));
 
 /** `first` replaces the indentation of the first line (a sequence item's `- `). */
 function mapLines(obj: { [k: string]: Json }, indent: number, out: string[], first?: string): void {
@@ -60,11 +69,11 @@ function mapLines(obj: { [k: string]: Json }, indent: number, out: string[], fir
   let lead = first ?? p;
   for (const k in obj) {
     const v = obj[k]!;
-    const key = keyScalar(k);
+    const key = stringScalar(k);
     if (typeof v === "string" && blockable(v)) {
       out.push(`${lead}${key}: |-`);
       for (const line of v.split("\n")) out.push(`${p}  ${line}`);
-    } else if (v === null || typeof v !== "object" || isEmptyContainer(v)) out.push(`${lead}${key}: ${inline(v)}`);
+    } else if (v === null || typeof v !== "object" || isEmptyContainer(v)) out.push(`${lead}${key}: ${inlineValue(v)}`);
     else if (Array.isArray(v)) {
       out.push(`${lead}${key}:`);
       seqLines(v, indent, out);
@@ -80,7 +89,7 @@ function seqLines(items: Json[], indent: number, out: string[]): void {
   const p = pad(indent);
   for (const item of items) {
     if (item === null || typeof item !== "object" || isEmptyContainer(item)) {
-      out.push(`${p}- ${typeof item === "string" && blockable(item) ? JSON.stringify(item) : inline(item)}`);
+      out.push(`${p}- ${typeof item === "string" && blockable(item) ? JSON.stringify(item) : inlineValue(item)}`);
     } else if (Array.isArray(item)) {
       out.push(`${p}-`);
       seqLines(item, indent + 2, out);

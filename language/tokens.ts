@@ -3,7 +3,7 @@
  * category, so a tenant or namespace may be called `default` or `ingress`. Only bare references
  * (a workload named without the `workload` keyword) are limited to plain identifiers.
  */
-import { createToken, Lexer, type CustomPatternMatcherReturn, type TokenType } from "chevrotain";
+import { createToken, Lexer, type CustomPatternMatcherReturn, type ILexingResult, type TokenType } from "chevrotain";
 
 /** Category: anything usable as a declared or keyword-introduced name. */
 export const Name = createToken({ name: "Name", pattern: Lexer.NA, label: "a name" });
@@ -175,12 +175,17 @@ export const KEYWORDS = [
 export const SOFT_KEYWORDS = ["allowed", "denied"] as const;
 export type Keyword = (typeof KEYWORDS)[number];
 
+/**
+ * Keywords are not lexed by patterns of their own: the lexer reads an Ident and `ztLexer` gives it
+ * the keyword's type when its text is exactly a keyword. That is the same token every time (every
+ * keyword is a whole Ident, and a longer Ident was never a keyword), without trying the ~50
+ * keyword patterns and then the longer alternative at every word.
+ */
 function keywordToken(word: string): TokenType {
   const name = "Kw" + word.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
   return createToken({
     name,
-    pattern: new RegExp(word),
-    longer_alt: Ident,
+    pattern: Lexer.NA,
     categories: [Name],
     label: `'${word}'`,
   });
@@ -192,8 +197,8 @@ export const Kw: Record<Keyword, TokenType> = Object.fromEntries(KEYWORDS.map((k
   TokenType
 >;
 
-// Longest keywords first: `in` must not win over `ingress` (longer_alt only guards against Ident).
 const keywordTokens = [...KEYWORDS].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).map((k) => Kw[k]);
+const keywordByText: ReadonlyMap<string, TokenType> = new Map(KEYWORDS.map((k) => [k, Kw[k]]));
 
 /** Lexer order matters: comments before '/', addresses and hosts before names and numbers. */
 export const allTokens: TokenType[] = [
@@ -229,9 +234,25 @@ export const allTokens: TokenType[] = [
   BareName,
 ];
 
-export const ztLexer = new Lexer(allTokens, {
+const lexer = new Lexer(allTokens, {
   positionTracking: "onlyOffset",
   ensureOptimizations: true,
   // The token set is fixed and tested; skipping validation keeps start-up fast.
   skipValidations: process.env["ZTC_VALIDATE_GRAMMAR"] !== "1",
 });
+
+/** The .zt lexer: Chevrotain's, with keywords typed by their text (see keywordToken). */
+export const ztLexer = {
+  tokenize(text: string): ILexingResult {
+    const lexed = lexer.tokenize(text);
+    for (const t of lexed.tokens) {
+      if (t.tokenType !== Ident) continue;
+      const kw = keywordByText.get(t.image);
+      if (kw) {
+        t.tokenType = kw;
+        t.tokenTypeIdx = kw.tokenTypeIdx!;
+      }
+    }
+    return lexed;
+  },
+};

@@ -3,6 +3,8 @@
  * (a union of intervals), never on spelling: 0.0.0.0/1 + 128.0.0.0/1 is all of IPv4.
  */
 
+import { memoByText } from "../memo.js";
+
 export type Family = 4 | 6;
 
 export interface Prefix {
@@ -77,8 +79,10 @@ export function parseAddress(s: string): { family: Family; addr: bigint } | stri
   return typeof v === "string" ? v : { family: 4, addr: v };
 }
 
-/** Parses `addr/len` with Kubernetes' rules (Go net.ParseCIDR) plus "no host bits set". */
-export function parseCidr(text: string): ParseCidrResult {
+/** Parses `addr/len` with Kubernetes' rules (Go net.ParseCIDR) plus "no host bits set". Results are immutable and shared. */
+export const parseCidr: (text: string) => ParseCidrResult = memoByText(parseCidrUncached);
+
+function parseCidrUncached(text: string): ParseCidrResult {
   const slash = text.indexOf("/");
   if (slash < 0) {
     const a = parseAddress(text);
@@ -108,11 +112,17 @@ export function parseCidr(text: string): ParseCidrResult {
 }
 
 function allOnes(f: Family): bigint {
-  return (1n << BigInt(BITS[f])) - 1n;
+  return hostMask(f, 0);
 }
 
+/** Every mask of both families, built once: BigInt shifts allocate, and the checks ask millions of times. */
+const HOST_MASKS: Record<Family, readonly bigint[]> = {
+  4: Array.from({ length: 33 }, (_, len) => (1n << BigInt(32 - len)) - 1n),
+  6: Array.from({ length: 129 }, (_, len) => (1n << BigInt(128 - len)) - 1n),
+};
+
 function hostMask(f: Family, len: number): bigint {
-  return (1n << BigInt(BITS[f] - len)) - 1n;
+  return HOST_MASKS[f][len]!;
 }
 
 export function formatAddress(family: Family, addr: bigint): string {
@@ -140,8 +150,16 @@ export function formatAddress(family: Family, addr: bigint): string {
   return hex.slice(0, bestStart).join(":") + "::" + hex.slice(bestStart + bestLen).join(":");
 }
 
+/** Prefixes are shared (parseCidr remembers them) and printed for every rule, entry and message. */
+const prefixTexts = new WeakMap<Prefix, string>();
+
 export function formatPrefix(p: Prefix): string {
-  return `${formatAddress(p.family, p.addr)}/${p.len}`;
+  let text = prefixTexts.get(p);
+  if (text === undefined) {
+    text = `${formatAddress(p.family, p.addr)}/${p.len}`;
+    prefixTexts.set(p, text);
+  }
+  return text;
 }
 
 /** First and last address of a prefix. */
@@ -182,11 +200,12 @@ export class AddressSet {
 
   /** `cidr` minus its `except` prefixes. */
   static cidrExcept(cidr: Prefix, except: readonly Prefix[]): AddressSet {
+    if (except.length === 0) return AddressSet.prefix(cidr);
     return AddressSet.prefix(cidr).minus(AddressSet.of(except));
   }
 
   static everything(): AddressSet {
-    return AddressSet.of([allAddresses(4), allAddresses(6)]);
+    return EVERYTHING;
   }
 
   isEmpty(): boolean {
@@ -239,6 +258,8 @@ export class AddressSet {
     return false;
   }
 }
+
+const EVERYTHING = AddressSet.of([allAddresses(4), allAddresses(6)]);
 
 function unionIntervals(a: readonly Interval[], b: readonly Interval[]): Interval[] {
   const all = [...a, ...b].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));

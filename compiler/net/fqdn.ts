@@ -7,6 +7,8 @@
  * so `*.stripe.com` is not inside `api.stripe.com` and `**.x.com` is not inside `*.x.com`.
  */
 
+import { memoByText } from "../memo.js";
+
 export interface FqdnPattern {
   /** Canonical text: lower case, no trailing dot, star runs collapsed except a leading `**.`. */
   readonly text: string;
@@ -23,7 +25,10 @@ export type ParseFqdnResult = { readonly ok: true; readonly pattern: FqdnPattern
 
 const NAME_CHARS = /^[-a-z0-9_.*]+$/;
 
-export function parseFqdn(raw: string): ParseFqdnResult {
+/** Results are immutable and shared: every rule, approval and output check naming a host asks again. */
+export const parseFqdn: (raw: string) => ParseFqdnResult = memoByText(parseUncached);
+
+function parseUncached(raw: string): ParseFqdnResult {
   let text = raw.trim().toLowerCase();
   if (text.length === 0) return { ok: false, reason: "it is empty" };
   if (text.length > 255) return { ok: false, reason: "it is longer than 255 characters" };

@@ -19,30 +19,37 @@ type Interval = readonly [number, number];
 export class PortSet {
   private constructor(private readonly byProto: ReadonlyMap<L4Protocol, readonly Interval[]>) {}
 
+  /** PortSets are immutable: the common ones are shared rather than built for every rule and entry. */
   static empty(): PortSet {
-    return new PortSet(new Map());
+    return EMPTY;
   }
 
   static all(): PortSet {
-    return PortSet.of(L4_PROTOCOLS.map((protocol) => ({ protocol, start: 1, end: 65535 })));
+    return (ALL ??= PortSet.of(L4_PROTOCOLS.map((protocol) => ({ protocol, start: 1, end: 65535 }))));
   }
 
   static of(ranges: Iterable<PortRange>): PortSet {
     const m = new Map<L4Protocol, Interval[]>();
     for (const r of ranges) {
-      const list = m.get(r.protocol) ?? [];
-      list.push([r.start, r.end]);
-      m.set(r.protocol, list);
+      const list = m.get(r.protocol);
+      if (list) list.push([r.start, r.end]);
+      else m.set(r.protocol, [[r.start, r.end]]);
     }
-    const out = new Map<L4Protocol, readonly Interval[]>();
-    for (const [p, list] of m) out.set(p, normalise(list));
-    return new PortSet(out);
+    for (const [p, list] of m) if (list.length > 1) m.set(p, normalise(list));
+    return new PortSet(m);
   }
 
   /** Ranges for a spec: ANY expands to the three L4 protocols. */
   static spec(protocol: ProtocolSpec, start: number, end = start): PortSet {
-    const protos = protocol === "ANY" ? L4_PROTOCOLS : [protocol];
-    return PortSet.of(protos.map((p) => ({ protocol: p, start, end })));
+    const key = `${protocol} ${start} ${end}`;
+    let set = SPECS.get(key);
+    if (!set) {
+      const protos = protocol === "ANY" ? L4_PROTOCOLS : [protocol];
+      set = PortSet.of(protos.map((p) => ({ protocol: p, start, end })));
+      if (SPECS.size > 10_000) SPECS.clear();
+      SPECS.set(key, set);
+    }
+    return set;
   }
 
   ranges(): PortRange[] {
@@ -61,6 +68,8 @@ export class PortSet {
   }
 
   union(o: PortSet): PortSet {
+    if (o.isEmpty() || this.containsSet(o)) return this;
+    if (this.isEmpty() || o.containsSet(this)) return o;
     return PortSet.of([...this.ranges(), ...o.ranges()]);
   }
 
@@ -77,7 +86,11 @@ export class PortSet {
   }
 
   intersects(o: PortSet): boolean {
-    return !this.intersect(o).isEmpty();
+    for (const [p, list] of o.byProto) {
+      const mine = this.byProto.get(p);
+      if (mine) for (const [s, e] of list) for (const [a, b] of mine) if (a <= e && s <= b) return true;
+    }
+    return false;
   }
 
   minus(o: PortSet): PortSet {
@@ -130,6 +143,10 @@ export class PortSet {
       .join(", ");
   }
 }
+
+const EMPTY: PortSet = PortSet.of([]);
+let ALL: PortSet | undefined;
+const SPECS = new Map<string, PortSet>();
 
 /**
  * Whether one interval of a normalised list (sorted, overlapping and adjacent ones merged) holds
