@@ -9,6 +9,7 @@
  * because Cilium enforces none of their rules.
  */
 import { isValidPortName } from "../net/ports.js";
+import { ICMP_TYPES } from "../resolve-constants.js";
 import { parseAddress, type Family } from "../net/cidr.js";
 import { parseFqdn, type FqdnPattern } from "../net/fqdn.js";
 import {
@@ -219,52 +220,6 @@ function portRules(p: Obj): PortRule[] {
   return protos.map((protocol) => ({ protocol, start: n, end, key: `${protocol}/${n}-${end}` }));
 }
 
-const ICMP4: Record<string, number> = {
-  EchoReply: 0,
-  DestinationUnreachable: 3,
-  Redirect: 5,
-  Echo: 8,
-  EchoRequest: 8,
-  RouterAdvertisement: 9,
-  RouterSelection: 10,
-  TimeExceeded: 11,
-  ParameterProblem: 12,
-  Timestamp: 13,
-  TimestampReply: 14,
-  Photuris: 40,
-  ExtendedEchoRequest: 42,
-  ExtendedEchoReply: 43,
-};
-const ICMP6: Record<string, number> = {
-  DestinationUnreachable: 1,
-  PacketTooBig: 2,
-  TimeExceeded: 3,
-  ParameterProblem: 4,
-  EchoRequest: 128,
-  EchoReply: 129,
-  MulticastListenerQuery: 130,
-  MulticastListenerReport: 131,
-  MulticastListenerDone: 132,
-  RouterSolicitation: 133,
-  RouterAdvertisement: 134,
-  NeighborSolicitation: 135,
-  NeighborAdvertisement: 136,
-  RedirectMessage: 137,
-  RouterRenumbering: 138,
-  ICMPNodeInformationQuery: 139,
-  ICMPNodeInformationResponse: 140,
-  InverseNeighborDiscoverySolicitation: 141,
-  InverseNeighborDiscoveryAdvertisement: 142,
-  HomeAgentAddressDiscoveryRequest: 144,
-  HomeAgentAddressDiscoveryReply: 145,
-  MobilePrefixSolicitation: 146,
-  MobilePrefixAdvertisement: 147,
-  DuplicateAddressRequestCodeSuffix: 157,
-  DuplicateAddressConfirmationCodeSuffix: 158,
-  ExtendedEchoRequest: 160,
-  ExtendedEchoReply: 161,
-};
-
 function icmpFields(items: unknown[]): { family: 4 | 6; type: number }[] {
   const out: { family: 4 | 6; type: number }[] = [];
   for (const item of items) {
@@ -275,7 +230,7 @@ function icmpFields(items: unknown[]): { family: 4 | 6; type: number }[] {
       let type: number | undefined;
       if (typeof t === "number") type = t;
       else if (typeof t === "string" && /^\d+$/.test(t)) type = Number(t);
-      else if (typeof t === "string") type = (family === 4 ? ICMP4 : ICMP6)[t];
+      else if (typeof t === "string") type = ICMP_TYPES[family === 4 ? "IPv4" : "IPv6"][t];
       // A name of the other family makes the agent fail to decode the whole object (A32).
       if (type === undefined) throw new Reject(`ICMP type '${String(t)}' is not an IPv${family} type (A32)`);
       out.push({ family, type });
