@@ -110,15 +110,19 @@ export class Project {
    * Work worth doing ahead, when idle: the positions of the registries' YAML (parsed on first use,
    * which takes half a second for thousands of approvals) are needed by the first unapproved
    * destination's "request approval" fix and by registry locations in hovers; every unit's tenant
-   * facts by the first edit.
+   * facts by the first edit. Returned as pieces of work, to run one at a time.
    */
-  prepare(): void {
+  preparation(): (() => void)[] {
     const program = this.program;
-    for (const s of program?.registries?.sources ?? []) void s.document;
+    const pieces: (() => void)[] = [];
+    for (const s of program?.registries?.sources ?? []) pieces.push(() => void s.document);
     // The first edit's incremental check asks every unit which tenants it speaks for and names
-    // (a walk of every statement of the workspace); the answers are kept per unit.
+    // (a walk of every statement of the workspace); the answers are kept per unit. In pieces of
+    // a few milliseconds, so that a keystroke does not wait for the whole walk.
     const registry = program?.registries?.tenants;
-    if (program && registry) for (const u of program.units) tenantFacts(u, registry);
+    const units = program?.units ?? [];
+    for (let i = 0; registry && i < units.length; i += 100) pieces.push(() => units.slice(i, i + 100).forEach((u) => tenantFacts(u, registry)));
+    return pieces;
   }
 
   /**
