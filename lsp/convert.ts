@@ -128,7 +128,7 @@ export const SHOW_LOCATION_COMMAND = "ztc.server.showLocation";
 /** `ztc explain` as a command: arguments `[{ uri, flow?, position? }]`, answers like the `ztc/explain` request. */
 export const EXPLAIN_COMMAND = "ztc.explain";
 
-export function toCodeAction(a: CodeActionEntry, files: FileResolver, lines: LineIndex, files2lsp: (d: Diagnostic) => LspDiagnostic): CodeAction {
+export function toCodeAction(a: CodeActionEntry, files: FileResolver, files2lsp: (d: Diagnostic) => LspDiagnostic): CodeAction {
   const action: CodeAction = {
     title: a.title,
     kind: a.requestApproval ? REQUEST_APPROVAL_KIND : a.kind === "quickfix" ? CodeActionKind.QuickFix : CodeActionKind.RefactorRewrite,
@@ -145,7 +145,6 @@ export function toCodeAction(a: CodeActionEntry, files: FileResolver, lines: Lin
       action.command = { title: "Show the drafted approval", command: SHOW_LOCATION_COMMAND, arguments: [files.uri(a.reveal.file), { start, end: start }] };
     }
   }
-  void lines;
   return action;
 }
 

@@ -120,7 +120,7 @@ export function onTypeFormatting(v: DocumentView, p: DocumentOnTypeFormattingPar
 
 export function codeActions(v: DocumentView, p: CodeActionParams, toLsp: (d: Diagnostic) => ReturnType<typeof toLspDiagnostic>): CodeAction[] {
   const only = p.context?.only;
-  const actions = S.getCodeActions(v.doc, toSpan(v.lines, p.range)).map((a) => toCodeAction(a, v.files, v.lines, toLsp));
+  const actions = S.getCodeActions(v.doc, toSpan(v.lines, p.range)).map((a) => toCodeAction(a, v.files, toLsp));
   return only && only.length > 0 ? actions.filter((a) => only.some((k) => a.kind === k || a.kind?.startsWith(`${k}.`))) : actions;
 }
 
