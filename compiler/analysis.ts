@@ -118,6 +118,24 @@ function related(a: Atom, message: string) {
   return [{ file: a.origin.file, span: a.origin.span, message }];
 }
 
+/** A finding of the overlap analysis, with the key that reports it once (per rule and kind). */
+interface Finding {
+  readonly id: string;
+  readonly diagnostic: Diagnostic;
+}
+
+/**
+ * The findings of one group (a tenant's or baseline's rules of one direction), while it holds the
+ * same atoms: an edit changes one group, and a check replays the others' atoms unchanged.
+ */
+const groupFindings = new WeakMap<Atom, { readonly atoms: readonly Atom[]; readonly found: readonly Finding[] }>();
+
+function sameAtoms(a: readonly Atom[], b: readonly Atom[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Duplicate, redundant and shadowed rules within each tenant. */
 export function checkOverlaps(atoms: readonly Atom[], out: Diagnostic[]): void {
   // Per tenant (or baseline) and direction, in the order the groups first appear.
@@ -131,48 +149,62 @@ export function checkOverlaps(atoms: readonly Atom[], out: Diagnostic[]): void {
     if (g) g.push(a);
     else groups.push((both[a.direction] = [a]));
   }
+  // A rule shared through a module is reported once, by the first group that finds it.
   const reported = new Set<string>();
+  for (const group of groups)
+    for (const f of groupOverlaps(group))
+      if (!reported.has(f.id)) {
+        reported.add(f.id);
+        out.push(f.diagnostic);
+      }
+}
+
+function groupOverlaps(group: readonly Atom[]): readonly Finding[] {
+  const cached = groupFindings.get(group[0]!);
+  if (cached && sameAtoms(cached.atoms, group)) return cached.found;
+  const found: Finding[] = [];
+  const seen = new Set<string>();
   const once = (a: Atom, key: string, d: Diagnostic) => {
     const id = `${a.origin.file}:${a.peerSpan.start}:${key}`;
-    if (reported.has(id)) return;
-    reported.add(id);
-    out.push(d);
+    if (seen.has(id)) return;
+    seen.add(id);
+    found.push({ id, diagnostic: d });
   };
-  for (const group of groups) {
-    const allows = group.filter((a) => a.action === "allow");
-    const denies = group.filter((a) => a.action === "deny");
-    // Indexed: only rules that could contain b are compared with it (overlap-index.ts), in order.
-    const denyIndex = containerIndex(denies);
-    for (const b of allows) {
-      for (const d of denyIndex.candidates(b)) {
-        if (atomContains({ ...d, http: undefined }, { ...b, http: undefined })) {
-          once(b, "shadow", diag("shadowedRule", locate(b), { line: d.origin.line, file: d.origin.file }, { related: related(d, "the deny rule") }));
-          break;
-        }
-      }
-    }
-    for (const list of [allows, denies]) {
-      const index = containerIndex(list);
-      for (const b of list) {
-        for (const a of index.candidates(b)) {
-          if (a === b || a.origin === b.origin) continue;
-          if (!atomContains(a, b)) continue;
-          const mutual = atomContains(b, a);
-          if (mutual) {
-            // Report the later of two identical rules only.
-            if (a.origin.order < b.origin.order)
-              once(b, "dup", diag("duplicateRule", locate(b), { line: a.origin.line }, { related: related(a, "the same rule") }));
-            continue;
-          }
-          // Workload rules under a coarse rule are the coarse-to-fine path in progress; the
-          // coarse rule gets the one warning (checkCoarseRules), not every fine rule.
-          if (coarseCovers(a, b)) continue;
-          const l7 = b.http !== undefined && a.http === undefined;
-          once(b, "redundant", diag("redundantRule", locate(b), { line: a.origin.line, file: a.origin.file, l7 }, { related: related(a, "the broader rule") }));
-        }
+  const allows = group.filter((a) => a.action === "allow");
+  const denies = group.filter((a) => a.action === "deny");
+  // Indexed: only rules that could contain b are compared with it (overlap-index.ts), in order.
+  const denyIndex = containerIndex(denies);
+  for (const b of allows) {
+    for (const d of denyIndex.candidates(b)) {
+      if (atomContains({ ...d, http: undefined }, { ...b, http: undefined })) {
+        once(b, "shadow", diag("shadowedRule", locate(b), { line: d.origin.line, file: d.origin.file }, { related: related(d, "the deny rule") }));
+        break;
       }
     }
   }
+  for (const list of [allows, denies]) {
+    const index = containerIndex(list);
+    for (const b of list) {
+      for (const a of index.candidates(b)) {
+        if (a === b || a.origin === b.origin) continue;
+        if (!atomContains(a, b)) continue;
+        const mutual = atomContains(b, a);
+        if (mutual) {
+          // Report the later of two identical rules only.
+          if (a.origin.order < b.origin.order)
+            once(b, "dup", diag("duplicateRule", locate(b), { line: a.origin.line }, { related: related(a, "the same rule") }));
+          continue;
+        }
+        // Workload rules under a coarse rule are the coarse-to-fine path in progress; the
+        // coarse rule gets the one warning (checkCoarseRules), not every fine rule.
+        if (coarseCovers(a, b)) continue;
+        const l7 = b.http !== undefined && a.http === undefined;
+        once(b, "redundant", diag("redundantRule", locate(b), { line: a.origin.line, file: a.origin.file, l7 }, { related: related(a, "the broader rule") }));
+      }
+    }
+  }
+  groupFindings.set(group[0]!, { atoms: group, found });
+  return found;
 }
 
 /** A namespace-wide rule that the coarse-to-fine path starts with. */
