@@ -164,7 +164,7 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
   // Past half the project a full check costs the same and is simpler.
   if (subPaths.size * 2 > units.length && units.length > 8) return undefined;
 
-  const sub = check({ ...input, units: input.units.filter((u) => subPaths.has(u.path)) });
+  const sub = check({ ...input, units: input.units.filter((u) => subPaths.has(u.path)), expectations: false });
   const unitFiles = sameFiles ? newPaths : new Set([...newPaths, ...previous.units.map((u) => u.path)]);
   // Files whose diagnostics come from the new sub-check: the re-checked tenants' files, and every
   // changed or removed file (whose old diagnostics are stale).

@@ -189,7 +189,12 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
     );
     units = [...modules.units];
     oldUnits = undefined;
-    rulesets = buildRulesetIndex(modules, (p) => isStdlibPath(p, config.stdlib), (name) => stdlibModuleExporting(host, config.stdlib, name)?.importPath);
+    rulesets = buildRulesetIndex(
+      modules,
+      (p) => isStdlibPath(p, config.stdlib),
+      (name) => stdlibModuleExporting(host, config.stdlib, name)?.importPath,
+      reused ? old?.rulesets : undefined,
+    );
     extra.push(...modules.diagnostics, ...rulesets.diagnostics);
     const tenants = registries?.tenants;
     if (tenants)

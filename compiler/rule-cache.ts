@@ -25,8 +25,6 @@ interface Lookup {
   readonly unit: SourceUnit | undefined;
   readonly name: Ident | undefined;
   readonly symbol: RulesetSymbol | undefined;
-  /** What the lookup reported (codes and messages). */
-  readonly found: string;
 }
 
 type Statement = RuleStmt | UseStmt;
@@ -242,12 +240,13 @@ function namedTenants(node: AstNode): string[] {
 
 /**
  * Expands a `use`, recording the rule set lookups it makes; no lookups when a rule set of the
- * file being checked takes part (it is edited with the file, so remembering it does not pay).
+ * file being checked takes part (it is edited with the file, so remembering it does not pay) or
+ * a lookup reports a problem (whose fixes depend on more of the file than the use).
  */
 function recordLookups(ctx: ResolveContext, unit: SourceUnit, expand: () => Atom[]): { atoms: Atom[]; lookups: Lookup[] | undefined } {
   const real = ctx.rulesets;
   const lookups: Lookup[] = [];
-  let local = false;
+  let uncached = false;
   const recording: RulesetIndex = {
     diagnostics: real.diagnostics,
     visible: (u) => real.visible(u),
@@ -255,8 +254,8 @@ function recordLookups(ctx: ResolveContext, unit: SourceUnit, expand: () => Atom
       const n = out.length;
       const symbol = real.lookup(from, name, out);
       const first = lookups.length === 0;
-      if (symbol?.unit === unit || (!first && from === unit)) local = true;
-      lookups.push({ unit: first ? undefined : from, name: first ? undefined : name, symbol, found: reported(out.slice(n)) });
+      if (symbol?.unit === unit || (!first && from === unit) || out.length > n) uncached = true;
+      lookups.push({ unit: first ? undefined : from, name: first ? undefined : name, symbol });
       return symbol;
     },
   };
@@ -264,14 +263,10 @@ function recordLookups(ctx: ResolveContext, unit: SourceUnit, expand: () => Atom
   mutable.rulesets = recording;
   try {
     const atoms = expand();
-    return { atoms, lookups: local ? undefined : lookups };
+    return { atoms, lookups: uncached ? undefined : lookups };
   } finally {
     mutable.rulesets = real;
   }
-}
-
-function reported(found: readonly Diagnostic[]): string {
-  return found.map((d) => `${d.code} ${d.message}`).join("\n");
 }
 
 /** The lookups a `use` made give the same answers now (so its expansion would too). */
@@ -281,7 +276,7 @@ function sameLookups(lookups: readonly Lookup[], use: UseStmt, unit: SourceUnit,
     found.length = 0;
     const name = l.name ?? use.name;
     if (!name) return false;
-    if (index.lookup(l.unit ?? unit, name, found) !== l.symbol || reported(found) !== l.found) return false;
+    if (index.lookup(l.unit ?? unit, name, found) !== l.symbol || found.length > 0) return false;
   }
   return true;
 }

@@ -44,6 +44,27 @@ function shifted<T>(value: T, delta: number): T {
   return move(value) as T;
 }
 
+/*
+ * Texts an editor builds from edits are concatenations that V8 reads a character at a time slowly
+ * (100 KB took most of a millisecond); comparing slices of a block at a time first is much faster.
+ */
+const BLOCK = 512;
+
+function commonPrefix(a: string, b: string, max: number): number {
+  let i = 0;
+  while (i + BLOCK <= max && a.slice(i, i + BLOCK) === b.slice(i, i + BLOCK)) i += BLOCK;
+  while (i < max && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+/** Length of the common suffix, at most `max`. */
+function commonSuffix(a: string, b: string, max: number): number {
+  let n = 0;
+  while (n + BLOCK <= max && a.slice(a.length - n - BLOCK, a.length - n) === b.slice(b.length - n - BLOCK, b.length - n)) n += BLOCK;
+  while (n < max && a.charCodeAt(a.length - 1 - n) === b.charCodeAt(b.length - 1 - n)) n++;
+  return n;
+}
+
 /** Only white space and comments between two offsets. */
 function blank(text: string, comments: readonly Comment[], from: number, to: number): boolean {
   let i = from;
@@ -117,10 +138,8 @@ export function reparse(old: PreviousParse, text: string, file = ""): ParseResul
   if (text === before) return { ast: old.ast, diagnostics: old.diagnostics };
   // The edit: a common prefix and suffix around it.
   const max = Math.min(before.length, text.length);
-  let start = 0;
-  while (start < max && before.charCodeAt(start) === text.charCodeAt(start)) start++;
-  let tail = 0;
-  while (tail < max - start && before.charCodeAt(before.length - 1 - tail) === text.charCodeAt(text.length - 1 - tail)) tail++;
+  const start = commonPrefix(before, text, max);
+  const tail = commonSuffix(before, text, max - start);
   const oldEnd = before.length - tail;
   const delta = text.length - before.length;
   if (text.includes("\0") || old.diagnostics.length >= MAX_SYNTAX_ERRORS) return undefined;
