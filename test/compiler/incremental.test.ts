@@ -132,22 +132,27 @@ function summary(p: Program) {
   return { diagnostics, atoms, workloads, expectations, settings, blocks, yaml: emitted.ok ? renderStream(emitted.policies) : "" };
 }
 
+type Files = Record<string, string | undefined>;
+
+/** Applies the edits in turn, each program built from the one before; each must equal a fresh one. */
+function sameAsFresh<E>(first: Files, edits: readonly E[], apply: (files: Files, edit: E) => Files): void {
+  let previous = createProgram(hostOf(first), { today: TODAY });
+  previous.getDiagnostics();
+  let files = first;
+  for (const e of edits) {
+    files = apply(files, e);
+    const host = hostOf(files);
+    const incremental = createProgram(host, { today: TODAY }, previous);
+    const fresh = createProgram(host, { today: TODAY });
+    expect(summary(incremental)).toEqual(summary(fresh));
+    previous = incremental;
+  }
+}
+
 describe("incremental programs", () => {
   it("say exactly what a fresh program says, after any sequence of edits", () => {
     fc.assert(
-      fc.property(project, fc.array(edit, { minLength: 1, maxLength: 3 }), (first, edits) => {
-        let previous = createProgram(hostOf(first), { today: TODAY });
-        previous.getDiagnostics();
-        let files = first;
-        for (const e of edits) {
-          files = apply(files, e);
-          const host = hostOf(files);
-          const incremental = createProgram(host, { today: TODAY }, previous);
-          const fresh = createProgram(host, { today: TODAY });
-          expect(summary(incremental)).toEqual(summary(fresh));
-          previous = incremental;
-        }
-      }),
+      fc.property(project, fc.array(edit, { minLength: 1, maxLength: 3 }), (first, edits) => sameAsFresh(first, edits, apply)),
       { numRuns: 150 },
     );
   });
@@ -179,19 +184,7 @@ describe("incremental programs", () => {
       return { ...p, [e.file]: lines.join("\n") };
     };
     fc.assert(
-      fc.property(project, fc.array(typed, { minLength: 1, maxLength: 6 }), (first, edits) => {
-        let previous = createProgram(hostOf(first), { today: TODAY });
-        previous.getDiagnostics();
-        let files = first;
-        for (const e of edits) {
-          files = applyTyped(files, e);
-          const host = hostOf(files);
-          const incremental = createProgram(host, { today: TODAY }, previous);
-          const fresh = createProgram(host, { today: TODAY });
-          expect(summary(incremental)).toEqual(summary(fresh));
-          previous = incremental;
-        }
-      }),
+      fc.property(project, fc.array(typed, { minLength: 1, maxLength: 6 }), (first, edits) => sameAsFresh(first, edits, applyTyped)),
       { numRuns: 120 },
     );
   });
