@@ -10,7 +10,7 @@ import { selectorContains, selectorsOverlap, selectorText } from "./labels.js";
 import { AddressSet, formatPrefix } from "./net/cidr.js";
 import { fqdnContains, parseFqdn } from "./net/fqdn.js";
 import { isResolverDnsRule } from "./emit.js";
-import { containerIndex } from "./overlap-index.js";
+import { containerIndex, mayContain, scanCandidates } from "./overlap-index.js";
 import type { ProjectConfig } from "./project.js";
 import type { TenantRegistry } from "./registry.js";
 import { peerText, portsText } from "./resolve.js";
@@ -125,16 +125,28 @@ interface Finding {
 }
 
 /**
- * The findings of one group (a tenant's or baseline's rules of one direction), while it holds the
- * same atoms: an edit changes one group, and a check replays the others' atoms unchanged.
+ * The findings of one group (a tenant's or baseline's rules of one direction), per rule: what an
+ * edit that replaces a few of its atoms does not touch is kept (see groupOverlaps).
  */
-const groupFindings = new WeakMap<Atom, { readonly atoms: readonly Atom[]; readonly found: readonly Finding[] }>();
-
-function sameAtoms(a: readonly Atom[], b: readonly Atom[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+interface GroupState {
+  readonly atoms: readonly Atom[];
+  readonly allows: readonly Atom[];
+  readonly denies: readonly Atom[];
+  /** Per allow: the deny that shadows it. */
+  readonly shadow: readonly (Finding | undefined)[];
+  /** Per allow, then per deny: the rules that duplicate or contain it, in list order. */
+  readonly allowFindings: readonly (readonly Finding[])[];
+  readonly denyFindings: readonly (readonly Finding[])[];
+  readonly found: readonly Finding[];
 }
+
+/** The last state of each group, by its first atom (which an edit elsewhere in the group keeps). */
+const groupStates = new WeakMap<Atom, GroupState>();
+
+/** An edit that replaces more atoms than this in a group has the group analysed afresh. */
+const MAX_REPLACED = 8;
+/** Likewise when more atoms than this may see a replaced one among their containers. */
+const MAX_AFFECTED = 24;
 
 /** Duplicate, redundant and shadowed rules within each tenant. */
 export function checkOverlaps(atoms: readonly Atom[], out: Diagnostic[]): void {
@@ -160,51 +172,115 @@ export function checkOverlaps(atoms: readonly Atom[], out: Diagnostic[]): void {
 }
 
 function groupOverlaps(group: readonly Atom[]): readonly Finding[] {
-  const cached = groupFindings.get(group[0]!);
-  if (cached && sameAtoms(cached.atoms, group)) return cached.found;
-  const found: Finding[] = [];
-  const seen = new Set<string>();
-  const once = (a: Atom, key: string, d: Diagnostic) => {
-    const id = `${a.origin.file}:${a.peerSpan.start}:${key}`;
-    if (seen.has(id)) return;
-    seen.add(id);
-    found.push({ id, diagnostic: d });
-  };
+  const before = groupStates.get(group[0]!);
+  const state = (before && updated(before, group)) ?? analysed(group);
+  groupStates.set(group[0]!, state);
+  return state.found;
+}
+
+function shadowOf(b: Atom, candidates: readonly Atom[]): Finding | undefined {
+  for (const d of candidates)
+    if (atomContains({ ...d, http: undefined }, { ...b, http: undefined }))
+      return finding(b, "shadow", diag("shadowedRule", locate(b), { line: d.origin.line, file: d.origin.file }, { related: related(d, "the deny rule") }));
+  return undefined;
+}
+
+function containersOf(b: Atom, candidates: readonly Atom[]): Finding[] {
+  const out: Finding[] = [];
+  for (const a of candidates) {
+    if (a === b || a.origin === b.origin) continue;
+    if (!atomContains(a, b)) continue;
+    const mutual = atomContains(b, a);
+    if (mutual) {
+      // Report the later of two identical rules only.
+      if (a.origin.order < b.origin.order) out.push(finding(b, "dup", diag("duplicateRule", locate(b), { line: a.origin.line }, { related: related(a, "the same rule") })));
+      continue;
+    }
+    // Workload rules under a coarse rule are the coarse-to-fine path in progress; the
+    // coarse rule gets the one warning (checkCoarseRules), not every fine rule.
+    if (coarseCovers(a, b)) continue;
+    const l7 = b.http !== undefined && a.http === undefined;
+    out.push(finding(b, "redundant", diag("redundantRule", locate(b), { line: a.origin.line, file: a.origin.file, l7 }, { related: related(a, "the broader rule") })));
+  }
+  return out;
+}
+
+function finding(b: Atom, key: string, diagnostic: Diagnostic): Finding {
+  return { id: `${b.origin.file}:${b.peerSpan.start}:${key}`, diagnostic };
+}
+
+/** The group analysed afresh, with indexes: only rules that could contain b are compared with it. */
+function analysed(group: readonly Atom[]): GroupState {
   const allows = group.filter((a) => a.action === "allow");
   const denies = group.filter((a) => a.action === "deny");
-  // Indexed: only rules that could contain b are compared with it (overlap-index.ts), in order.
   const denyIndex = containerIndex(denies);
-  for (const b of allows) {
-    for (const d of denyIndex.candidates(b)) {
-      if (atomContains({ ...d, http: undefined }, { ...b, http: undefined })) {
-        once(b, "shadow", diag("shadowedRule", locate(b), { line: d.origin.line, file: d.origin.file }, { related: related(d, "the deny rule") }));
-        break;
-      }
-    }
+  const allowIndex = containerIndex(allows);
+  return assembled(
+    group,
+    allows,
+    denies,
+    allows.map((b) => shadowOf(b, denyIndex.candidates(b))),
+    allows.map((b) => containersOf(b, allowIndex.candidates(b))),
+    denies.map((b) => containersOf(b, denyIndex.candidates(b))),
+  );
+}
+
+/**
+ * The previous state brought up to date, when the group holds the same number of atoms and a few
+ * were replaced by atoms of the same action (an edited rule): only the replaced atoms, and the
+ * atoms that had or have a replaced one among their candidates, are analysed again.
+ */
+function updated(before: GroupState, group: readonly Atom[]): GroupState | undefined {
+  if (before.atoms.length !== group.length) return undefined;
+  const replaced: Atom[] = [];
+  for (let i = 0; i < group.length; i++) {
+    const now = group[i]!;
+    const then = before.atoms[i]!;
+    if (now === then) continue;
+    if (now.action !== then.action || replaced.length >= 2 * MAX_REPLACED) return undefined;
+    replaced.push(then, now);
   }
-  for (const list of [allows, denies]) {
-    const index = containerIndex(list);
-    for (const b of list) {
-      for (const a of index.candidates(b)) {
-        if (a === b || a.origin === b.origin) continue;
-        if (!atomContains(a, b)) continue;
-        const mutual = atomContains(b, a);
-        if (mutual) {
-          // Report the later of two identical rules only.
-          if (a.origin.order < b.origin.order)
-            once(b, "dup", diag("duplicateRule", locate(b), { line: a.origin.line }, { related: related(a, "the same rule") }));
-          continue;
-        }
-        // Workload rules under a coarse rule are the coarse-to-fine path in progress; the
-        // coarse rule gets the one warning (checkCoarseRules), not every fine rule.
-        if (coarseCovers(a, b)) continue;
-        const l7 = b.http !== undefined && a.http === undefined;
-        once(b, "redundant", diag("redundantRule", locate(b), { line: a.origin.line, file: a.origin.file, l7 }, { related: related(a, "the broader rule") }));
-      }
-    }
-  }
-  groupFindings.set(group[0]!, { atoms: group, found });
-  return found;
+  if (replaced.length === 0) return before;
+  const allows = group.filter((a) => a.action === "allow");
+  const denies = group.filter((a) => a.action === "deny");
+  const replacedAllows = replaced.filter((a) => a.action === "allow");
+  const replacedDenies = replaced.filter((a) => a.action === "deny");
+  const stale = (list: readonly Atom[], old: readonly Atom[], by: readonly Atom[]) =>
+    // An atom that was replaced, or that had or has a replaced one among its candidates.
+    list.flatMap((b, i) => (b !== old[i] || by.some((x) => mayContain(x, b)) ? [i] : []));
+  const shadowStale = stale(allows, before.allows, replacedDenies);
+  const allowStale = stale(allows, before.allows, replacedAllows);
+  const denyStale = stale(denies, before.denies, replacedDenies);
+  if (shadowStale.length + allowStale.length + denyStale.length > MAX_AFFECTED) return undefined;
+  const shadow = before.shadow.slice();
+  const allowFindings = before.allowFindings.slice();
+  const denyFindings = before.denyFindings.slice();
+  for (const i of shadowStale) shadow[i] = shadowOf(allows[i]!, scanCandidates(denies, allows[i]!));
+  for (const i of allowStale) allowFindings[i] = containersOf(allows[i]!, scanCandidates(allows, allows[i]!));
+  for (const i of denyStale) denyFindings[i] = containersOf(denies[i]!, scanCandidates(denies, denies[i]!));
+  return assembled(group, allows, denies, shadow, allowFindings, denyFindings);
+}
+
+/** The group's findings, each reported once, in the order the analysis meets them. */
+function assembled(
+  atoms: readonly Atom[],
+  allows: readonly Atom[],
+  denies: readonly Atom[],
+  shadow: readonly (Finding | undefined)[],
+  allowFindings: readonly (readonly Finding[])[],
+  denyFindings: readonly (readonly Finding[])[],
+): GroupState {
+  const found: Finding[] = [];
+  const seen = new Set<string>();
+  const add = (f: Finding | undefined) => {
+    if (!f || seen.has(f.id)) return;
+    seen.add(f.id);
+    found.push(f);
+  };
+  for (const f of shadow) add(f);
+  for (const list of allowFindings) for (const f of list) add(f);
+  for (const list of denyFindings) for (const f of list) add(f);
+  return { atoms, allows, denies, shadow, allowFindings, denyFindings, found };
 }
 
 /** A namespace-wide rule that the coarse-to-fine path starts with. */
