@@ -125,18 +125,15 @@ interface Finding {
 }
 
 /**
- * The findings of one group (a tenant's or baseline's rules of one direction), per rule: what an
+ * The findings of one group (a tenant's or baseline's rules of one direction), per atom: what an
  * edit that replaces a few of its atoms does not touch is kept (see groupOverlaps).
  */
 interface GroupState {
   readonly atoms: readonly Atom[];
-  readonly allows: readonly Atom[];
-  readonly denies: readonly Atom[];
   /** Per allow: the deny that shadows it. */
-  readonly shadow: readonly (Finding | undefined)[];
-  /** Per allow, then per deny: the rules that duplicate or contain it, in list order. */
-  readonly allowFindings: readonly (readonly Finding[])[];
-  readonly denyFindings: readonly (readonly Finding[])[];
+  readonly shadow: ReadonlyMap<Atom, Finding | undefined>;
+  /** Per atom: the rules of its action that duplicate or contain it, in list order. */
+  readonly containers: ReadonlyMap<Atom, readonly Finding[]>;
   readonly found: readonly Finding[];
 }
 
@@ -145,7 +142,7 @@ const groupStates = new WeakMap<Atom, GroupState>();
 
 /** An edit that replaces more atoms than this in a group has the group analysed afresh. */
 const MAX_REPLACED = 8;
-/** Likewise when more atoms than this may see a replaced one among their containers. */
+/** Likewise when more atoms than this may see a replaced one among their candidates. */
 const MAX_AFFECTED = 24;
 
 /** Duplicate, redundant and shadowed rules within each tenant. */
@@ -215,50 +212,51 @@ function analysed(group: readonly Atom[]): GroupState {
   const denies = group.filter((a) => a.action === "deny");
   const denyIndex = containerIndex(denies);
   const allowIndex = containerIndex(allows);
-  return assembled(
-    group,
-    allows,
-    denies,
-    allows.map((b) => shadowOf(b, denyIndex.candidates(b))),
-    allows.map((b) => containersOf(b, allowIndex.candidates(b))),
-    denies.map((b) => containersOf(b, denyIndex.candidates(b))),
-  );
+  const shadow = new Map<Atom, Finding | undefined>();
+  const containers = new Map<Atom, readonly Finding[]>();
+  for (const b of allows) {
+    shadow.set(b, shadowOf(b, denyIndex.candidates(b)));
+    containers.set(b, containersOf(b, allowIndex.candidates(b)));
+  }
+  for (const b of denies) containers.set(b, containersOf(b, denyIndex.candidates(b)));
+  return assembled(group, allows, denies, shadow, containers);
 }
 
 /**
- * The previous state brought up to date, when the group holds the same number of atoms and a few
- * were replaced by atoms of the same action (an edited rule): only the replaced atoms, and the
- * atoms that had or have a replaced one among their candidates, are analysed again.
+ * The previous state brought up to date when one stretch of the group changed (an edited rule's
+ * atoms replaced, added or dropped) and the rest kept its atoms and their order: only the new
+ * atoms, and the atoms that had or have a changed one among their candidates, are analysed again.
  */
 function updated(before: GroupState, group: readonly Atom[]): GroupState | undefined {
-  if (before.atoms.length !== group.length) return undefined;
-  const replaced: Atom[] = [];
-  for (let i = 0; i < group.length; i++) {
-    const now = group[i]!;
-    const then = before.atoms[i]!;
-    if (now === then) continue;
-    if (now.action !== then.action || replaced.length >= 2 * MAX_REPLACED) return undefined;
-    replaced.push(then, now);
-  }
-  if (replaced.length === 0) return before;
+  const old = before.atoms;
+  let p = 0;
+  while (p < old.length && p < group.length && old[p] === group[p]) p++;
+  let q = 0;
+  while (q < old.length - p && q < group.length - p && old[old.length - 1 - q] === group[group.length - 1 - q]) q++;
+  const removed = old.slice(p, old.length - q);
+  const added = group.slice(p, group.length - q);
+  if (removed.length === 0 && added.length === 0) return before;
+  if (removed.length > MAX_REPLACED || added.length > MAX_REPLACED) return undefined;
+  const changed = [...removed, ...added];
   const allows = group.filter((a) => a.action === "allow");
   const denies = group.filter((a) => a.action === "deny");
-  const replacedAllows = replaced.filter((a) => a.action === "allow");
-  const replacedDenies = replaced.filter((a) => a.action === "deny");
-  const stale = (list: readonly Atom[], old: readonly Atom[], by: readonly Atom[]) =>
-    // An atom that was replaced, or that had or has a replaced one among its candidates.
-    list.flatMap((b, i) => (b !== old[i] || by.some((x) => mayContain(x, b)) ? [i] : []));
-  const shadowStale = stale(allows, before.allows, replacedDenies);
-  const allowStale = stale(allows, before.allows, replacedAllows);
-  const denyStale = stale(denies, before.denies, replacedDenies);
-  if (shadowStale.length + allowStale.length + denyStale.length > MAX_AFFECTED) return undefined;
-  const shadow = before.shadow.slice();
-  const allowFindings = before.allowFindings.slice();
-  const denyFindings = before.denyFindings.slice();
-  for (const i of shadowStale) shadow[i] = shadowOf(allows[i]!, scanCandidates(denies, allows[i]!));
-  for (const i of allowStale) allowFindings[i] = containersOf(allows[i]!, scanCandidates(allows, allows[i]!));
-  for (const i of denyStale) denyFindings[i] = containersOf(denies[i]!, scanCandidates(denies, denies[i]!));
-  return assembled(group, allows, denies, shadow, allowFindings, denyFindings);
+  const fresh = new Set(added);
+  // New atoms, and atoms that had or have a changed one among their candidates.
+  const stale = (list: readonly Atom[], action: Atom["action"]) => list.filter((b) => fresh.has(b) || changed.some((x) => x.action === action && mayContain(x, b)));
+  const staleShadow = stale(allows, "deny");
+  const staleAllows = stale(allows, "allow");
+  const staleDenies = stale(denies, "deny");
+  if (staleShadow.length + staleAllows.length + staleDenies.length > MAX_AFFECTED) return undefined;
+  const shadow = new Map(before.shadow);
+  const containers = new Map(before.containers);
+  for (const x of removed) {
+    shadow.delete(x);
+    containers.delete(x);
+  }
+  for (const b of staleShadow) shadow.set(b, shadowOf(b, scanCandidates(denies, b)));
+  for (const b of staleAllows) containers.set(b, containersOf(b, scanCandidates(allows, b)));
+  for (const b of staleDenies) containers.set(b, containersOf(b, scanCandidates(denies, b)));
+  return assembled(group, allows, denies, shadow, containers);
 }
 
 /** The group's findings, each reported once, in the order the analysis meets them. */
@@ -266,9 +264,8 @@ function assembled(
   atoms: readonly Atom[],
   allows: readonly Atom[],
   denies: readonly Atom[],
-  shadow: readonly (Finding | undefined)[],
-  allowFindings: readonly (readonly Finding[])[],
-  denyFindings: readonly (readonly Finding[])[],
+  shadow: ReadonlyMap<Atom, Finding | undefined>,
+  containers: ReadonlyMap<Atom, readonly Finding[]>,
 ): GroupState {
   const found: Finding[] = [];
   const seen = new Set<string>();
@@ -277,10 +274,10 @@ function assembled(
     seen.add(f.id);
     found.push(f);
   };
-  for (const f of shadow) add(f);
-  for (const list of allowFindings) for (const f of list) add(f);
-  for (const list of denyFindings) for (const f of list) add(f);
-  return { atoms, allows, denies, shadow, allowFindings, denyFindings, found };
+  for (const b of allows) add(shadow.get(b));
+  for (const b of allows) for (const f of containers.get(b) ?? []) add(f);
+  for (const b of denies) for (const f of containers.get(b) ?? []) add(f);
+  return { atoms, shadow, containers, found };
 }
 
 /** A namespace-wide rule that the coarse-to-fine path starts with. */
