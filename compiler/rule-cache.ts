@@ -104,7 +104,8 @@ export class RuleCache {
       // The same node in the same file and tenant has the same text; otherwise compare the text.
       let hit = this.byNode.get(statement);
       let key = hit?.key;
-      if (!hit || hit.file !== unit.path || hit.tenant !== tenant) {
+      const byNode = hit !== undefined && hit.file === unit.path && hit.tenant === tenant;
+      if (!byNode) {
         key = `${unit.path}\u0000${tenant}\u0000${unit.text.slice(statement.span.start, statement.span.end)}`;
         hit = this.entries.get(key);
       }
@@ -115,7 +116,7 @@ export class RuleCache {
         (!hit.lookups || sameLookups(hit.lookups, statement as UseStmt, unit, ctx.rulesets))
       ) {
         hit.used = this.generation;
-        this.byNode.set(statement, hit);
+        if (!byNode) this.byNode.set(statement, hit);
         return this.replay(hit, statement, block, ctx);
       }
       if (!this.storeNew) return resolve();
@@ -244,8 +245,16 @@ function unmoved(atoms: readonly Atom[], firstId: number, file: string, line: nu
   return true;
 }
 
+/** Symbols are immutable and handed on from check to check: their text is computed once. */
+const workloadTexts = new WeakMap<WorkloadSymbol, string>();
+
 function workloadText(w: WorkloadSymbol): string {
-  return `${w.name}|${selectorText(w.selector)}|${w.namespaces.join(",")}|${w.pinned ?? ""}|${w.broken ? 1 : 0}|${w.file}`;
+  let text = workloadTexts.get(w);
+  if (text === undefined) {
+    text = `${w.name}|${selectorText(w.selector)}|${w.namespaces.join(",")}|${w.pinned ?? ""}|${w.broken ? 1 : 0}|${w.file}`;
+    workloadTexts.set(w, text);
+  }
+  return text;
 }
 
 /** Tenants a statement or rule set names (whose workloads it may use). */
