@@ -10,7 +10,7 @@ import { selectorContains, selectorsOverlap, selectorText } from "./labels.js";
 import { AddressSet, formatPrefix } from "./net/cidr.js";
 import { fqdnContains, parseFqdn } from "./net/fqdn.js";
 import { isResolverDnsRule } from "./emit.js";
-import { containerIndex } from "./overlap-index.js";
+import { containerIndex, mayContain, scanCandidates } from "./overlap-index.js";
 import type { ProjectConfig } from "./project.js";
 import type { TenantRegistry } from "./registry.js";
 import { peerText, portsText } from "./resolve.js";
@@ -118,6 +118,33 @@ function related(a: Atom, message: string) {
   return [{ file: a.origin.file, span: a.origin.span, message }];
 }
 
+/** A finding of the overlap analysis, with the key that reports it once (per rule and kind). */
+interface Finding {
+  readonly id: string;
+  readonly diagnostic: Diagnostic;
+}
+
+/**
+ * The findings of one group (a tenant's or baseline's rules of one direction), per atom: what an
+ * edit that replaces a few of its atoms does not touch is kept (see groupOverlaps).
+ */
+interface GroupState {
+  readonly atoms: readonly Atom[];
+  /** Per allow: the deny that shadows it. */
+  readonly shadow: ReadonlyMap<Atom, Finding | undefined>;
+  /** Per atom: the rules of its action that duplicate or contain it, in list order. */
+  readonly containers: ReadonlyMap<Atom, readonly Finding[]>;
+  readonly found: readonly Finding[];
+}
+
+/** The last state of each group, by its first atom (which an edit elsewhere in the group keeps). */
+const groupStates = new WeakMap<Atom, GroupState>();
+
+/** An edit that replaces more atoms than this in a group has the group analysed afresh. */
+const MAX_REPLACED = 8;
+/** Likewise when more atoms than this may see a replaced one among their candidates. */
+const MAX_AFFECTED = 24;
+
 /** Duplicate, redundant and shadowed rules within each tenant. */
 export function checkOverlaps(atoms: readonly Atom[], out: Diagnostic[]): void {
   // Per tenant (or baseline) and direction, in the order the groups first appear.
@@ -131,48 +158,126 @@ export function checkOverlaps(atoms: readonly Atom[], out: Diagnostic[]): void {
     if (g) g.push(a);
     else groups.push((both[a.direction] = [a]));
   }
+  // A rule shared through a module is reported once, by the first group that finds it.
   const reported = new Set<string>();
-  const once = (a: Atom, key: string, d: Diagnostic) => {
-    const id = `${a.origin.file}:${a.peerSpan.start}:${key}`;
-    if (reported.has(id)) return;
-    reported.add(id);
-    out.push(d);
-  };
-  for (const group of groups) {
-    const allows = group.filter((a) => a.action === "allow");
-    const denies = group.filter((a) => a.action === "deny");
-    // Indexed: only rules that could contain b are compared with it (overlap-index.ts), in order.
-    const denyIndex = containerIndex(denies);
-    for (const b of allows) {
-      for (const d of denyIndex.candidates(b)) {
-        if (atomContains({ ...d, http: undefined }, { ...b, http: undefined })) {
-          once(b, "shadow", diag("shadowedRule", locate(b), { line: d.origin.line, file: d.origin.file }, { related: related(d, "the deny rule") }));
-          break;
-        }
+  for (const group of groups)
+    for (const f of groupOverlaps(group))
+      if (!reported.has(f.id)) {
+        reported.add(f.id);
+        out.push(f.diagnostic);
       }
+}
+
+function groupOverlaps(group: readonly Atom[]): readonly Finding[] {
+  const before = groupStates.get(group[0]!);
+  const state = (before && updated(before, group)) ?? analysed(group);
+  groupStates.set(group[0]!, state);
+  return state.found;
+}
+
+function shadowOf(b: Atom, candidates: readonly Atom[]): Finding | undefined {
+  for (const d of candidates)
+    if (atomContains({ ...d, http: undefined }, { ...b, http: undefined }))
+      return finding(b, "shadow", diag("shadowedRule", locate(b), { line: d.origin.line, file: d.origin.file }, { related: related(d, "the deny rule") }));
+  return undefined;
+}
+
+function containersOf(b: Atom, candidates: readonly Atom[]): Finding[] {
+  const out: Finding[] = [];
+  for (const a of candidates) {
+    if (a === b || a.origin === b.origin) continue;
+    if (!atomContains(a, b)) continue;
+    const mutual = atomContains(b, a);
+    if (mutual) {
+      // Report the later of two identical rules only.
+      if (a.origin.order < b.origin.order) out.push(finding(b, "dup", diag("duplicateRule", locate(b), { line: a.origin.line }, { related: related(a, "the same rule") })));
+      continue;
     }
-    for (const list of [allows, denies]) {
-      const index = containerIndex(list);
-      for (const b of list) {
-        for (const a of index.candidates(b)) {
-          if (a === b || a.origin === b.origin) continue;
-          if (!atomContains(a, b)) continue;
-          const mutual = atomContains(b, a);
-          if (mutual) {
-            // Report the later of two identical rules only.
-            if (a.origin.order < b.origin.order)
-              once(b, "dup", diag("duplicateRule", locate(b), { line: a.origin.line }, { related: related(a, "the same rule") }));
-            continue;
-          }
-          // Workload rules under a coarse rule are the coarse-to-fine path in progress; the
-          // coarse rule gets the one warning (checkCoarseRules), not every fine rule.
-          if (coarseCovers(a, b)) continue;
-          const l7 = b.http !== undefined && a.http === undefined;
-          once(b, "redundant", diag("redundantRule", locate(b), { line: a.origin.line, file: a.origin.file, l7 }, { related: related(a, "the broader rule") }));
-        }
-      }
-    }
+    // Workload rules under a coarse rule are the coarse-to-fine path in progress; the
+    // coarse rule gets the one warning (checkCoarseRules), not every fine rule.
+    if (coarseCovers(a, b)) continue;
+    const l7 = b.http !== undefined && a.http === undefined;
+    out.push(finding(b, "redundant", diag("redundantRule", locate(b), { line: a.origin.line, file: a.origin.file, l7 }, { related: related(a, "the broader rule") })));
   }
+  return out;
+}
+
+function finding(b: Atom, key: string, diagnostic: Diagnostic): Finding {
+  return { id: `${b.origin.file}:${b.peerSpan.start}:${key}`, diagnostic };
+}
+
+/** The group analysed afresh, with indexes: only rules that could contain b are compared with it. */
+function analysed(group: readonly Atom[]): GroupState {
+  const allows = group.filter((a) => a.action === "allow");
+  const denies = group.filter((a) => a.action === "deny");
+  const denyIndex = containerIndex(denies);
+  const allowIndex = containerIndex(allows);
+  const shadow = new Map<Atom, Finding | undefined>();
+  const containers = new Map<Atom, readonly Finding[]>();
+  for (const b of allows) {
+    shadow.set(b, shadowOf(b, denyIndex.candidates(b)));
+    containers.set(b, containersOf(b, allowIndex.candidates(b)));
+  }
+  for (const b of denies) containers.set(b, containersOf(b, denyIndex.candidates(b)));
+  return assembled(group, allows, denies, shadow, containers);
+}
+
+/**
+ * The previous state brought up to date when one stretch of the group changed (an edited rule's
+ * atoms replaced, added or dropped) and the rest kept its atoms and their order: only the new
+ * atoms, and the atoms that had or have a changed one among their candidates, are analysed again.
+ */
+function updated(before: GroupState, group: readonly Atom[]): GroupState | undefined {
+  const old = before.atoms;
+  let p = 0;
+  while (p < old.length && p < group.length && old[p] === group[p]) p++;
+  let q = 0;
+  while (q < old.length - p && q < group.length - p && old[old.length - 1 - q] === group[group.length - 1 - q]) q++;
+  const removed = old.slice(p, old.length - q);
+  const added = group.slice(p, group.length - q);
+  if (removed.length === 0 && added.length === 0) return before;
+  if (removed.length > MAX_REPLACED || added.length > MAX_REPLACED) return undefined;
+  const changed = [...removed, ...added];
+  const allows = group.filter((a) => a.action === "allow");
+  const denies = group.filter((a) => a.action === "deny");
+  const fresh = new Set(added);
+  // New atoms, and atoms that had or have a changed one among their candidates.
+  const stale = (list: readonly Atom[], action: Atom["action"]) => list.filter((b) => fresh.has(b) || changed.some((x) => x.action === action && mayContain(x, b)));
+  const staleShadow = stale(allows, "deny");
+  const staleAllows = stale(allows, "allow");
+  const staleDenies = stale(denies, "deny");
+  if (staleShadow.length + staleAllows.length + staleDenies.length > MAX_AFFECTED) return undefined;
+  const shadow = new Map(before.shadow);
+  const containers = new Map(before.containers);
+  for (const x of removed) {
+    shadow.delete(x);
+    containers.delete(x);
+  }
+  for (const b of staleShadow) shadow.set(b, shadowOf(b, scanCandidates(denies, b)));
+  for (const b of staleAllows) containers.set(b, containersOf(b, scanCandidates(allows, b)));
+  for (const b of staleDenies) containers.set(b, containersOf(b, scanCandidates(denies, b)));
+  return assembled(group, allows, denies, shadow, containers);
+}
+
+/** The group's findings, each reported once, in the order the analysis meets them. */
+function assembled(
+  atoms: readonly Atom[],
+  allows: readonly Atom[],
+  denies: readonly Atom[],
+  shadow: ReadonlyMap<Atom, Finding | undefined>,
+  containers: ReadonlyMap<Atom, readonly Finding[]>,
+): GroupState {
+  const found: Finding[] = [];
+  const seen = new Set<string>();
+  const add = (f: Finding | undefined) => {
+    if (!f || seen.has(f.id)) return;
+    seen.add(f.id);
+    found.push(f);
+  };
+  for (const b of allows) add(shadow.get(b));
+  for (const b of allows) for (const f of containers.get(b) ?? []) add(f);
+  for (const b of denies) for (const f of containers.get(b) ?? []) add(f);
+  return { atoms, shadow, containers, found };
 }
 
 /** A namespace-wide rule that the coarse-to-fine path starts with. */

@@ -102,27 +102,77 @@ function stillValid(deps: readonly Dependency[], bound: BindResult): boolean {
   return true;
 }
 
+/** One unit's expectations in a result: where the unit is in the list, and the tenants they depend on. */
+interface Segment {
+  readonly index: number;
+  readonly unit: SourceUnit;
+  readonly result: ExpectationResult;
+  readonly tenants: readonly string[];
+}
+
+/** The segments of a result, by its diagnostics array (what a check result keeps of it). */
+const segmentsOf = new WeakMap<readonly Diagnostic[], readonly Segment[]>();
+
+/**
+ * What an incremental check knows: the previous result's units (the same files in the same order
+ * as now) and diagnostics, and the tenants it re-checked. A unit that is the same and depends on
+ * none of those tenants keeps its result without being looked at again.
+ */
+export interface ExpectationsSince {
+  readonly units: readonly SourceUnit[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly recheck: ReadonlySet<string>;
+}
+
 /** Every `expect` of the project's files, top level and in tenant blocks. */
-export function checkExpectations(units: readonly SourceUnit[], bound: BindResult, tenants: TenantRegistry): ExpectationResult {
-  const out: Expectation[] = [];
-  const diagnostics: Diagnostic[] = [];
+export function checkExpectations(units: readonly SourceUnit[], bound: BindResult, tenants: TenantRegistry, since?: ExpectationsSince): ExpectationResult {
   let blockTenant: Map<TenantDecl, string> | undefined;
-  for (const unit of units) {
+  const segment = (index: number, unit: SourceUnit): Segment | undefined => {
     const shape = shapeOf(unit);
-    if (!shape) continue;
+    if (!shape) return undefined;
     const cached = results.get(unit);
     let result = cached && cached.registry === tenants && stillValid(cached.deps, bound) ? cached.result : undefined;
+    let deps = cached?.deps;
     if (!result) {
       blockTenant ??= new Map(bound.blocks.map((b) => [b.decl, b.tenant.name]));
       result = unitExpectations(unit, blockTenant, bound, tenants);
       const own = shape.blocks.flatMap((d) => blockTenant!.get(d) ?? []);
-      const deps = [...new Set([...own, ...shape.named])].map((tenant) => ({ tenant, workloads: bound.workloads.get(tenant) }));
+      deps = [...new Set([...own, ...shape.named])].map((tenant) => ({ tenant, workloads: bound.workloads.get(tenant) }));
       results.set(unit, { registry: tenants, deps, result });
     }
-    out.push(...result.expectations);
-    diagnostics.push(...result.diagnostics);
-  }
-  return { expectations: out, diagnostics };
+    return { index, unit, result, tenants: deps!.map((d) => d.tenant) };
+  };
+  const segments: Segment[] = [];
+  const before = since && since.units.length === units.length ? segmentsOf.get(since.diagnostics) : undefined;
+  if (since && before) {
+    let next = 0;
+    for (let i = 0; i < units.length; i++) {
+      const unit = units[i]!;
+      const old = before[next]?.index === i ? before[next++] : undefined;
+      if (old ? old.unit === unit && !old.tenants.some((t) => since.recheck.has(t)) : unit === since.units[i]) {
+        if (old) segments.push(old);
+        continue;
+      }
+      const s = segment(i, unit);
+      if (s) segments.push(s);
+    }
+  } else
+    units.forEach((unit, i) => {
+      const s = segment(i, unit);
+      if (s) segments.push(s);
+    });
+  const diagnostics: Diagnostic[] = [];
+  for (const s of segments) for (const d of s.result.diagnostics) diagnostics.push(d);
+  segmentsOf.set(diagnostics, segments);
+  // Flattened when read (`ztc test`, code lenses), not on every keystroke.
+  let expectations: Expectation[] | undefined;
+  return {
+    get expectations() {
+      expectations ??= segments.flatMap((s) => s.result.expectations);
+      return expectations;
+    },
+    diagnostics,
+  };
 }
 
 function unitExpectations(unit: SourceUnit, blockTenant: ReadonlyMap<TenantDecl, string>, bound: BindResult, tenants: TenantRegistry): ExpectationResult {

@@ -164,7 +164,7 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
   // Past half the project a full check costs the same and is simpler.
   if (subPaths.size * 2 > units.length && units.length > 8) return undefined;
 
-  const sub = check({ ...input, units: input.units.filter((u) => subPaths.has(u.path)) });
+  const sub = check({ ...input, units: input.units.filter((u) => subPaths.has(u.path)), expectations: false });
   const unitFiles = sameFiles ? newPaths : new Set([...newPaths, ...previous.units.map((u) => u.path)]);
   // Files whose diagnostics come from the new sub-check: the re-checked tenants' files, and every
   // changed or removed file (whose old diagnostics are stale).
@@ -194,7 +194,9 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
     settings,
     diagnostics: [...previous.check.bound.diagnostics.filter((d) => fromOld(d.file)), ...sub.bound.diagnostics.filter((d) => keepFiles.has(d.file))],
   };
-  const expected = checkExpectations(input.units, bound, registry);
+  // With the same files in the same order, only the expectations that can see the change are checked again.
+  const since = sameFiles ? { units: previous.units, diagnostics: previous.check.expectationDiagnostics, recheck } : undefined;
+  const expected = checkExpectations(input.units, bound, registry, since);
   const diagnostics = [
     ...previous.check.diagnostics.filter((d) => fromOld(d.file) && !stale.has(d)),
     ...sub.diagnostics.filter((d) => keepFiles.has(d.file) && !partial.has(d)),
@@ -207,7 +209,9 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
       return atoms;
     },
     bound,
-    expectations: expected.expectations,
+    get expectations() {
+      return expected.expectations;
+    },
     diagnostics,
     expectationDiagnostics: expected.diagnostics,
     ruleCache: sub.ruleCache,

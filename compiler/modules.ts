@@ -42,6 +42,8 @@ interface ImportResolution {
 const resolutions = new WeakMap<SourceUnit, { readonly listing: readonly string[]; readonly config: ProjectConfig; readonly imports: readonly ImportResolution[] }>();
 /** The import cycles found in a graph, reused by a graph with the same imports. */
 const cyclesOf = new WeakMap<ModuleGraph, readonly Diagnostic[]>();
+/** What a graph was loaded from, besides its units: a later load from the same may reuse it. */
+const inputsOf = new WeakMap<ModuleGraph, { readonly listing: readonly string[]; readonly config: ProjectConfig; readonly roots: number }>();
 
 function aliasOf(path: string): string {
   const base = path.slice(path.lastIndexOf("/") + 1).replace(/^stdlib:/, "");
@@ -60,10 +62,12 @@ export function loadModules(
   stdlibUnit: (name: string) => SourceUnit,
   previous?: ModuleGraph,
 ): ModuleGraph {
+  const listing = host.listFiles();
+  const reused = previous && swapped(previous, listing, config, roots, readUnit, stdlibUnit);
+  if (reused) return reused;
   const diagnostics: Diagnostic[] = [];
   const units = new Map<string, SourceUnit>(roots.map((u) => [u.path, u]));
   const imports = new Map<string, readonly ResolvedImport[]>();
-  const listing = host.listFiles();
   const projectZt = () => host.listFiles().filter((f) => f.endsWith(".zt"));
   let overridden: Set<string> | undefined;
   const overrides = () => (overridden ??= new Set(stdlibOverrides(host, config.stdlib).keys()));
@@ -189,7 +193,49 @@ export function loadModules(
   const ordered = [...roots, ...[...units.values()].filter((u) => !rootSet.has(u)).sort((a, b) => (a.path < b.path ? -1 : 1))];
   const graph: ModuleGraph = { units: ordered, imports, diagnostics };
   cyclesOf.set(graph, cycles);
+  inputsOf.set(graph, { listing, config, roots: roots.length });
   return graph;
+}
+
+/**
+ * The previous graph with edited sources swapped in, when a fresh load would give the same: the
+ * same listing and configuration, the same sources in the same order, each edited one with the
+ * very same import statements (a re-parse keeps the nodes of statements an edit did not touch),
+ * and every module reading as the same unit. A keystroke then costs no walk of the imports.
+ */
+function swapped(previous: ModuleGraph, listing: readonly string[], config: ProjectConfig, roots: readonly SourceUnit[], readUnit: ReadUnit, stdlibUnit: (name: string) => SourceUnit): ModuleGraph | undefined {
+  const inputs = inputsOf.get(previous);
+  if (!inputs || inputs.listing !== listing || inputs.config !== config || inputs.roots !== roots.length) return undefined;
+  const units = previous.units.slice();
+  const moved: [SourceUnit, SourceUnit][] = [];
+  for (let i = 0; i < roots.length; i++) {
+    const now = roots[i]!;
+    const before = units[i]!;
+    if (now === before) continue;
+    if (now.path !== before.path || !sameImportStatements(now, before)) return undefined;
+    units[i] = now;
+    moved.push([before, now]);
+  }
+  const nowhere = { file: "", span: { start: 0, end: 0 } };
+  for (let i = roots.length; i < units.length; i++) {
+    const m = units[i]!;
+    if ((m.path.startsWith(STDLIB_PREFIX) ? stdlibUnit(m.path.slice(STDLIB_PREFIX.length, -3)) : readUnit(m.path, nowhere)) !== m) return undefined;
+  }
+  // The swapped-in units resolve their imports as their predecessors did.
+  for (const [before, now] of moved) {
+    const known = resolutions.get(before);
+    if (known) resolutions.set(now, known);
+  }
+  const graph: ModuleGraph = { units, imports: previous.imports, diagnostics: previous.diagnostics };
+  cyclesOf.set(graph, cyclesOf.get(previous) ?? []);
+  inputsOf.set(graph, inputs);
+  return graph;
+}
+
+function sameImportStatements(a: SourceUnit, b: SourceUnit): boolean {
+  const x = a.ast.items.filter((i) => i.kind === "Import");
+  const y = b.ast.items.filter((i) => i.kind === "Import");
+  return x.length === y.length && x.every((item, i) => item === y[i]);
 }
 
 function sameGraph(a: ReadonlyMap<string, readonly ResolvedImport[]>, b: ReadonlyMap<string, readonly ResolvedImport[]>): boolean {

@@ -129,6 +129,22 @@ function portsDiffer(a: Atom, b: Atom): boolean {
   return x.end === undefined && y.end === undefined && typeof x.port === "number" && typeof y.port === "number" && x.port !== y.port;
 }
 
+/** Whether `a` is filed where candidates(b) looks (so it is among them unless portsDiffer). */
+function filedFor(a: Atom, b: Atom): boolean {
+  const query = cachedPeerQuery(b.peer);
+  return cachedPeerKeys(a.peer).some((k) => query.includes(k)) && cachedSubjectQuery(b.subject).includes(cachedSubjectKey(a.subject));
+}
+
+/** Whether `a` is, or would be, among the candidates of `b` in a list holding both. */
+export function mayContain(a: Atom, b: Atom): boolean {
+  return a !== b && filedFor(a, b) && !portsDiffer(a, b);
+}
+
+/** The candidates of `b` in `list` without an index (for a few atoms): what candidates(b) gives. */
+export function scanCandidates(list: readonly Atom[], b: Atom): Atom[] {
+  return list.filter((a) => mayContain(a, b));
+}
+
 export interface ContainerIndex {
   /** The atoms of the list other than `b` that may contain it, in list order. */
   candidates(b: Atom): Atom[];

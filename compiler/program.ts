@@ -86,15 +86,33 @@ export function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
-function parsedUnit(path: string, text: string, old: ReadonlyMap<string, SourceUnit> | undefined): SourceUnit {
-  const prev = old?.get(path);
+/**
+ * The previous program's units by path. An edit keeps the list of files, so a source is first
+ * looked for at its position, a module among the last units (modules follow the sources); the map
+ * is only built when neither is it.
+ */
+function previousUnits(units: readonly SourceUnit[]): { get(path: string, at?: number): SourceUnit | undefined } {
+  let byPath: Map<string, SourceUnit> | undefined;
+  return {
+    get(path, at) {
+      const same = at === undefined ? undefined : units[at];
+      if (same?.path === path) return same;
+      if (at === undefined) for (let i = units.length - 1; i >= Math.max(0, units.length - 32); i--) if (units[i]!.path === path) return units[i];
+      byPath ??= new Map(units.map((u) => [u.path, u]));
+      return byPath.get(path);
+    },
+  };
+}
+
+function parsedUnit(path: string, text: string, old: ReturnType<typeof previousUnits> | undefined, at?: number): SourceUnit {
+  const prev = old?.get(path, at);
   if (prev && prev.text === text) return prev;
   // After an edit, only the statements around it are parsed again when that is provably the same.
   const parsed = (prev && reparse({ text: prev.text, ast: prev.ast, diagnostics: prev.parseDiagnostics }, text, path)) ?? parse(text, path);
   return { path, text, lines: new LineIndex(text), ast: parsed.ast, parseDiagnostics: parsed.diagnostics };
 }
 
-function readSource(host: CompilerHost, path: string, old: ReadonlyMap<string, SourceUnit> | undefined): SourceUnit {
+function readSource(host: CompilerHost, path: string, old: ReturnType<typeof previousUnits> | undefined, index?: number): SourceUnit {
   const r = host.readFile(path, MAX_SOURCE_CHARS * 4);
   const at = { file: path, span: { start: 0, end: 0 } };
   const empty = (d: Diagnostic): SourceUnit => ({
@@ -106,7 +124,7 @@ function readSource(host: CompilerHost, path: string, old: ReadonlyMap<string, S
   });
   switch (r.kind) {
     case "ok":
-      return parsedUnit(path, r.text, old);
+      return parsedUnit(path, r.text, old, index);
     case "too-large":
       return empty(diag("fileTooLarge", at, { size: `${(r.size / 1048576).toFixed(1)} MiB`, limit: "4.0 MiB" }));
     case "not-text":
@@ -161,7 +179,7 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
   // Only what is reused is kept from the old program, not the program itself: each program would
   // otherwise hold on to every one before it. The old units are dropped once the units are read:
   // the program's methods share this scope and would keep the previous version of edited files.
-  let oldUnits = old ? new Map(old.units.map((u) => [u.path, u])) : undefined;
+  let oldUnits = old ? previousUnits(old.units) : undefined;
   let previous: PreviousCheck | undefined = reused && old && old.today === today ? old.previousCheck() : undefined;
   // Programs made one from another (an editor's) remember resolved rules; a one-off compile does not.
   let ruleCache: RuleCache | undefined = old ? (old.previousCheck()?.check.ruleCache ?? new RuleCache()) : undefined;
@@ -173,7 +191,7 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
     const paths = discoverSources(host, config);
     if (paths.length === 0)
       extra.push(diag("noSources", { file: config.file, span: project.source?.locate(["sources"]) ?? { start: 0, end: 0 } }, { globs: config.sources.join(", ") }));
-    const roots = paths.map((p) => readSource(host, p, oldUnits));
+    const roots = paths.map((p, i) => readSource(host, p, oldUnits, i));
     modules = loadModules(
       host,
       config,
@@ -189,7 +207,12 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
     );
     units = [...modules.units];
     oldUnits = undefined;
-    rulesets = buildRulesetIndex(modules, (p) => isStdlibPath(p, config.stdlib), (name) => stdlibModuleExporting(host, config.stdlib, name)?.importPath);
+    rulesets = buildRulesetIndex(
+      modules,
+      (p) => isStdlibPath(p, config.stdlib),
+      (name) => stdlibModuleExporting(host, config.stdlib, name)?.importPath,
+      reused ? old?.rulesets : undefined,
+    );
     extra.push(...modules.diagnostics, ...rulesets.diagnostics);
     const tenants = registries?.tenants;
     if (tenants)
@@ -199,11 +222,17 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
       }
   }
 
-  const texts = new Map<string, string>();
-  if (project.source) texts.set(project.source.file, project.source.text);
-  for (const s of registries?.sources ?? []) texts.set(s.file, s.text);
-  for (const u of units) texts.set(u.path, u.text);
-  const indexes = new Map<string, LineIndex>(units.map((u) => [u.path, u.lines]));
+  // Built when first asked for: an editor builds a program per keystroke and mostly asks for none.
+  let files: { texts: Map<string, string>; indexes: Map<string, LineIndex> } | undefined;
+  const known = () => {
+    if (files) return files;
+    const texts = new Map<string, string>();
+    if (project.source) texts.set(project.source.file, project.source.text);
+    for (const s of registries?.sources ?? []) texts.set(s.file, s.text);
+    for (const u of units) texts.set(u.path, u.text);
+    files = { texts, indexes: new Map<string, LineIndex>(units.map((u) => [u.path, u.lines])) };
+    return files;
+  };
 
   let checked: CheckResult | undefined | null = null;
   let all: Diagnostic[] | undefined;
@@ -218,8 +247,9 @@ export function createProgram(host: CompilerHost, options: ProgramOptions = {}, 
     units,
     modules,
     rulesets,
-    fileText: (p) => texts.get(p),
+    fileText: (p) => known().texts.get(p),
     lineIndex(p) {
+      const { texts, indexes } = known();
       let li = indexes.get(p);
       if (!li) {
         const t = texts.get(p);

@@ -1448,8 +1448,8 @@ export function resolveBlock(block: TenantBlock, ctx: ResolveContext, around?: R
   const atoms: Atom[] = [];
   for (const item of block.decl.body) {
     if (item.kind === "Rule") atoms.push(...(around ? around(item, () => r.resolve(item)) : r.resolve(item)));
-    // A use expands a rule set from another module; its result depends on more than the rule text.
-    else if (item.kind === "Use") atoms.push(...r.expand(item));
+    // A use expands a rule set from another module; its result depends on more than its text (rule-cache.ts).
+    else if (item.kind === "Use") atoms.push(...(around ? around(item, () => r.expand(item)) : r.expand(item)));
   }
   return atoms;
 }
@@ -1469,4 +1469,4 @@ export function resolveBaseline(baseline: BaselineSymbol, ctx: ResolveContext): 
  * Wraps the resolution of each rule (rule-cache.ts reuses the result for a rule whose text and
  * context did not change). It must return what `resolve` would, and push the same diagnostics.
  */
-export type RuleHook = (rule: RuleStmt, resolve: () => Atom[]) => Atom[];
+export type RuleHook = (statement: RuleStmt | UseStmt, resolve: () => Atom[]) => Atom[];

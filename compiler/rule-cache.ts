@@ -5,14 +5,29 @@
  * are the same, the atoms and diagnostics found last time are reused, moved to where the rule now
  * is. A 2,000-line file is then re-checked in a few milliseconds after a keystroke.
  *
+ * A `use` of a rule set is reused the same way, provided the rule set lookups its expansion made
+ * (the use's own, and those of nested uses) give the same rule sets now: a rule set is immutable
+ * while its file is unchanged, so the same rule sets with the same arguments expand the same.
+ *
  * The cache belongs to a check result and is handed to the next check (the snapshot keeps it);
  * entries not used by the last two checks are dropped.
  */
-import { forEachChild, type AstNode, type Diagnostic, type RuleStmt, type Span } from "../language/index.js";
-import type { TenantBlock } from "./binder.js";
+import { forEachChild, type AstNode, type Diagnostic, type Ident, type RuleStmt, type Span, type UseStmt } from "../language/index.js";
+import type { SourceUnit, TenantBlock } from "./binder.js";
 import type { Atom, Subject, WorkloadSymbol } from "./ir.js";
 import { selectorText } from "./labels.js";
 import type { ResolveContext, RuleHook } from "./resolve.js";
+import type { RulesetIndex, RulesetSymbol } from "./rulesets.js";
+
+/** A rule set lookup a `use` made while it was expanded: the same answer means the same rules. */
+interface Lookup {
+  /** Where it was looked up from; undefined for the `use` itself (looked up from where it is now). */
+  readonly unit: SourceUnit | undefined;
+  readonly name: Ident | undefined;
+  readonly symbol: RulesetSymbol | undefined;
+}
+
+type Statement = RuleStmt | UseStmt;
 
 interface Entry {
   readonly key: string;
@@ -23,17 +38,20 @@ interface Entry {
   readonly line: number;
   atoms: readonly Atom[];
   diagnostics: readonly Diagnostic[];
-  /** Whether resolving it took an order number (rules without a direction do not). */
-  readonly ordered: boolean;
+  /** The first order number it took, and how many (a rule one, or none without a direction; a use one per rule of its rule set). */
+  orderBase: number;
+  readonly orders: number;
   /** The workload digests it was resolved with: tenant -> digest id. */
   readonly deps: readonly (readonly [string, number])[];
+  /** For a `use`: the rule set lookups of its expansion, in order. */
+  readonly lookups?: readonly Lookup[] | undefined;
   used: number;
 }
 
 export class RuleCache {
   private readonly entries = new Map<string, Entry>();
   /** The same entries by rule node: statements a re-parse did not touch keep their node. */
-  private byNode = new WeakMap<RuleStmt, Entry>();
+  private byNode = new WeakMap<Statement, Entry>();
   private readonly digestIds = new Map<string, number>();
   private generation = 0;
   private inputs: readonly unknown[] = [];
@@ -82,37 +100,55 @@ export class RuleCache {
     };
     const unit = block.unit;
     const tenant = block.tenant.name;
-    return (rule, resolve) => {
+    return (statement, resolve) => {
       // The same node in the same file and tenant has the same text; otherwise compare the text.
-      let hit = this.byNode.get(rule);
+      let hit = this.byNode.get(statement);
       let key = hit?.key;
-      if (!hit || hit.file !== unit.path || hit.tenant !== tenant) {
-        key = `${unit.path}\u0000${tenant}\u0000${unit.text.slice(rule.span.start, rule.span.end)}`;
+      const byNode = hit !== undefined && hit.file === unit.path && hit.tenant === tenant;
+      if (!byNode) {
+        key = `${unit.path}\u0000${tenant}\u0000${unit.text.slice(statement.span.start, statement.span.end)}`;
         hit = this.entries.get(key);
       }
-      if (hit && this.entries.get(hit.key) === hit && hit.deps.every(([t, id]) => digest(t) === id)) {
+      if (
+        hit &&
+        this.entries.get(hit.key) === hit &&
+        hit.deps.every(([t, id]) => digest(t) === id) &&
+        (!hit.lookups || sameLookups(hit.lookups, statement as UseStmt, unit, ctx.rulesets))
+      ) {
         hit.used = this.generation;
-        this.byNode.set(rule, hit);
-        return this.replay(hit, rule, block, ctx);
+        if (!byNode) this.byNode.set(statement, hit);
+        return this.replay(hit, statement, block, ctx);
       }
       if (!this.storeNew) return resolve();
       const before = ctx.diagnostics.length;
       const order = ctx.nextOrder;
-      const atoms = resolve();
+      let atoms: Atom[];
+      let lookups: Lookup[] | undefined;
+      if (statement.kind === "Use") {
+        const recorded = recordLookups(ctx, unit, resolve);
+        atoms = recorded.atoms;
+        // A rule set of the edited file itself changes with it: not worth remembering.
+        if (!recorded.lookups) return atoms;
+        lookups = recorded.lookups;
+      } else atoms = resolve();
+      const named = new Set([tenant, ...namedTenants(statement)]);
+      for (const l of lookups ?? []) if (l.symbol) for (const t of namedTenants(l.symbol.decl)) named.add(t);
       const entry: Entry = {
         key: key!,
         file: unit.path,
         tenant,
-        start: rule.span.start,
-        line: unit.lines.positionAt(rule.span.start).line + 1,
+        start: statement.span.start,
+        line: unit.lines.positionAt(statement.span.start).line + 1,
         atoms,
         diagnostics: ctx.diagnostics.slice(before),
-        ordered: ctx.nextOrder !== order,
-        deps: [tenant, ...namedTenants(rule)].map((t) => [t, digest(t)] as const),
+        orderBase: order,
+        orders: ctx.nextOrder - order,
+        deps: [...named].map((t) => [t, digest(t)] as const),
+        lookups,
         used: this.generation,
       };
       this.entries.set(entry.key, entry);
-      this.byNode.set(rule, entry);
+      this.byNode.set(statement, entry);
       return atoms;
     };
   }
@@ -122,8 +158,9 @@ export class RuleCache {
    * Atoms that would come out equal are handed on as they are: the analyses' caches keyed by atom
    * parts then hit, and an edit allocates (and promotes to the old generation) only what moved.
    */
-  private replay(e: Entry, rule: RuleStmt, block: TenantBlock, ctx: ResolveContext): Atom[] {
-    const delta = rule.span.start - e.start;
+  private replay(e: Entry, statement: Statement, block: TenantBlock, ctx: ResolveContext): Atom[] {
+    const delta = statement.span.start - e.start;
+    const rule = statement.kind === "Rule" ? statement : undefined;
     const file = block.unit.path;
     const move = (s: Span): Span => (delta === 0 ? s : { start: s.start + delta, end: s.end + delta });
     const diagnostics =
@@ -140,11 +177,20 @@ export class RuleCache {
                 },
           );
     ctx.diagnostics.push(...diagnostics);
-    const order = e.ordered ? ctx.nextOrder++ : 0;
-    const line = block.unit.lines.positionAt(rule.span.start).line + 1;
+    // Order numbers keep their distance from the first one the statement takes.
+    const orderBase = ctx.nextOrder;
+    ctx.nextOrder += e.orders;
+    const shift = orderBase - e.orderBase;
+    const line = block.unit.lines.positionAt(statement.span.start).line + 1;
+    const own = ctx.workloads.get(block.tenant.name);
+    // Most statements of the file being edited did not move: their atoms are handed on without
+    // allocating anything (what the loop below would find, checked without building it).
+    if (delta === 0 && shift === 0 && unmoved(e.atoms, ctx.nextAtomId, file, line, rule, own)) {
+      ctx.nextAtomId += e.atoms.length;
+      return e.atoms as Atom[];
+    }
     const origins = new Map<object, Atom["origin"]>();
     const https = new Map<object, Atom["http"]>();
-    const own = ctx.workloads.get(block.tenant.name);
     const rebind = (s: Subject): Subject => {
       if (s.kind !== "workload") return s;
       const w = own?.get(s.workload.name) ?? s.workload;
@@ -154,11 +200,15 @@ export class RuleCache {
       let origin = origins.get(a.origin);
       if (!origin) {
         const o = a.origin;
-        origin = delta === 0 && o.order === order && o.file === file && o.rule === rule && o.line === line ? o : { ...o, order, file, rule, span: move(o.span), line };
+        // A rule set's atoms keep their rule (the one in the rule set); the use is their site.
+        origin =
+          delta === 0 && shift === 0 && o.file === file && (!rule || o.rule === rule) && o.line === line
+            ? o
+            : { ...o, order: o.order + shift, file, rule: rule ?? o.rule, span: move(o.span), line };
         origins.set(a.origin, origin);
       }
       let http = a.http;
-      if (a.http) {
+      if (a.http && rule) {
         http = https.get(a.http);
         if (!http) {
           const asts = rule.http?.rules ?? [];
@@ -172,24 +222,91 @@ export class RuleCache {
       return { ...a, id, origin, peerSpan: move(a.peerSpan), subject, http };
     });
     // The next replay starts from these, so a rule that stays put keeps its atoms.
-    e.start = rule.span.start;
+    e.start = statement.span.start;
+    e.orderBase = orderBase;
     e.atoms = atoms;
     e.diagnostics = diagnostics;
     return atoms;
   }
 }
 
-function workloadText(w: WorkloadSymbol): string {
-  return `${w.name}|${selectorText(w.selector)}|${w.namespaces.join(",")}|${w.pinned ?? ""}|${w.broken ? 1 : 0}|${w.file}`;
+/** Whether replaying these atoms would give each back as it is (replay's conditions, in one pass). */
+function unmoved(atoms: readonly Atom[], firstId: number, file: string, line: number, rule: RuleStmt | undefined, own: ReadonlyMap<string, WorkloadSymbol> | undefined): boolean {
+  for (let i = 0; i < atoms.length; i++) {
+    const a = atoms[i]!;
+    const o = a.origin;
+    if (a.id !== firstId + i || o.file !== file || o.line !== line || (rule && o.rule !== rule)) return false;
+    if (a.subject.kind === "workload" && (own?.get(a.subject.workload.name) ?? a.subject.workload) !== a.subject.workload) return false;
+    if (rule && a.http) {
+      const asts = rule.http?.rules ?? [];
+      if (!a.http.every((h, j) => (asts[j] ?? h.ast) === h.ast)) return false;
+    }
+  }
+  return true;
 }
 
-/** Tenants a rule names (whose workloads it may use). */
-function namedTenants(rule: RuleStmt): string[] {
+/** Symbols are immutable and handed on from check to check: their text is computed once. */
+const workloadTexts = new WeakMap<WorkloadSymbol, string>();
+
+function workloadText(w: WorkloadSymbol): string {
+  let text = workloadTexts.get(w);
+  if (text === undefined) {
+    text = `${w.name}|${selectorText(w.selector)}|${w.namespaces.join(",")}|${w.pinned ?? ""}|${w.broken ? 1 : 0}|${w.file}`;
+    workloadTexts.set(w, text);
+  }
+  return text;
+}
+
+/** Tenants a statement or rule set names (whose workloads it may use). */
+function namedTenants(node: AstNode): string[] {
   const out = new Set<string>();
   const visit = (n: AstNode) => {
     if (n.kind === "TenantRef" && n.tenant) out.add(n.tenant.text);
     forEachChild(n, visit);
   };
-  visit(rule);
+  visit(node);
   return [...out];
+}
+
+/**
+ * Expands a `use`, recording the rule set lookups it makes; no lookups when a rule set of the
+ * file being checked takes part (it is edited with the file, so remembering it does not pay) or
+ * a lookup reports a problem (whose fixes depend on more of the file than the use).
+ */
+function recordLookups(ctx: ResolveContext, unit: SourceUnit, expand: () => Atom[]): { atoms: Atom[]; lookups: Lookup[] | undefined } {
+  const real = ctx.rulesets;
+  const lookups: Lookup[] = [];
+  let uncached = false;
+  const recording: RulesetIndex = {
+    diagnostics: real.diagnostics,
+    visible: (u) => real.visible(u),
+    lookup(from, name, out) {
+      const n = out.length;
+      const symbol = real.lookup(from, name, out);
+      const first = lookups.length === 0;
+      if (symbol?.unit === unit || (!first && from === unit) || out.length > n) uncached = true;
+      lookups.push({ unit: first ? undefined : from, name: first ? undefined : name, symbol });
+      return symbol;
+    },
+  };
+  const mutable = ctx as { rulesets: RulesetIndex };
+  mutable.rulesets = recording;
+  try {
+    const atoms = expand();
+    return { atoms, lookups: uncached ? undefined : lookups };
+  } finally {
+    mutable.rulesets = real;
+  }
+}
+
+/** The lookups a `use` made give the same answers now (so its expansion would too). */
+function sameLookups(lookups: readonly Lookup[], use: UseStmt, unit: SourceUnit, index: RulesetIndex): boolean {
+  const found: Diagnostic[] = [];
+  for (const l of lookups) {
+    found.length = 0;
+    const name = l.name ?? use.name;
+    if (!name) return false;
+    if (index.lookup(l.unit ?? unit, name, found) !== l.symbol || found.length > 0) return false;
+  }
+  return true;
 }

@@ -99,25 +99,48 @@ export function valueProblem(v: ArgValue, type: ParamType): string | undefined {
 /** A unit's rule sets (symbols and the problems of their declarations), per unit and stdlib flag. */
 const declared = new WeakMap<SourceUnit, { readonly stdlib: boolean; readonly own: ReadonlyMap<string, RulesetSymbol>; readonly diagnostics: readonly Diagnostic[] }>();
 
+/** The graph each index was built (or last reused) for, and the host's answer to `exporting` (the latest one's). */
+const builtFor = new WeakMap<RulesetIndex, { graph: ModuleGraph; exporting: (ruleset: string) => string | undefined }>();
+
+function declarationsOf(unit: SourceUnit, stdlib: boolean) {
+  let known = declared.get(unit);
+  if (!known || known.stdlib !== stdlib) {
+    known = declareRulesets(unit, stdlib);
+    declared.set(unit, known);
+  }
+  return known;
+}
+
 /**
  * `exporting` names the stdlib module (`stdlib/prometheus@1`) that exports a rule set of a name,
- * for the fix that imports it when a file uses it without.
+ * for the fix that imports it when a file uses it without. `previous` is returned as it is when
+ * the graph has the same imports and its other units declare no rule sets (an edit of a tenant's
+ * file), so rule sets keep their identity from one keystroke to the next.
  */
 export function buildRulesetIndex(
   graph: ModuleGraph,
   isStdlib: (path: string) => boolean,
   exporting: (ruleset: string) => string | undefined = () => undefined,
+  previous?: RulesetIndex,
 ): RulesetIndex {
+  const built = previous && builtFor.get(previous);
+  const before = built?.graph;
+  if (built && before && before.imports === graph.imports && before.units.length === graph.units.length) {
+    const quiet = (u: SourceUnit) => {
+      const d = declarationsOf(u, isStdlib(u.path));
+      return d.own.size === 0 && d.diagnostics.length === 0;
+    };
+    if (graph.units.every((u, i) => u === before.units[i] || (u.path === before.units[i]!.path && quiet(u) && quiet(before.units[i]!)))) {
+      built.graph = graph;
+      built.exporting = exporting;
+      return previous;
+    }
+  }
   const diagnostics: Diagnostic[] = [];
   const byUnit = new Map<string, ReadonlyMap<string, RulesetSymbol>>();
   for (const unit of graph.units) {
     // An editor's next program reuses the symbols of every file it did not change.
-    const stdlib = isStdlib(unit.path);
-    let known = declared.get(unit);
-    if (!known || known.stdlib !== stdlib) {
-      known = declareRulesets(unit, stdlib);
-      declared.set(unit, known);
-    }
+    const known = declarationsOf(unit, isStdlib(unit.path));
     for (const d of known.diagnostics) diagnostics.push(d);
     if (known.own.size > 0) byUnit.set(unit.path, known.own);
   }
@@ -127,7 +150,8 @@ export function buildRulesetIndex(
   const exportFix = (r: RulesetSymbol) =>
     r.stdlib ? undefined : [{ title: `Export rule set '${r.name}' from ${r.unit.path}`, edits: [{ file: r.unit.path, span: { start: r.decl.span.start, end: r.decl.span.start }, newText: "export " }] }];
 
-  return {
+  const state = { graph, exporting };
+  const index: RulesetIndex = {
     diagnostics,
     visible(unit) {
       const out = [...(byUnit.get(unit.path)?.values() ?? [])];
@@ -182,7 +206,7 @@ export function buildRulesetIndex(
       }
       // An import of this file that failed may be where the rule set lives: its error is enough.
       if ((graph.imports.get(unit.path) ?? []).some((i) => !i.target)) return undefined;
-      const module = exporting(text);
+      const module = state.exporting(text);
       if (module && !(graph.imports.get(unit.path) ?? []).some((i) => i.decl.path?.value === module)) {
         const fixes = [{ title: `Import ${module}`, edits: [importEdit(unit, module)] }];
         out.push(diag("unknownRuleset", at, { name: text, suggestion: undefined, hint: `${module} exports it; this file does not import that module` }, { fixes }));
@@ -194,6 +218,8 @@ export function buildRulesetIndex(
       return undefined;
     },
   };
+  builtFor.set(index, state);
+  return index;
 }
 
 function declareRulesets(unit: SourceUnit, stdlib: boolean): { stdlib: boolean; own: ReadonlyMap<string, RulesetSymbol>; diagnostics: Diagnostic[] } {

@@ -43,10 +43,13 @@ export function createIdleCollector(idleMs = 20, growthBytes = 64 * 1024 * 1024,
   observer.observe({ entryTypes: ["gc"] });
   let timer: NodeJS.Timeout | undefined;
   let wanted = false;
+  let minor = false;
   const run = () => {
     timer = undefined;
+    if (wanted) void gc?.({ type: "major", execution: "async" });
+    else if (minor) void gc?.({ type: "minor", execution: "sync" });
     wanted = false;
-    void gc?.({ type: "major", execution: "async" });
+    minor = false;
   };
   const arm = () => {
     if (timer) clearTimeout(timer);
@@ -55,10 +58,14 @@ export function createIdleCollector(idleMs = 20, growthBytes = 64 * 1024 * 1024,
   };
   return {
     activity() {
-      if (wanted) arm();
+      if (wanted || minor) arm();
     },
     afterWork() {
       if (!gc) return;
+      // The young generation holds mostly the work's garbage now: emptying it while the user
+      // pauses keeps the next keystroke from paying for a scavenge of it.
+      minor = true;
+      arm();
       // A fixed margin rather than a factor of the live size: garbage that outlives an edit is
       // promoted, and with a factor a large workspace would carry a hundred megabytes of it.
       if (v8.getHeapStatistics().used_heap_size - live > growthBytes) {
