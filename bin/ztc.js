@@ -7,4 +7,6 @@ if (!existsSync(bundle)) {
   process.stderr.write("ztc: the CLI is not built yet; run 'npm install' (or 'npm run build') in the ztc checkout\n");
   process.exit(2);
 }
-await import(bundle.href);
+// The language server has an entry point of its own, which starts it through V8's code cache.
+const server = new URL("../dist/lsp.js", import.meta.url);
+await import((process.argv[2] === "lsp" && existsSync(server) ? server : bundle).href);

@@ -456,7 +456,13 @@ export function loadApprovalRegistry(
 }
 
 export function loadRegistries(host: CompilerHost, config: ProjectConfig, projectSource: YamlSource | undefined): LoadedRegistries {
-  const at = (key: string) => ({ file: config.file, span: projectSource?.locate(["registries", key]) ?? { start: 0, end: 0 } });
+  // Located only for a diagnostic: locating parses ztc.yaml again, with positions.
+  const at = (key: string) => ({
+    file: config.file,
+    get span() {
+      return projectSource?.locate(["registries", key]) ?? { start: 0, end: 0 };
+    },
+  });
   const t = loadTenantRegistry(host, config.tenantsPath, at("tenants"));
   const a = loadApprovalRegistry(host, config.approvalsPath, t.registry, at("approvals"));
   return {

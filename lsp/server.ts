@@ -79,10 +79,21 @@ function defaultDocsUrl(): string | undefined {
   return docs ? pathToUri(docs) : undefined;
 }
 
+/** What the process that starts the server wants to hear about. */
+export interface ServerHooks {
+  /**
+   * The workspace is checked for the first time, and V8's flags are still those of the start:
+   * the moment to save a code cache (compiler/cli/code-cache.ts) that covers the start's code.
+   */
+  readonly warm?: () => void;
+  /** How the server's code was loaded, for the trace (ZTC_LSP_TRACE=1). */
+  readonly codeCache?: string;
+}
+
 /** V8's default tier-up budget (node --v8-options, Node 20). */
 const V8_INTERRUPT_BUDGET = 67584;
 
-export function startLanguageServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
+export function startLanguageServer(connection: Connection = createConnection(ProposedFeatures.all), hooks: ServerHooks = {}): Connection {
   const documents = new TextDocuments(TextDocument);
   let session = new Session();
   let options: InitOptions = {};
@@ -162,6 +173,8 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
       }
       if (first) {
         for (const piece of project.preparation()) whenIdle(piece);
+        if (traceBuilds && hooks.codeCache) log(`code cache: ${hooks.codeCache}`);
+        hooks.warm?.();
         // The CLI starts with a raised tier-up budget (compiler/cli/bin.ts); edits are repeated
         // work that V8's default budget optimizes sooner.
         setFlagsFromString(`--interrupt-budget=${V8_INTERRUPT_BUDGET}`);

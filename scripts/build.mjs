@@ -25,4 +25,8 @@ rmSync(join(root, "dist/chunks"), { recursive: true, force: true });
 // Code splitting: `ztc lsp` loads the language server as a separate chunk, so the other commands
 // do not parse it at start-up.
 await build({ ...common, splitting: true, chunkNames: "chunks/[name]-[hash]", entryPoints: { ztc: join(root, "compiler/cli/bin.ts") }, outdir: join(root, "dist") });
-console.log(`ztc ${version}: built dist/ztc.js`);
+// `ztc lsp` (bin/ztc.js): a small loader, and the server as one CommonJS file, which the loader runs
+// through V8's code cache (compiler/cli/code-cache.ts; ESM has no code cache in Node 20).
+await build({ ...common, entryPoints: { lsp: join(root, "compiler/cli/lsp-bin.ts") }, outdir: join(root, "dist") });
+await build({ ...common, format: "cjs", banner: {}, outExtension: { ".js": ".cjs" }, entryPoints: { "lsp-server": join(root, "compiler/cli/lsp-command.ts") }, outdir: join(root, "dist") });
+console.log(`ztc ${version}: built dist/ztc.js and dist/lsp.js`);

@@ -142,19 +142,8 @@ function report(io: CliIo, ctx: RenderContext, diagnostics: readonly Diagnostic[
 }
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  // The language server takes the transport options of vscode-languageserver (--stdio, --node-ipc,
-  // --socket=N, --clientProcessId=N), which it reads from process.argv itself. It is loaded only
-  // here, so the other commands do not pay for it at start-up.
-  if (argv[0] === "lsp") {
-    if (!argv.slice(1).some((a) => /^--(stdio|node-ipc|socket=|pipe=)/.test(a))) {
-      io.stderr("ztc lsp: choose a transport: ztc lsp --stdio\n");
-      return 2;
-    }
-    const { startLanguageServer } = await import("../../lsp/server.js");
-    startLanguageServer();
-    // The server runs until the client says exit (vscode-languageserver then ends the process).
-    return new Promise<number>(() => undefined);
-  }
+  // The language server is loaded only here, so the other commands do not pay for it at start-up.
+  if (argv[0] === "lsp") return (await import("./lsp-command.js")).lspCommand(argv, io);
   let parsed;
   try {
     parsed = parseArgs({

@@ -1,0 +1,69 @@
+/**
+ * The server's code cache (compiler/cli/code-cache.ts) through the real start (bin/ztc.js lsp
+ * --stdio): saved by the first start, used by the next, and a bad or refused cache is only a slower
+ * start. A cache V8 keeps refusing (flags set after the start, see compiler/cli/lsp-bin.ts) would
+ * show here as a second start that does not say "accepted".
+ */
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LspClient } from "../helpers/lsp-client.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+let work: string;
+let cache: string;
+
+/** Starts a server, waits for its first whole-workspace check, stops it; returns what it said about its code cache. */
+async function start(cacheDir: string): Promise<{ cache: string; search: string[] }> {
+  const c = new LspClient({
+    command: process.execPath,
+    args: [join(ROOT, "bin/ztc.js"), "lsp", "--stdio"],
+    cwd: work,
+    env: { ...process.env, ZTC_CACHE_DIR: cacheDir, ZTC_LSP_TRACE: "1" },
+  });
+  try {
+    // Said once the workspace is checked, just before the cache is saved.
+    const said = c.waitFor((m) => m.method === "window/logMessage" && (m.params as { message: string }).message.startsWith("ztc: code cache: "));
+    await c.initialize(pathToFileURL(work).href, { today: "2026-11-21" });
+    const message = (await said).params as { message: string };
+    const search = c.lastDiagnostics(pathToFileURL(join(work, "tenants/search/policy.zt")).href)?.diagnostics.map((d) => d.code ?? "") ?? [];
+    return { cache: message.message.slice("ztc: code cache: ".length), search };
+  } finally {
+    await c.stop();
+  }
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "ztc-lsp-cache-"));
+  cpSync(join(ROOT, "examples/acme"), work, { recursive: true, filter: (s) => !s.includes("/out") });
+  cache = join(work, ".cache");
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("language server code cache", () => {
+  it("is saved by the first start and used by the next", async () => {
+    const first = await start(cache);
+    expect(first.cache).toBe("missing");
+    expect(first.search).toEqual(["ZT3025", "ZT3014"]);
+    expect(readdirSync(cache).filter((f) => f.endsWith(".v8cache"))).toHaveLength(1);
+    const second = await start(cache);
+    expect(second).toEqual({ cache: "accepted", search: first.search });
+  });
+
+  it("starts as usual from a damaged cache, and replaces it", async () => {
+    const [file] = readdirSync(cache).filter((f) => f.endsWith(".v8cache"));
+    writeFileSync(join(cache, file!), "not a cache");
+    expect((await start(cache)).cache).toBe("missing");
+    expect((await start(cache)).cache).toBe("accepted");
+  });
+
+  it("can be turned off", async () => {
+    const off = await start("");
+    expect(off).toEqual({ cache: "off", search: ["ZT3025", "ZT3014"] });
+  });
+});
