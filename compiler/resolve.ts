@@ -18,6 +18,7 @@ import {
   type HttpClause,
   type PortSpec,
   type RuleStmt,
+  type TenantItem,
   type Span,
   type Target,
   type TargetList,
@@ -1446,13 +1447,29 @@ class RuleResolver {
 export function resolveBlock(block: TenantBlock, ctx: ResolveContext, around?: RuleHook): Atom[] {
   const r = new RuleResolver(ctx, { kind: "tenant", tenant: block.tenant, unit: block.unit });
   const atoms: Atom[] = [];
-  for (const item of block.decl.body) {
-    if (item.kind === "Rule") atoms.push(...(around ? around(item, () => r.resolve(item)) : r.resolve(item)));
-    // A use expands a rule set from another module; its result depends on more than its text (rule-cache.ts).
-    else if (item.kind === "Use") atoms.push(...(around ? around(item, () => r.expand(item)) : r.expand(item)));
+  const body = block.decl.body;
+  const runs = around?.runs;
+  for (let from = 0; from < body.length; from += RUN) {
+    const to = Math.min(body.length, from + RUN);
+    const reused = runs?.reuse(body, from, to);
+    if (reused) {
+      for (const a of reused) atoms.push(a);
+      continue;
+    }
+    const before = { id: ctx.nextAtomId, order: ctx.nextOrder, diagnostics: ctx.diagnostics.length, atoms: atoms.length };
+    for (let i = from; i < to; i++) {
+      const item = body[i]!;
+      if (item.kind === "Rule") atoms.push(...(around ? around(item, () => r.resolve(item)) : r.resolve(item)));
+      // A use expands a rule set from another module; its result depends on more than its text (rule-cache.ts).
+      else if (item.kind === "Use") atoms.push(...(around ? around(item, () => r.expand(item)) : r.expand(item)));
+    }
+    runs?.resolved(body, from, to, atoms.slice(before.atoms), before);
   }
   return atoms;
 }
+
+/** Statements of a block taken together by RuleHook.runs. */
+const RUN = 32;
 
 /** Resolves the rules of a baseline (its default deny comes from the binder and the rule sets it uses). */
 export function resolveBaseline(baseline: BaselineSymbol, ctx: ResolveContext): Atom[] {
@@ -1469,4 +1486,14 @@ export function resolveBaseline(baseline: BaselineSymbol, ctx: ResolveContext): 
  * Wraps the resolution of each rule (rule-cache.ts reuses the result for a rule whose text and
  * context did not change). It must return what `resolve` would, and push the same diagnostics.
  */
-export type RuleHook = (statement: RuleStmt | UseStmt, resolve: () => Atom[]) => Atom[];
+export interface RuleHook {
+  (statement: RuleStmt | UseStmt, resolve: () => Atom[]): Atom[];
+  /**
+   * Runs of statements taken as a whole: reuse() gives the atoms of body[from, to) (and does to
+   * the context what resolving them would) or undefined; resolved() is told what they gave.
+   */
+  readonly runs?: {
+    reuse(body: readonly TenantItem[], from: number, to: number): readonly Atom[] | undefined;
+    resolved(body: readonly TenantItem[], from: number, to: number, atoms: readonly Atom[], before: { readonly id: number; readonly order: number; readonly diagnostics: number }): void;
+  };
+}

@@ -12,7 +12,7 @@
  * The cache belongs to a check result and is handed to the next check (the snapshot keeps it);
  * entries not used by the last two checks are dropped.
  */
-import { forEachChild, type AstNode, type Diagnostic, type Ident, type RuleStmt, type Span, type UseStmt } from "../language/index.js";
+import { forEachChild, type AstNode, type Diagnostic, type Ident, type RuleStmt, type Span, type TenantItem, type UseStmt } from "../language/index.js";
 import type { SourceUnit, TenantBlock } from "./binder.js";
 import type { Atom, Subject, WorkloadSymbol } from "./ir.js";
 import { selectorText } from "./labels.js";
@@ -28,6 +28,24 @@ interface Lookup {
 }
 
 type Statement = RuleStmt | UseStmt;
+
+/**
+ * A run of statements of a block as a check left it (resolveBlock takes them RUN at a time): while
+ * the same nodes stand on the same lines and take the same first atom and order numbers, and every
+ * statement's entry still holds, its atoms are what replaying each statement would give.
+ */
+interface Run {
+  readonly file: string;
+  readonly tenant: string;
+  readonly items: readonly TenantItem[];
+  readonly lines: readonly number[];
+  readonly firstId: number;
+  readonly firstOrder: number;
+  readonly orders: number;
+  readonly atoms: readonly Atom[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly entries: readonly (readonly [Entry, Statement])[];
+}
 
 interface Entry {
   readonly key: string;
@@ -52,6 +70,8 @@ export class RuleCache {
   private readonly entries = new Map<string, Entry>();
   /** The same entries by rule node: statements a re-parse did not touch keep their node. */
   private byNode = new WeakMap<Statement, Entry>();
+  /** Runs by their first statement. */
+  private runs = new WeakMap<TenantItem, Run>();
   private readonly digestIds = new Map<string, number>();
   private generation = 0;
   private inputs: readonly unknown[] = [];
@@ -72,6 +92,7 @@ export class RuleCache {
     if (inputs.some((v, i) => v !== this.inputs[i])) {
       this.entries.clear();
       this.byNode = new WeakMap();
+      this.runs = new WeakMap();
       this.digestIds.clear();
       this.inputs = inputs;
     }
@@ -100,7 +121,11 @@ export class RuleCache {
     };
     const unit = block.unit;
     const tenant = block.tenant.name;
-    return (statement, resolve) => {
+    const valid = (e: Entry, statement: Statement) =>
+      this.entries.get(e.key) === e && e.deps.every(([t, id]) => digest(t) === id) && (!e.lookups || sameLookups(e.lookups, statement as UseStmt, unit, ctx.rulesets));
+    /** The entry each statement of this block was answered from or filed under (none: not cached). */
+    const entryOf = new Map<Statement, Entry>();
+    const hook = (statement: Statement, resolve: () => Atom[]): Atom[] => {
       // The same node in the same file and tenant has the same text; otherwise compare the text.
       let hit = this.byNode.get(statement);
       let key = hit?.key;
@@ -109,14 +134,10 @@ export class RuleCache {
         key = `${unit.path}\u0000${tenant}\u0000${unit.text.slice(statement.span.start, statement.span.end)}`;
         hit = this.entries.get(key);
       }
-      if (
-        hit &&
-        this.entries.get(hit.key) === hit &&
-        hit.deps.every(([t, id]) => digest(t) === id) &&
-        (!hit.lookups || sameLookups(hit.lookups, statement as UseStmt, unit, ctx.rulesets))
-      ) {
+      if (hit && valid(hit, statement)) {
         hit.used = this.generation;
         if (!byNode) this.byNode.set(statement, hit);
+        entryOf.set(statement, hit);
         return this.replay(hit, statement, block, ctx);
       }
       if (!this.storeNew) return resolve();
@@ -149,8 +170,54 @@ export class RuleCache {
       };
       this.entries.set(entry.key, entry);
       this.byNode.set(statement, entry);
+      entryOf.set(statement, entry);
       return atoms;
     };
+    const lineOf = (item: TenantItem) => unit.lines.positionAt(item.span.start).line + 1;
+    const runs: NonNullable<RuleHook["runs"]> = {
+      reuse: (body, from, to) => {
+        const run = this.runs.get(body[from]!);
+        if (!run || run.file !== unit.path || run.tenant !== tenant || run.items.length !== to - from) return undefined;
+        if (run.firstId !== ctx.nextAtomId || run.firstOrder !== ctx.nextOrder) return undefined;
+        for (let j = 0; j < run.items.length; j++) if (body[from + j] !== run.items[j] || lineOf(run.items[j]!) !== run.lines[j]) return undefined;
+        for (const [e, statement] of run.entries) if (!valid(e, statement)) return undefined;
+        const own = ctx.workloads.get(tenant);
+        for (const a of run.atoms) if (a.subject.kind === "workload" && (own?.get(a.subject.workload.name) ?? a.subject.workload) !== a.subject.workload) return undefined;
+        for (const [e, statement] of run.entries) {
+          e.used = this.generation;
+          entryOf.set(statement, e);
+        }
+        ctx.nextAtomId += run.atoms.length;
+        ctx.nextOrder += run.orders;
+        for (const d of run.diagnostics) ctx.diagnostics.push(d);
+        return run.atoms;
+      },
+      resolved: (body, from, to, atoms, before) => {
+        if (!this.storeNew) return;
+        const entries: (readonly [Entry, Statement])[] = [];
+        for (let i = from; i < to; i++) {
+          const item = body[i]!;
+          if (item.kind !== "Rule" && item.kind !== "Use") continue;
+          const e = entryOf.get(item);
+          if (!e) return;
+          entries.push([e, item]);
+        }
+        const items = body.slice(from, to);
+        this.runs.set(items[0]!, {
+          file: unit.path,
+          tenant,
+          items,
+          lines: items.map(lineOf),
+          firstId: before.id,
+          firstOrder: before.order,
+          orders: ctx.nextOrder - before.order,
+          atoms,
+          diagnostics: ctx.diagnostics.slice(before.diagnostics),
+          entries,
+        });
+      },
+    };
+    return Object.assign(hook, { runs });
   }
 
   /**
