@@ -824,7 +824,8 @@ class RuleResolver {
     }
     const out: { peer: Peer; ports: readonly PortReq[] }[] = [];
     for (const { approval: a, ports: approvedPorts } of covered.values()) {
-      const mine = ports.filter((p) => typeof p.port === "number" && approvedPorts.containsSet(portSetOf([p])));
+      // A copy: filter's result has room to grow, and atoms keep it (see resolvePorts).
+      const mine = ports.filter((p) => typeof p.port === "number" && approvedPorts.containsSet(portSetOf([p]))).slice();
       if (mine.length === 0) continue;
       if (a.destination.kind === "fqdn") {
         if (a.destination.pattern.multi && !supports(this.ctx.config.cilium, "fqdnMultiLabelWildcard")) continue;
@@ -1215,7 +1216,8 @@ class RuleResolver {
         } else out.push({ port: v, end: s.end.value, protocol });
       } else out.push({ port: v, protocol });
     }
-    return ok ? out : null;
+    // Atoms keep this list: an array grown by push has room for 16 more, a copy exactly its length.
+    return ok ? out.slice() : null;
   }
 
   private checkPortsForPeer(peer: Peer, target: Target, ports: readonly PortReq[] | undefined, direction: "ingress" | "egress"): boolean {
