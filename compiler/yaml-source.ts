@@ -81,7 +81,7 @@ export class YamlPositions {
     this.root = add(doc.contents);
     this.nodes = Int32Array.from(nodes);
     this.entries = Int32Array.from(entries);
-    this.keys = keys;
+    this.keys = keys.slice();
   }
 
   isMap(node: number): boolean {
