@@ -97,7 +97,7 @@ export class YamlPositions {
     return node >= 0 && this.nodes[node * 5] === NodeKind.FlowSeq;
   }
 
-  /** The node's range without trailing comments and blank lines, if it has one. */
+  /** The node's start and the end of its value (yaml's range[0] and range[1]), if it has a range. */
   range(node: number): Span | undefined {
     const start = node >= 0 ? this.nodes[node * 5 + 1]! : -1;
     return start >= 0 ? { start, end: this.nodes[node * 5 + 2]! } : undefined;
