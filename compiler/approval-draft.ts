@@ -2,7 +2,6 @@
  * The "request approval" fix: a draft entry appended to the approval registry, marked PENDING so
  * that merging it without the security team's sign-off approves nothing (see isPending).
  */
-import { isMap, isPair, isScalar, isSeq } from "yaml";
 import type { Fix } from "../language/index.js";
 import { addDays } from "./approvals.js";
 import { L4_PROTOCOLS, type PortSet } from "./net/ports.js";
@@ -29,7 +28,7 @@ function slug(s: string): string {
 }
 
 export function draftApprovalFix(src: YamlSource, tenant: string, destination: string, ports: PortSet, today: string): Fix | undefined {
-  const doc = src.document;
+  const doc = src.positions;
   const existingIds = new Set<string>(
     ((src.value as { approvals?: { id?: unknown }[] } | null)?.approvals ?? []).map((a) => String(a?.id ?? "")),
   );
@@ -48,30 +47,30 @@ export function draftApprovalFix(src: YamlSource, tenant: string, destination: s
     ].join("\n");
   const text = src.text;
   const title = `Request approval: add a draft entry for ${destination} to ${src.file}`;
-  const root = doc?.contents;
-  if (!doc || !isMap(root)) {
+  const root = doc ? doc.root : -1;
+  if (!doc || !doc.isMap(root)) {
     if (text.trim().length > 0) return undefined;
     return { title, edits: [{ file: src.file, span: { start: 0, end: text.length }, newText: `approvals:\n${fields("  ")}\n` }] };
   }
-  const pair = root.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === "approvals");
-  if (!pair) {
+  const pair = doc.pair(root, "approvals");
+  if (pair < 0) {
     const sep = text.length === 0 || text.endsWith("\n") ? "" : "\n";
     return { title, edits: [{ file: src.file, span: { start: text.length, end: text.length }, newText: `${sep}approvals:\n${fields("  ")}\n` }] };
   }
-  const seq = pair.value;
-  if (isSeq(seq) && !seq.flow && seq.items.length > 0 && seq.range) {
+  const seq = doc.value(pair);
+  const range = doc.range(seq);
+  if (doc.isSeq(seq) && !doc.isFlow(seq) && doc.size(seq) > 0 && range) {
     // The list's range runs over the blank lines after it: insert right after its last line, so
     // a key that follows (`blocked:`) stays on a line of its own.
-    let end = seq.range[1];
-    while (end > seq.range[0] && /\s/.test(text.charAt(end - 1))) end--;
-    const lineStart = text.lastIndexOf("\n", seq.range[0] - 1) + 1;
-    const indent = " ".repeat(seq.range[0] - lineStart);
+    let end = range.end;
+    while (end > range.start && /\s/.test(text.charAt(end - 1))) end--;
+    const lineStart = text.lastIndexOf("\n", range.start - 1) + 1;
+    const indent = " ".repeat(range.start - lineStart);
     return { title, edits: [{ file: src.file, span: { start: end, end }, newText: `\n${fields(indent)}` }] };
   }
   // `approvals:` with nothing or `[]`: replace the value with a block list.
-  const range = seq && (seq as { range?: [number, number, number] }).range;
-  const keyEnd = (pair.key as { range?: [number, number, number] }).range?.[1] ?? 0;
-  const start = range ? range[0] : text.indexOf(":", keyEnd) + 1;
-  const stop = range ? range[1] : start;
+  const keyEnd = doc.keySpan(pair)?.end ?? 0;
+  const start = range ? range.start : text.indexOf(":", keyEnd) + 1;
+  const stop = range ? range.end : start;
   return { title, edits: [{ file: src.file, span: { start, end: stop }, newText: `\n${fields("  ")}` }] };
 }

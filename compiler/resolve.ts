@@ -119,6 +119,13 @@ export function sourceText(unit: SourceUnit, span: Span): string {
 }
 
 /**
+ * The lists of atoms that have none, shared: atoms number in the tens of thousands, and each
+ * list of their own (even empty) is an object; one that is not empty is copied to its length.
+ */
+const NO_APPROVALS: readonly Approval[] = [];
+const NO_NAMES: readonly string[] = [];
+
+/**
  * A rule of a shared module or rule set is instantiated at every use (thousands of times): its
  * text is computed once per rule and file text.
  */
@@ -481,7 +488,8 @@ class RuleResolver {
           if (dns && !this.checkDns(rule, portList, direction)) continue;
           if (kafka && !this.checkKafka(rule, portList)) continue;
         }
-        const approvals = this.checkExternal(peer, target, portAtoms ? portList : null, direction, rule.action, icmp);
+        const found = this.checkExternal(peer, target, portAtoms ? portList : null, direction, rule.action, icmp);
+        const approvals = found.length > 0 ? found.slice() : NO_APPROVALS;
         if (!origin.stdlib) this.checkBreadth(peer, target, portAtoms ? portList : [], rule, direction);
         const flawed = subjectErrors > 0 || this.errors > targetErrors;
         const peerSpan = this.inst ? this.inst.site.span : target.span;
@@ -689,13 +697,14 @@ class RuleResolver {
     const span = this.inst ? this.inst.site.span : { start: rule.actionSpan.start, end: rule.span.end };
     const info = this.portInfo(ports ?? undefined);
     return (["ingress", "egress"] as const).flatMap((direction) => {
-      const base = { origin, action: rule.action, direction, peer: { kind: "within" } as const, peerSpan: span, approvals: [], flawed: false, auth: false };
+      const base = { origin, action: rule.action, direction, peer: { kind: "within" } as const, peerSpan: span, approvals: NO_APPROVALS, flawed: false, auth: false };
       return subjects.map((subject) => this.atom(base, subject, info, undefined, undefined, undefined, undefined));
     });
   }
 
   private portInfo(ports: readonly PortReq[] | undefined): { ports: readonly PortReq[] | undefined; portSet: PortSet; namedPorts: readonly string[] } {
-    return { ports, portSet: portSetOf(ports), namedPorts: (ports ?? []).filter((p) => typeof p.port === "string").map((p) => `${p.port}/${p.protocol}`) };
+    const named = (ports ?? []).filter((p) => typeof p.port === "string");
+    return { ports, portSet: portSetOf(ports), namedPorts: named.length > 0 ? named.map((p) => `${p.port}/${p.protocol}`) : NO_NAMES };
   }
 
   /** Atoms are built with one fixed shape (no spreads): there are tens of thousands of them. */
@@ -825,7 +834,8 @@ class RuleResolver {
     }
     const out: { peer: Peer; ports: readonly PortReq[] }[] = [];
     for (const { approval: a, ports: approvedPorts } of covered.values()) {
-      const mine = ports.filter((p) => typeof p.port === "number" && approvedPorts.containsSet(portSetOf([p])));
+      // A copy: filter's result has room to grow, and atoms keep it (see resolvePorts).
+      const mine = ports.filter((p) => typeof p.port === "number" && approvedPorts.containsSet(portSetOf([p]))).slice();
       if (mine.length === 0) continue;
       if (a.destination.kind === "fqdn") {
         if (a.destination.pattern.multi && !supports(this.ctx.config.cilium, "fqdnMultiLabelWildcard")) continue;
@@ -1216,7 +1226,8 @@ class RuleResolver {
         } else out.push({ port: v, end: s.end.value, protocol });
       } else out.push({ port: v, protocol });
     }
-    return ok ? out : null;
+    // Atoms keep this list: an array grown by push has room for 16 more, a copy exactly its length.
+    return ok ? out.slice() : null;
   }
 
   private checkPortsForPeer(peer: Peer, target: Target, ports: readonly PortReq[] | undefined, direction: "ingress" | "egress"): boolean {

@@ -76,6 +76,14 @@ function cstSpan(node: CstNode): Span | undefined {
   return start === Infinity ? undefined : { start: start | 0, end: end | 0 };
 }
 
+/**
+ * The entries that are there, in a list of exactly their number: trees keep tens of thousands of
+ * these lists, and one made by filter (or grown by push) has room for 16 more.
+ */
+function defined<T>(list: (T | undefined)[]): T[] {
+  return list.includes(undefined) ? list.filter((x): x is T => x !== undefined).slice() : (list as T[]);
+}
+
 function ident(t: IToken | undefined): A.Ident | undefined {
   return t ? { text: t.image, span: tokenSpan(t) } : undefined;
 }
@@ -357,9 +365,7 @@ export class AstBuilder {
     }
     const keyNode = sub(n, "labelKey");
     const key = keyNode ? this.labelKey(keyNode) : undefined;
-    const values = nodes(n, "labelValue")
-      .map((v) => this.labelValue(v))
-      .filter((v): v is A.LabelText => v !== undefined);
+    const values = defined(nodes(n, "labelValue").map((v) => this.labelValue(v)));
     const opTok = tok(n, "op");
     let op: A.SelectorOp;
     if (tok(n, "Bang")) op = "!exists";
@@ -510,11 +516,7 @@ export class AstBuilder {
   }
 
   targetList(n: CstNode | undefined, keywordSpan: Span | undefined): A.TargetList {
-    const targets = n
-      ? nodes(n, "target")
-          .map((t) => this.target(t))
-          .filter((t): t is A.Target => t !== undefined)
-      : [];
+    const targets = n ? defined(nodes(n, "target").map((t) => this.target(t))) : [];
     const inner = n && targets.length > 0 ? this.spanOf(n) : undefined;
     const span = inner && keywordSpan ? { start: keywordSpan.start, end: inner.end } : (inner ?? keywordSpan ?? this.fallback);
     return { kind: "TargetList", span, keywordSpan, targets };
@@ -689,9 +691,7 @@ export class AstBuilder {
       span: this.spanOf(n),
       keywordSpan: k ? tokenSpan(k) : this.spanOf(n),
       family: k?.tokenType === T.Kw.icmpv6 ? "IPv6" : "IPv4",
-      types: nodes(n, "icmpType")
-        .map((t) => ident(tok(t, "type")))
-        .filter((t): t is A.Ident => t !== undefined),
+      types: defined(nodes(n, "icmpType").map((t) => ident(tok(t, "type")))),
     };
   }
 }

@@ -79,3 +79,18 @@ export function createIdleCollector(idleMs = 20, growthBytes = 64 * 1024 * 1024,
     },
   };
 }
+
+/**
+ * How far V8 lets the old generation grow past what its last full collection kept, in percent.
+ * By default it picks a factor of up to 4 while a program allocates fast, which the first check
+ * of a large workspace does: the heap reached 200 MB over 70 MB of live data, and that memory
+ * stays committed. With 20 % it collects more often during that check (about half a second more
+ * CPU) and peaks 50 MB lower; edits, which allocate little, take the same CPU. Set once the
+ * first diagnostics are out (the focused check keeps V8's default) and read by every full
+ * collection after.
+ */
+const HEAP_GROWING_PERCENT = 20;
+
+export function limitHeapGrowth(): void {
+  v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+}

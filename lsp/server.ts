@@ -30,7 +30,7 @@ import { VERSION } from "../compiler/version.js";
 import type { Program } from "../compiler/program.js";
 import { EXPLAIN_COMMAND, pathToUri, REQUEST_APPROVAL_KIND, SHOW_LOCATION_COMMAND, TOKEN_MODIFIERS, TOKEN_TYPES, toLspDiagnostic, uriToPath } from "./convert.js";
 import * as H from "./handlers.js";
-import { createIdleCollector } from "./memory.js";
+import { createIdleCollector, limitHeapGrowth } from "./memory.js";
 import { Session, type DocumentView, type Project } from "./session.js";
 import type { FileResolver } from "./convert.js";
 
@@ -167,6 +167,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   function refresh(project: Project): void {
     try {
       const first = project.program === undefined;
+      if (first) limitHeapGrowth();
       if (project.refresh(session.today())) {
         publish(project);
         if (traceBuilds) log(`rebuilt ${project.root} in ${project.lastBuildMs.toFixed(1)} ms`);

@@ -118,7 +118,7 @@ export class Project {
   preparation(): (() => void)[] {
     const program = this.program;
     const pieces: (() => void)[] = [];
-    for (const s of program?.registries?.sources ?? []) pieces.push(() => void s.document);
+    for (const s of program?.registries?.sources ?? []) pieces.push(() => void s.positions);
     // The first edit's incremental check asks every unit which tenants it speaks for and names
     // (a walk of every statement of the workspace); the answers are kept per unit. In pieces of
     // a few milliseconds, so that a keystroke does not wait for the whole walk.

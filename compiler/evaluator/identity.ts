@@ -159,10 +159,25 @@ export interface Selector {
 
 const OPS: ReadonlySet<string> = new Set(["In", "NotIn", "Exists", "DoesNotExist"]);
 
+/**
+ * Requirements made before, by what they were made from: policies repeat the same labels in
+ * thousands of rules, and the editor keeps every rule it read. A requirement never changes, so
+ * rules share one. Emptied when large, so that a long session does not accumulate them.
+ */
+const requirements = new Map<string, Requirement>();
+const MAX_REQUIREMENTS = 50_000;
+
 function requirement(rawKey: string, op: Operator, values: readonly string[]): Requirement {
-  const [source, key] = splitKey(rawKey);
-  const src = source === "any" ? undefined : source;
-  return { source: src, key, op, values: new Set(values), sourceKey: src === undefined ? undefined : `${src}:${key}` };
+  const id = JSON.stringify([rawKey, op, values]);
+  let r = requirements.get(id);
+  if (r === undefined) {
+    const [source, key] = splitKey(rawKey);
+    const src = source === "any" ? undefined : source;
+    r = { source: src, key, op, values: new Set(values), sourceKey: src === undefined ? undefined : `${src}:${key}` };
+    if (requirements.size >= MAX_REQUIREMENTS) requirements.clear();
+    requirements.set(id, r);
+  }
+  return r;
 }
 
 /** Reads a Kubernetes label selector as written in a policy (matchLabels, matchExpressions). */
@@ -187,7 +202,8 @@ export function readSelector(json: unknown): Selector {
       reqs.push(requirement(e.key, e.operator as Operator, values));
     }
   }
-  return { requirements: reqs, text };
+  // A copy of exactly its length (reqs has room for 16 more): the editor keeps thousands of selectors.
+  return { requirements: reqs.slice(), text };
 }
 
 /** Does the selector mention this key (in any source)? */
@@ -201,7 +217,8 @@ export function usesSource(s: Selector, source: string): boolean {
 
 export function withRequirements(s: Selector, extra: readonly Requirement[], drop?: (r: Requirement) => boolean): Selector {
   const kept = drop ? s.requirements.filter((r) => !drop(r)) : s.requirements;
-  return { requirements: [...kept, ...extra], text: s.text, invalid: s.invalid };
+  // concat, not a spread: the result has exactly its length, and rules keep it.
+  return { requirements: kept.concat(extra), text: s.text, invalid: s.invalid };
 }
 
 export function eq(key: string, value: string): Requirement {

@@ -560,32 +560,63 @@ function readRule(spec: unknown, rule: string, policy: PolicyId, trace: Map<stri
  * whole; found this late, that throws instead (ztc validates what it emits: it is a ztc bug).
  */
 export function lazyRule(policy: PolicyId, rule: string, endpointSelector: unknown, load: () => { spec: unknown; trace: string }, options: EvaluatorOptions = {}): Rule {
-  const ctx = (): Ctx => ({ kind: policy.kind, namespace: policy.namespace, options, cluster: options.clusterName ?? "default", initSubject: false });
-  const guard = <T>(f: () => T): T => {
+  return new LazyRule(policy, rule, endpointSelector, load, options);
+}
+
+/**
+ * An object per rule with its methods on the prototype: the editor keeps thousands of these, and
+ * an object literal with getters over closures took about a kilobyte each.
+ */
+class LazyRule implements Rule {
+  readonly subject: Rule["subject"];
+  readonly namespace: string | undefined;
+  private body: Rule | undefined;
+
+  constructor(
+    readonly policy: PolicyId,
+    readonly rule: string,
+    endpointSelector: unknown,
+    /** Dropped once read: it holds what the rule is built from. */
+    private load: (() => { spec: unknown; trace: string }) | undefined,
+    private readonly options: EvaluatorOptions,
+  ) {
+    this.subject = this.guard(() => endpointSubject(endpointSelector, rule, this.ctx()));
+    this.namespace = policy.kind === "CiliumNetworkPolicy" ? policy.namespace : undefined;
+  }
+
+  get defaultDeny(): Rule["defaultDeny"] {
+    return this.read().defaultDeny;
+  }
+
+  get sections(): Rule["sections"] {
+    return this.read().sections;
+  }
+
+  private ctx(): Ctx {
+    const { policy, options } = this;
+    return { kind: policy.kind, namespace: policy.namespace, options, cluster: options.clusterName ?? "default", initSubject: false };
+  }
+
+  private guard<T>(f: () => T): T {
     try {
       return f();
     } catch (e) {
-      if (e instanceof Reject) throw new Error(`${policyText(policy)} ${rule} would be rejected by the Cilium agent (a ztc bug): ${e.message}`);
+      if (e instanceof Reject) throw new Error(`${policyText(this.policy)} ${this.rule} would be rejected by the Cilium agent (a ztc bug): ${e.message}`);
       throw e;
     }
-  };
-  let body: Rule | undefined;
-  const read = () => (body ??= guard(() => {
-    const { spec, trace } = load();
-    return readRule(spec, rule, policy, parseRulesAnnotation(trace), ctx());
-  }));
-  return {
-    policy,
-    rule,
-    subject: guard(() => endpointSubject(endpointSelector, rule, ctx())),
-    namespace: policy.kind === "CiliumNetworkPolicy" ? policy.namespace : undefined,
-    get defaultDeny() {
-      return read().defaultDeny;
-    },
-    get sections() {
-      return read().sections;
-    },
-  };
+  }
+
+  private read(): Rule {
+    if (!this.body) {
+      const load = this.load!;
+      this.body = this.guard(() => {
+        const { spec, trace } = load();
+        return readRule(spec, this.rule, this.policy, parseRulesAnnotation(trace), this.ctx());
+      });
+      this.load = undefined;
+    }
+    return this.body;
+  }
 }
 
 export interface ReadResult {
