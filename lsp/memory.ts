@@ -94,3 +94,8 @@ const HEAP_GROWING_PERCENT = 20;
 export function limitHeapGrowth(): void {
   v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
+
+/** V8's own heap growth again (0 is its default): V8 refuses a code cache made under other flags than it is loaded under. */
+export function defaultHeapGrowth(): void {
+  v8.setFlagsFromString("--heap-growing-percent=0");
+}
