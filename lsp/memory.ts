@@ -85,9 +85,9 @@ export function createIdleCollector(idleMs = 20, growthBytes = 64 * 1024 * 1024,
  * By default it picks a factor of up to 4 while a program allocates fast, which the first check
  * of a large workspace does: the heap reached 200 MB over 70 MB of live data, and that memory
  * stays committed. With 20 % it collects more often during that check (about half a second more
- * CPU) and peaks 50 MB lower; edits, which allocate little, take the same CPU. Set once the
- * first diagnostics are out (the focused check keeps V8's default) and read by every full
- * collection after.
+ * CPU) and peaks 50 MB lower. Set once the first diagnostics are out (the focused check keeps
+ * V8's default) and only for that check (lsp/server.ts): later, with edits and code lenses, it
+ * made full collections frequent enough to show in their latency.
  */
 const HEAP_GROWING_PERCENT = 20;
 

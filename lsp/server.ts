@@ -175,10 +175,12 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
       if (first) {
         for (const piece of project.preparation()) whenIdle(piece);
         if (traceBuilds && hooks.codeCache) log(`code cache: ${hooks.codeCache}`);
-        // Saved under the flags the loader starts with (compiler/cli/lsp-bin.ts), or V8 refuses it.
+        // V8's own heap growth from here on: held at 20 % past the live data, the edits and code
+        // lenses that follow ran into a full collection every few requests (edit p95 ~21 -> ~25 ms,
+        // lens p95 ~30 -> ~90 ms) for ~50 MB less resident memory. It is also the flag the code
+        // cache must be saved under (compiler/cli/lsp-bin.ts), or V8 refuses it.
         defaultHeapGrowth();
         hooks.warm?.();
-        limitHeapGrowth();
         // The CLI starts with a raised tier-up budget (compiler/cli/bin.ts); edits are repeated
         // work that V8's default budget optimizes sooner.
         setFlagsFromString(`--interrupt-budget=${V8_INTERRUPT_BUDGET}`);
