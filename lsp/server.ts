@@ -235,7 +235,9 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     idleTimer = undefined;
     const w = idleWork.shift();
     try {
+      const started = performance.now();
       w?.();
+      if (traceBuilds) log(`idle work in ${(performance.now() - started).toFixed(1)} ms, ${idleWork.length} pieces left`);
     } catch (e) {
       log(`background work failed: ${(e as Error)?.message ?? e}`);
     }
