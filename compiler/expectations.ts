@@ -175,13 +175,43 @@ export function checkExpectations(units: readonly SourceUnit[], bound: BindResul
   };
 }
 
+/**
+ * One statement's findings, while it is the same node in the same file, on the same line, of the
+ * same tenant, and the workloads of the tenants the file's expectations name are the same: an
+ * edit of a large policy file checks again only the statements it touched.
+ */
+const statementResults = new WeakMap<
+  ExpectStmt,
+  { readonly file: string; readonly line: number; readonly tenant: string | undefined; readonly registry: TenantRegistry; readonly deps: string; readonly expectations: readonly Expectation[]; readonly diagnostics: readonly Diagnostic[] }
+>();
+
 function unitExpectations(unit: SourceUnit, blockTenant: ReadonlyMap<TenantDecl, string>, bound: BindResult, tenants: TenantRegistry): ExpectationResult {
   const out: Expectation[] = [];
   const diagnostics: Diagnostic[] = [];
+  const shape = shapeOf(unit);
+  const involved = new Set([...(shape?.blocks ?? []).flatMap((d) => blockTenant.get(d) ?? []), ...(shape?.named ?? [])]);
+  const deps = [...involved].map((t) => `${t}:${names(bound.workloads.get(t)) ?? ""}`).join("\n");
+  const reuse = (stmt: ExpectStmt, tenant: string | undefined) => {
+    const line = unit.lines.positionAt(stmt.span.start).line + 1;
+    const known = statementResults.get(stmt);
+    if (known && known.file === unit.path && known.line === line && known.tenant === tenant && known.registry === tenants && known.deps === deps) {
+      out.push(...known.expectations);
+      diagnostics.push(...known.diagnostics);
+      return;
+    }
+    const [e, d] = [out.length, diagnostics.length];
+    check(unit, stmt, tenant);
+    statementResults.set(stmt, { file: unit.path, line, tenant, registry: tenants, deps, expectations: out.slice(e), diagnostics: diagnostics.slice(d) });
+  };
   for (const item of unit.ast.items) {
-    if (item.kind === "Expect") check(unit, item, undefined);
+    if (item.kind === "Expect") reuse(item, undefined);
     else if (item.kind === "Tenant")
-      for (const member of item.body) if (member.kind === "Expect") check(unit, member, blockTenant.get(item) ?? (item.name ? null : undefined));
+      for (const member of item.body) {
+        if (member.kind !== "Expect") continue;
+        // null: the block of a tenant that did not bind (already reported).
+        const tenant = blockTenant.get(item) ?? (item.name ? null : undefined);
+        if (tenant !== null) reuse(member, tenant);
+      }
   }
   return { expectations: out, diagnostics };
 

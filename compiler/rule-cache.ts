@@ -38,7 +38,9 @@ interface Run {
   readonly file: string;
   readonly tenant: string;
   readonly items: readonly TenantItem[];
-  readonly lines: readonly number[];
+  /** The line of the first statement, and the text from it to the end of the last (which fixes the lines of the others). */
+  readonly line: number;
+  readonly text: string;
   readonly firstId: number;
   readonly firstOrder: number;
   readonly orders: number;
@@ -63,6 +65,8 @@ interface Entry {
   readonly deps: readonly (readonly [string, number])[];
   /** For a `use`: the rule set lookups of its expansion, in order. */
   readonly lookups?: readonly Lookup[] | undefined;
+  /** The rule set index the lookups were last found to hold in (an index is immutable, and an edit of a tenant's file keeps it). */
+  lookedUpIn?: RulesetIndex | undefined;
   used: number;
 }
 
@@ -121,8 +125,13 @@ export class RuleCache {
     };
     const unit = block.unit;
     const tenant = block.tenant.name;
-    const valid = (e: Entry, statement: Statement) =>
-      this.entries.get(e.key) === e && e.deps.every(([t, id]) => digest(t) === id) && (!e.lookups || sameLookups(e.lookups, statement as UseStmt, unit, ctx.rulesets));
+    const lookupsHold = (e: Entry, statement: Statement) => {
+      if (!e.lookups || e.lookedUpIn === ctx.rulesets) return true;
+      if (!sameLookups(e.lookups, statement as UseStmt, unit, ctx.rulesets)) return false;
+      e.lookedUpIn = ctx.rulesets;
+      return true;
+    };
+    const valid = (e: Entry, statement: Statement) => this.entries.get(e.key) === e && e.deps.every(([t, id]) => digest(t) === id) && lookupsHold(e, statement);
     /** The entry each statement of this block was answered from or filed under (none: not cached). */
     const entryOf = new Map<Statement, Entry>();
     const hook = (statement: Statement, resolve: () => Atom[]): Atom[] => {
@@ -166,6 +175,7 @@ export class RuleCache {
         orders: ctx.nextOrder - order,
         deps: [...named].map((t) => [t, digest(t)] as const),
         lookups,
+        lookedUpIn: lookups && ctx.rulesets,
         used: this.generation,
       };
       this.entries.set(entry.key, entry);
@@ -174,12 +184,14 @@ export class RuleCache {
       return atoms;
     };
     const lineOf = (item: TenantItem) => unit.lines.positionAt(item.span.start).line + 1;
+    const textOf = (items: readonly TenantItem[]) => unit.text.slice(items[0]!.span.start, items[items.length - 1]!.span.end);
     const runs: NonNullable<RuleHook["runs"]> = {
       reuse: (body, from, to) => {
         const run = this.runs.get(body[from]!);
         if (!run || run.file !== unit.path || run.tenant !== tenant || run.items.length !== to - from) return undefined;
         if (run.firstId !== ctx.nextAtomId || run.firstOrder !== ctx.nextOrder) return undefined;
-        for (let j = 0; j < run.items.length; j++) if (body[from + j] !== run.items[j] || lineOf(run.items[j]!) !== run.lines[j]) return undefined;
+        for (let j = 0; j < run.items.length; j++) if (body[from + j] !== run.items[j]) return undefined;
+        if (lineOf(run.items[0]!) !== run.line || textOf(run.items) !== run.text) return undefined;
         for (const [e, statement] of run.entries) if (!valid(e, statement)) return undefined;
         const own = ctx.workloads.get(tenant);
         for (const a of run.atoms) if (a.subject.kind === "workload" && (own?.get(a.subject.workload.name) ?? a.subject.workload) !== a.subject.workload) return undefined;
@@ -207,7 +219,8 @@ export class RuleCache {
           file: unit.path,
           tenant,
           items,
-          lines: items.map(lineOf),
+          line: lineOf(items[0]!),
+          text: textOf(items),
           firstId: before.id,
           firstOrder: before.order,
           orders: ctx.nextOrder - before.order,
