@@ -110,25 +110,28 @@ export class Project {
   }
 
   /**
-   * Work worth doing ahead, when idle: the positions of the registries' YAML (parsed on first use,
-   * which takes half a second for thousands of approvals) are needed by the first unapproved
-   * destination's "request approval" fix and by registry locations in hovers; every unit's tenant
-   * facts by the first edit. Returned as pieces of work, to run one at a time.
+   * Work worth doing ahead, when idle, returned as pieces to run one at a time: every unit's
+   * tenant facts (asked for by the first edit's incremental check: a walk of every statement of
+   * the workspace, in pieces of a few milliseconds); practice rebuilds of an open document (the
+   * first keystrokes otherwise run code V8 has not optimized yet: 30-60 ms each instead of ~12),
+   * each piece one edit and its undo on throwaway programs; and the positions of the approval
+   * registry's YAML, which the first unapproved destination's "request approval" fix needs and
+   * which take a third of a second for thousands of approvals, in between the practice rounds so
+   * that a keystroke after a second's pause meets neither a long piece nor cold code. (The tenant
+   * registry's positions, for hovers and definitions into it, are parsed when first asked for.)
    */
   preparation(): (() => void)[] {
     const program = this.program;
     const pieces: (() => void)[] = [];
-    for (const s of program?.registries?.sources ?? []) pieces.push(() => void s.positions);
-    // The first edit's incremental check asks every unit which tenants it speaks for and names
-    // (a walk of every statement of the workspace); the answers are kept per unit. In pieces of
-    // a few milliseconds, so that a keystroke does not wait for the whole walk.
     const registry = program?.registries?.tenants;
     const units = program?.units ?? [];
     for (let i = 0; registry && i < units.length; i += 100) pieces.push(() => units.slice(i, i + 100).forEach((u) => tenantFacts(u, registry)));
-    // The first keystrokes run code V8 has not optimized yet (30-60 ms each, not ~12): a few
-    // throwaway rebuilds of an edited copy of an open document, each piece one edit and its undo,
-    // warm that path before the user types.
-    for (let i = 0; program && i < PRACTICE_ROUNDS; i++) pieces.push(() => this.practise());
+    const practice = () => this.practise();
+    const rounds = program ? PRACTICE_ROUNDS : 0;
+    for (let i = 0; i < Math.min(2, rounds); i++) pieces.push(practice);
+    const approvals = program?.config && program.registries?.sources.find((s) => s.file === program.config!.approvalsPath);
+    if (approvals) pieces.push(() => void approvals.positions);
+    for (let i = 2; i < rounds; i++) pieces.push(practice);
     return pieces;
   }
 
