@@ -113,7 +113,9 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
     sameFiles = false;
     break;
   }
-  const newPaths = new Set(units.map((u) => u.path));
+  // Only needed when the files changed: built then (a set of every path per keystroke otherwise).
+  let paths: Set<string> | undefined;
+  const newPaths = () => (paths ??= new Set(units.map((u) => u.path)));
   if (!sameFiles) {
     changed.length = 0;
     const oldByPath = new Map(previous.units.map((u) => [u.path, u]));
@@ -124,7 +126,7 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
         if (old) changed.push(old);
       }
     }
-    for (const u of previous.units) if (!newPaths.has(u.path)) changed.push(u);
+    for (const u of previous.units) if (!newPaths().has(u.path)) changed.push(u);
   }
   if (changed.length === 0) return previous.check;
 
@@ -165,11 +167,12 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
   if (subPaths.size * 2 > units.length && units.length > 8) return undefined;
 
   const sub = check({ ...input, units: input.units.filter((u) => subPaths.has(u.path)), expectations: false });
-  const unitFiles = sameFiles ? newPaths : new Set([...newPaths, ...previous.units.map((u) => u.path)]);
+  // With the same files, a file not re-checked keeps its diagnostics; otherwise also a file that is gone does not.
+  const unitFiles = sameFiles ? undefined : new Set([...newPaths(), ...previous.units.map((u) => u.path)]);
   // Files whose diagnostics come from the new sub-check: the re-checked tenants' files, and every
   // changed or removed file (whose old diagnostics are stale).
   const fresh = new Set([...keepFiles, ...changed.map((u) => u.path)]);
-  const fromOld = (file: string) => !fresh.has(file) && (!unitFiles.has(file) || newPaths.has(file));
+  const fromOld = (file: string) => !fresh.has(file) && (!unitFiles || !unitFiles.has(file) || newPaths().has(file));
   const stale = new Set(previous.check.expectationDiagnostics);
   const partial = new Set(sub.expectationDiagnostics);
   // Atoms by tenant: the previous groups with the re-checked tenants' replaced; the flat list is
@@ -179,7 +182,7 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
   for (const key of groups.keys()) if (fromSub(key)) groups.delete(key);
   for (const [key, list] of groupsOf(sub)) if (fromSub(key)) groups.set(key, list);
   // Blocks in unit order, as bind() lists them: the previous ones, with the re-checked tenants' replaced.
-  const blocks = (sameFiles && mergedBlocks(units, keepFiles, previous.check.bound.blocks, sub.bound.blocks)) || blocksInOrder(units, newPaths, recheck, previous.check, sub);
+  const blocks = (sameFiles && mergedBlocks(units, keepFiles, previous.check.bound.blocks, sub.bound.blocks)) || blocksInOrder(units, newPaths(), recheck, previous.check, sub);
   const workloads = new Map<string, ReadonlyMap<string, WorkloadSymbol>>(previous.check.bound.workloads);
   for (const t of recheck) workloads.delete(t);
   for (const [t, w] of sub.bound.workloads) if (recheck.has(t)) workloads.set(t, w);
