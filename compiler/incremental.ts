@@ -82,6 +82,21 @@ function factsOf(unit: SourceUnit, registry: TenantRegistry): UnitFacts {
   return facts;
 }
 
+/** Every unit's facts, by units array: the next keystroke's list differs from it in a unit or two. */
+const factsLists = new WeakMap<readonly SourceUnit[], { readonly registry: TenantRegistry; readonly facts: readonly UnitFacts[] }>();
+
+/** The facts of these units; `before`, the previous list, when it holds the same files in the same order. */
+function factsFor(units: readonly SourceUnit[], registry: TenantRegistry, before: readonly SourceUnit[] | undefined): readonly UnitFacts[] {
+  const known = before && factsLists.get(before);
+  let facts: UnitFacts[];
+  if (known && known.registry === registry && before!.length === units.length) {
+    facts = known.facts.slice();
+    for (let i = 0; i < units.length; i++) if (units[i] !== before![i]) facts[i] = factsOf(units[i]!, registry);
+  } else facts = units.map((u) => factsOf(u, registry));
+  factsLists.set(units, { registry, facts });
+  return facts;
+}
+
 /** The tenants a file speaks for and the tenants its rules name (for focusing a first check). */
 export function tenantFacts(unit: SourceUnit, registry: TenantRegistry): { readonly tenants: readonly string[]; readonly refs: readonly string[] } {
   return factsOf(unit, registry);
@@ -139,7 +154,7 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
   }
   // Re-checked: the touched tenants and those naming them; then all tenants sharing a file with
   // them (a file's diagnostics are recomputed as a whole). Linear scans, no index per program.
-  const facts = units.map((u) => factsOf(u, registry));
+  const facts = factsFor(units, registry, sameFiles ? previous.units : undefined);
   const recheck = new Set<string>(touched);
   for (const f of facts) if (f.global || f.refs.some((r) => touched.has(r))) for (const t of f.tenants) recheck.add(t);
   for (let grew = true; grew; ) {
