@@ -5,7 +5,7 @@
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
 import { diag, type Diagnostic } from "./diagnostics.js";
-import type { Span } from "./source.js";
+import { sharedSpan, type Span } from "./source.js";
 import { SERVICE_ACCOUNT_LABEL as A_SERVICE_ACCOUNT_LABEL } from "./ast.js";
 import { closest } from "./suggest.js";
 import * as T from "./tokens.js";
@@ -52,7 +52,7 @@ function sub(node: CstNode, key: string): CstNode | undefined {
  * double to V8; `| 0` keeps every span field a small integer, which halves the memory of an AST.
  */
 export function tokenSpan(t: IToken): Span {
-  return { start: t.startOffset | 0, end: (t.startOffset + t.image.length) | 0 };
+  return sharedSpan(t.startOffset | 0, (t.startOffset + t.image.length) | 0);
 }
 
 /** The span of every real token under a CST node; undefined if recovery left it empty. */
@@ -73,7 +73,7 @@ function cstSpan(node: CstNode): Span | undefined {
     }
   };
   walk(node);
-  return start === Infinity ? undefined : { start: start | 0, end: end | 0 };
+  return start === Infinity ? undefined : sharedSpan(start | 0, end | 0);
 }
 
 /**
@@ -99,7 +99,7 @@ export class AstBuilder {
   private spanOf(node: CstNode): Span {
     const loc = node.location;
     if (!node.recoveredNode && loc && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset) && loc.endOffset! >= loc.startOffset)
-      return { start: loc.startOffset | 0, end: (loc.endOffset! + 1) | 0 };
+      return sharedSpan(loc.startOffset | 0, (loc.endOffset! + 1) | 0);
     // Recovered nodes may hold inserted tokens anywhere: walk them.
     return cstSpan(node) ?? this.fallback;
   }
@@ -302,7 +302,7 @@ export class AstBuilder {
           where: where ? this.selector(where) : undefined,
           namespaces: tokensOf(a, "namespace").map((t) => ident(t)!),
           nodes: nodesKw
-            ? { span: nodeSel ? { start: tokenSpan(nodesKw).start, end: this.spanOf(nodeSel).end } : tokenSpan(nodesKw), where: nodeSel ? this.selector(nodeSel) : undefined }
+            ? { span: nodeSel ? sharedSpan(tokenSpan(nodesKw).start, this.spanOf(nodeSel).end) : tokenSpan(nodesKw), where: nodeSel ? this.selector(nodeSel) : undefined }
             : undefined,
         });
       } else if (d) body.push(this.defaultDeny(d));
@@ -518,7 +518,7 @@ export class AstBuilder {
   targetList(n: CstNode | undefined, keywordSpan: Span | undefined): A.TargetList {
     const targets = n ? defined(nodes(n, "target").map((t) => this.target(t))) : [];
     const inner = n && targets.length > 0 ? this.spanOf(n) : undefined;
-    const span = inner && keywordSpan ? { start: keywordSpan.start, end: inner.end } : (inner ?? keywordSpan ?? this.fallback);
+    const span = inner && keywordSpan ? sharedSpan(keywordSpan.start, inner.end) : (inner ?? keywordSpan ?? this.fallback);
     return { kind: "TargetList", span, keywordSpan, targets };
   }
 
@@ -563,7 +563,7 @@ export class AstBuilder {
       kind: "Expect",
       span: this.spanOf(n),
       keywordSpan: kw ? tokenSpan(kw) : this.spanOf(n),
-      defaultDeny: def ? { span: { start: tokenSpan(def).start, end: this.spanOf(n).end }, allTenants: all !== undefined, tenant: ident(tok(n, "tenant")) } : undefined,
+      defaultDeny: def ? { span: sharedSpan(tokenSpan(def).start, this.spanOf(n).end), allTenants: all !== undefined, tenant: ident(tok(n, "tenant")) } : undefined,
       source: sub(n, "source") ? this.flowEndpoint(sub(n, "source")!) : undefined,
       destination: sub(n, "destination") ? this.flowEndpoint(sub(n, "destination")!) : undefined,
       port,
