@@ -80,12 +80,40 @@ function cstSpan(node: CstNode): Span | undefined {
  * The entries that are there, in a list of exactly their number: trees keep tens of thousands of
  * these lists, and one made by filter (or grown by push) has room for 16 more.
  */
-function defined<T>(list: (T | undefined)[]): T[] {
-  return list.includes(undefined) ? list.filter((x): x is T => x !== undefined).slice() : (list as T[]);
+function defined<T>(list: (T | undefined)[]): readonly T[] {
+  return some(list.includes(undefined) ? list.filter((x): x is T => x !== undefined).slice() : (list as T[]));
+}
+
+/** The one empty list of every tree: most rules have no ICMP clause, most CIDRs no exceptions, and each empty array costs 32 bytes. */
+const NONE: readonly never[] = Object.freeze([]);
+
+function some<T>(list: T[]): readonly T[] {
+  return list.length === 0 ? NONE : list;
+}
+
+/*
+ * A workspace repeats its names (api, worker, the tenants' names) in every file, and each token's
+ * image is a string of its own: 24 bytes for a short one. A small direct-mapped cache of recent
+ * short words shares them (bounded: a miss replaces the slot). Longer images are slices of the
+ * text, mostly unique; they stay as they are.
+ */
+const WORD_CACHE_BITS = 12;
+const wordCache: string[] = new Array<string>(1 << WORD_CACHE_BITS).fill("");
+
+function word(s: string): string {
+  const n = s.length;
+  if (n === 0 || n > 12) return s;
+  const i =
+    (Math.imul(n, 0x9e3779b1) ^ Math.imul(s.charCodeAt(0), 0x85ebca6b) ^ Math.imul(s.charCodeAt(n >> 1), 0x27d4eb2f) ^ Math.imul(s.charCodeAt(n - 1), 0xc2b2ae35)) >>>
+    (32 - WORD_CACHE_BITS);
+  const cached = wordCache[i]!;
+  if (cached === s) return cached;
+  wordCache[i] = s;
+  return s;
 }
 
 function ident(t: IToken | undefined): A.Ident | undefined {
-  return t ? { text: t.image, span: tokenSpan(t) } : undefined;
+  return t ? { text: word(t.image), span: tokenSpan(t) } : undefined;
 }
 
 export class AstBuilder {
@@ -114,6 +142,8 @@ export class AstBuilder {
     // Unterminated strings are reported by parse() from the token stream, where recovery cannot skip them.
     const terminated = t.tokenType !== T.UnterminatedString;
     const body = t.image.slice(1, terminated ? -1 : undefined);
+    // Built a character at a time, a value is a chain of concatenations (32 bytes a character).
+    if (!body.includes("\\")) return { value: body, span };
     let value = "";
     for (let i = 0; i < body.length; i++) {
       const c = body[i]!;
@@ -269,10 +299,10 @@ export class AstBuilder {
       span: this.spanOf(n),
       keywordSpan: kw ? tokenSpan(kw) : this.spanOf(n),
       name: ident(tok(n, "name")),
-      args: nodes(n, "arg").map((a) => {
+      args: some(nodes(n, "arg").map((a) => {
         const v = sub(a, "argValue");
         return { kind: "Arg" as const, span: this.spanOf(a), name: ident(tok(a, "name")), value: v ? this.argValue(v) : undefined };
-      }),
+      })),
       for: list ? this.targetList(list, tok(n, "KwFor") ? tokenSpan(tok(n, "KwFor")!) : undefined) : undefined,
       auditSpan: tok(n, "KwAudit") ? tokenSpan(tok(n, "KwAudit")!) : undefined,
     };
@@ -298,9 +328,9 @@ export class AstBuilder {
           kind: "Applies",
           span: this.spanOf(a),
           allTenants: tok(a, "all") !== undefined,
-          tenants: tokensOf(a, "tenant").map((t) => ident(t)!),
+          tenants: some(tokensOf(a, "tenant").map((t) => ident(t)!)),
           where: where ? this.selector(where) : undefined,
-          namespaces: tokensOf(a, "namespace").map((t) => ident(t)!),
+          namespaces: some(tokensOf(a, "namespace").map((t) => ident(t)!)),
           nodes: nodesKw
             ? { span: nodeSel ? sharedSpan(tokenSpan(nodesKw).start, this.spanOf(nodeSel).end) : tokenSpan(nodesKw), where: nodeSel ? this.selector(nodeSel) : undefined }
             : undefined,
@@ -359,7 +389,7 @@ export class AstBuilder {
         span: this.spanOf(n),
         key: { text: A_SERVICE_ACCOUNT_LABEL, span: tokenSpan(sa), quoted: false },
         op: "=",
-        values: value ? [value] : [],
+        values: value ? [value] : NONE,
         serviceAccount: true,
       };
     }
@@ -393,7 +423,7 @@ export class AstBuilder {
       return { text: lit.value, span: lit.span, quoted: true };
     }
     const t = tok(n, "Name") ?? tok(n, "Host") ?? tok(n, "NumberLit") ?? tok(n, "Address") ?? tok(n, "Variable");
-    return t ? { text: t.image, span: tokenSpan(t), quoted: false } : undefined;
+    return t ? { text: word(t.image), span: tokenSpan(t), quoted: false } : undefined;
   }
 
   ruleStmt(n: CstNode): A.RuleStmt {
@@ -488,7 +518,7 @@ export class AstBuilder {
           kind: "PortClause",
           span: clauseSpan,
           keywordSpan: tokenSpan(kw),
-          ports: list ? nodes(list, "portSpec").map((p) => this.portSpec(p)) : [],
+          ports: list ? some(nodes(list, "portSpec").map((p) => this.portSpec(p))) : NONE,
         };
         if (ports) this.diagnostics.push(diag("duplicateClause", { file: this.file, span: tokenSpan(kw) }, { clause: "port" }));
         else ports = pc;
@@ -510,13 +540,13 @@ export class AstBuilder {
       dns,
       grpc,
       kafka,
-      icmp,
+      icmp: some(icmp),
       authenticatedSpan: authenticated,
     };
   }
 
   targetList(n: CstNode | undefined, keywordSpan: Span | undefined): A.TargetList {
-    const targets = n ? defined(nodes(n, "target").map((t) => this.target(t))) : [];
+    const targets = n ? defined(nodes(n, "target").map((t) => this.target(t))) : NONE;
     const inner = n && targets.length > 0 ? this.spanOf(n) : undefined;
     const span = inner && keywordSpan ? sharedSpan(keywordSpan.start, inner.end) : (inner ?? keywordSpan ?? this.fallback);
     return { kind: "TargetList", span, keywordSpan, targets };
@@ -610,7 +640,7 @@ export class AstBuilder {
           kind: "Cidr",
           span,
           cidr: ident(tok(t, "cidr")),
-          except: tokensOf(t, "except").map((e) => ident(e)!),
+          except: some(tokensOf(t, "except").map((e) => ident(e)!)),
         };
       case "entityTarget":
         return { kind: "Entity", span, name: ident(tok(t, "name")) };
@@ -652,7 +682,7 @@ export class AstBuilder {
     const end = tok(n, "end");
     let port: A.PortSpec["port"];
     if (num) port = { value: Number(num.image), named: false, variable: false, span: tokenSpan(num) };
-    else if (named) port = { value: named.image, named: true, variable: false, span: tokenSpan(named) };
+    else if (named) port = { value: word(named.image), named: true, variable: false, span: tokenSpan(named) };
     else if (variable) port = { value: variable.image.slice(1), named: false, variable: true, span: tokenSpan(variable) };
     return {
       kind: "Port",
@@ -680,7 +710,7 @@ export class AstBuilder {
       method: ident(tok(r, "method")),
       path: this.string(tok(r, "path")),
       host: this.string(tok(r, "host")),
-      headers: tokensOf(r, "header").map((h) => this.string(h)!),
+      headers: some(tokensOf(r, "header").map((h) => this.string(h)!)),
     };
   }
 
