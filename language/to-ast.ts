@@ -112,8 +112,22 @@ function word(s: string): string {
   return s;
 }
 
+/*
+ * Names are immutable leaves (no kind: no WeakMap or Map of the compiler is keyed by one), so a
+ * name with the same text and span as one made recently is that one: files written from the same
+ * template put the same names at the same offsets. Bounded like the span cache.
+ */
+const identCache: (A.Ident | undefined)[] = new Array<A.Ident | undefined>(1 << 14).fill(undefined);
+
 function ident(t: IToken | undefined): A.Ident | undefined {
-  return t ? { text: word(t.image), span: tokenSpan(t) } : undefined;
+  if (!t) return undefined;
+  const span = tokenSpan(t);
+  const i = (Math.imul(span.start, 0x85ebca6b) + Math.imul(span.end, 0x9e3779b1)) >>> 18;
+  const cached = identCache[i];
+  if (cached !== undefined && cached.span === span && cached.text === t.image) return cached;
+  const made = { text: word(t.image), span };
+  identCache[i] = made;
+  return made;
 }
 
 export class AstBuilder {
