@@ -119,6 +119,21 @@ function word(s: string): string {
  */
 const identCache: (A.Ident | undefined)[] = new Array<A.Ident | undefined>(1 << 14).fill(undefined);
 
+type PortValue = NonNullable<A.PortSpec["port"]>;
+const portCache: (PortValue | undefined)[] = new Array<PortValue | undefined>(1 << 13).fill(undefined);
+
+/** A port number, shared like a name (most rules' ports are numbers at offsets other files repeat). */
+function portNumber(t: IToken): PortValue {
+  const span = tokenSpan(t);
+  const value = Number(t.image);
+  const i = (Math.imul(span.start, 0x85ebca6b) + Math.imul(value, 0x9e3779b1)) >>> 19;
+  const cached = portCache[i];
+  if (cached !== undefined && cached.span === span && cached.value === value && !cached.named && !cached.variable) return cached;
+  const made: PortValue = { value, named: false, variable: false, span };
+  portCache[i] = made;
+  return made;
+}
+
 function ident(t: IToken | undefined): A.Ident | undefined {
   if (!t) return undefined;
   const span = tokenSpan(t);
@@ -695,7 +710,7 @@ export class AstBuilder {
     const variable = tok(n, "variable");
     const end = tok(n, "end");
     let port: A.PortSpec["port"];
-    if (num) port = { value: Number(num.image), named: false, variable: false, span: tokenSpan(num) };
+    if (num) port = portNumber(num);
     else if (named) port = { value: word(named.image), named: true, variable: false, span: tokenSpan(named) };
     else if (variable) port = { value: variable.image.slice(1), named: false, variable: true, span: tokenSpan(variable) };
     return {
