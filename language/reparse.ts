@@ -33,7 +33,8 @@ export interface PreviousParse {
 function shifted<T>(value: T, delta: number): T {
   if (delta === 0) return value;
   const move = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(move);
+    // An empty list is the one shared empty list of the tree builder: nothing to move.
+    if (Array.isArray(v)) return v.length === 0 ? v : v.map(move);
     if (v === null || typeof v !== "object") return v;
     const o = v as Record<string, unknown>;
     const keys = Object.keys(o);

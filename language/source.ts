@@ -20,6 +20,29 @@ export function span(start: number, end: number): Span {
   return { start, end: Math.max(start, end) };
 }
 
+/*
+ * Spans are immutable values and nothing compares them by identity, so equal spans can be one
+ * object. Trees hold about 300 spans per thousand characters, and most are short, near the start
+ * of a file: across a workspace of many files the same (start, end) pairs come back again and
+ * again (1,100 files: 344,000 spans, 19,000 distinct pairs), and each costs 40 bytes. A
+ * direct-mapped cache of recent spans shares them; it is bounded (a miss replaces the slot), so
+ * offsets seen once do not accumulate, and looking a span up costs about what allocating it does.
+ * 16K slots share as much as 32K in that workspace, and pin at most 0.65 MB of spans no tree uses
+ * any more (what 200 edits of a 2,000-line file leave in it).
+ */
+const SPAN_CACHE_BITS = 14;
+const spanCache: (Span | undefined)[] = new Array<Span | undefined>(1 << SPAN_CACHE_BITS).fill(undefined);
+
+/** The span [start, end) (small integers), shared with any equal span made recently. */
+export function sharedSpan(start: number, end: number): Span {
+  const i = (Math.imul(start, 0x9e3779b1) + Math.imul(end, 0x85ebca6b)) >>> (32 - SPAN_CACHE_BITS);
+  const cached = spanCache[i];
+  if (cached !== undefined && cached.start === start && cached.end === end) return cached;
+  const made: Span = { start, end };
+  spanCache[i] = made;
+  return made;
+}
+
 /** The smallest span covering both. */
 export function cover(a: Span, b: Span): Span {
   return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };

@@ -5,7 +5,7 @@
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
 import { diag, type Diagnostic } from "./diagnostics.js";
-import type { Span } from "./source.js";
+import { sharedSpan, type Span } from "./source.js";
 import { SERVICE_ACCOUNT_LABEL as A_SERVICE_ACCOUNT_LABEL } from "./ast.js";
 import { closest } from "./suggest.js";
 import * as T from "./tokens.js";
@@ -52,7 +52,7 @@ function sub(node: CstNode, key: string): CstNode | undefined {
  * double to V8; `| 0` keeps every span field a small integer, which halves the memory of an AST.
  */
 export function tokenSpan(t: IToken): Span {
-  return { start: t.startOffset | 0, end: (t.startOffset + t.image.length) | 0 };
+  return sharedSpan(t.startOffset | 0, (t.startOffset + t.image.length) | 0);
 }
 
 /** The span of every real token under a CST node; undefined if recovery left it empty. */
@@ -73,19 +73,76 @@ function cstSpan(node: CstNode): Span | undefined {
     }
   };
   walk(node);
-  return start === Infinity ? undefined : { start: start | 0, end: end | 0 };
+  return start === Infinity ? undefined : sharedSpan(start | 0, end | 0);
 }
 
 /**
  * The entries that are there, in a list of exactly their number: trees keep tens of thousands of
  * these lists, and one made by filter (or grown by push) has room for 16 more.
  */
-function defined<T>(list: (T | undefined)[]): T[] {
-  return list.includes(undefined) ? list.filter((x): x is T => x !== undefined).slice() : (list as T[]);
+function defined<T>(list: (T | undefined)[]): readonly T[] {
+  return some(list.includes(undefined) ? list.filter((x): x is T => x !== undefined).slice() : (list as T[]));
+}
+
+/** The one empty list of every tree: most rules have no ICMP clause, most CIDRs no exceptions, and each empty array costs 32 bytes. */
+const NONE: readonly never[] = Object.freeze([]);
+
+function some<T>(list: T[]): readonly T[] {
+  return list.length === 0 ? NONE : list;
+}
+
+/*
+ * A workspace repeats its names (api, worker, the tenants' names) in every file, and each token's
+ * image is a string of its own: 24 bytes for a short one. A small direct-mapped cache of recent
+ * short words shares them (bounded: a miss replaces the slot). Longer images are slices of the
+ * text, mostly unique; they stay as they are.
+ */
+const WORD_CACHE_BITS = 12;
+const wordCache: string[] = new Array<string>(1 << WORD_CACHE_BITS).fill("");
+
+function word(s: string): string {
+  const n = s.length;
+  if (n === 0 || n > 12) return s;
+  const i =
+    (Math.imul(n, 0x9e3779b1) ^ Math.imul(s.charCodeAt(0), 0x85ebca6b) ^ Math.imul(s.charCodeAt(n >> 1), 0x27d4eb2f) ^ Math.imul(s.charCodeAt(n - 1), 0xc2b2ae35)) >>>
+    (32 - WORD_CACHE_BITS);
+  const cached = wordCache[i]!;
+  if (cached === s) return cached;
+  wordCache[i] = s;
+  return s;
+}
+
+/*
+ * Names are immutable leaves (no kind: no WeakMap or Map of the compiler is keyed by one), so a
+ * name with the same text and span as one made recently is that one: files written from the same
+ * template put the same names at the same offsets. Bounded like the span cache.
+ */
+const identCache: (A.Ident | undefined)[] = new Array<A.Ident | undefined>(1 << 14).fill(undefined);
+
+type PortValue = NonNullable<A.PortSpec["port"]>;
+const portCache: (PortValue | undefined)[] = new Array<PortValue | undefined>(1 << 13).fill(undefined);
+
+/** A port number, shared like a name (most rules' ports are numbers at offsets other files repeat). */
+function portNumber(t: IToken): PortValue {
+  const span = tokenSpan(t);
+  const value = Number(t.image);
+  const i = (Math.imul(span.start, 0x85ebca6b) + Math.imul(value, 0x9e3779b1)) >>> 19;
+  const cached = portCache[i];
+  if (cached !== undefined && cached.span === span && cached.value === value && !cached.named && !cached.variable) return cached;
+  const made: PortValue = { value, named: false, variable: false, span };
+  portCache[i] = made;
+  return made;
 }
 
 function ident(t: IToken | undefined): A.Ident | undefined {
-  return t ? { text: t.image, span: tokenSpan(t) } : undefined;
+  if (!t) return undefined;
+  const span = tokenSpan(t);
+  const i = (Math.imul(span.start, 0x85ebca6b) + Math.imul(span.end, 0x9e3779b1)) >>> 18;
+  const cached = identCache[i];
+  if (cached !== undefined && cached.span === span && cached.text === t.image) return cached;
+  const made = { text: word(t.image), span };
+  identCache[i] = made;
+  return made;
 }
 
 export class AstBuilder {
@@ -99,7 +156,7 @@ export class AstBuilder {
   private spanOf(node: CstNode): Span {
     const loc = node.location;
     if (!node.recoveredNode && loc && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset) && loc.endOffset! >= loc.startOffset)
-      return { start: loc.startOffset | 0, end: (loc.endOffset! + 1) | 0 };
+      return sharedSpan(loc.startOffset | 0, (loc.endOffset! + 1) | 0);
     // Recovered nodes may hold inserted tokens anywhere: walk them.
     return cstSpan(node) ?? this.fallback;
   }
@@ -114,6 +171,8 @@ export class AstBuilder {
     // Unterminated strings are reported by parse() from the token stream, where recovery cannot skip them.
     const terminated = t.tokenType !== T.UnterminatedString;
     const body = t.image.slice(1, terminated ? -1 : undefined);
+    // Built a character at a time, a value is a chain of concatenations (32 bytes a character).
+    if (!body.includes("\\")) return { value: body, span };
     let value = "";
     for (let i = 0; i < body.length; i++) {
       const c = body[i]!;
@@ -269,10 +328,10 @@ export class AstBuilder {
       span: this.spanOf(n),
       keywordSpan: kw ? tokenSpan(kw) : this.spanOf(n),
       name: ident(tok(n, "name")),
-      args: nodes(n, "arg").map((a) => {
+      args: some(nodes(n, "arg").map((a) => {
         const v = sub(a, "argValue");
         return { kind: "Arg" as const, span: this.spanOf(a), name: ident(tok(a, "name")), value: v ? this.argValue(v) : undefined };
-      }),
+      })),
       for: list ? this.targetList(list, tok(n, "KwFor") ? tokenSpan(tok(n, "KwFor")!) : undefined) : undefined,
       auditSpan: tok(n, "KwAudit") ? tokenSpan(tok(n, "KwAudit")!) : undefined,
     };
@@ -298,11 +357,11 @@ export class AstBuilder {
           kind: "Applies",
           span: this.spanOf(a),
           allTenants: tok(a, "all") !== undefined,
-          tenants: tokensOf(a, "tenant").map((t) => ident(t)!),
+          tenants: some(tokensOf(a, "tenant").map((t) => ident(t)!)),
           where: where ? this.selector(where) : undefined,
-          namespaces: tokensOf(a, "namespace").map((t) => ident(t)!),
+          namespaces: some(tokensOf(a, "namespace").map((t) => ident(t)!)),
           nodes: nodesKw
-            ? { span: nodeSel ? { start: tokenSpan(nodesKw).start, end: this.spanOf(nodeSel).end } : tokenSpan(nodesKw), where: nodeSel ? this.selector(nodeSel) : undefined }
+            ? { span: nodeSel ? sharedSpan(tokenSpan(nodesKw).start, this.spanOf(nodeSel).end) : tokenSpan(nodesKw), where: nodeSel ? this.selector(nodeSel) : undefined }
             : undefined,
         });
       } else if (d) body.push(this.defaultDeny(d));
@@ -359,7 +418,7 @@ export class AstBuilder {
         span: this.spanOf(n),
         key: { text: A_SERVICE_ACCOUNT_LABEL, span: tokenSpan(sa), quoted: false },
         op: "=",
-        values: value ? [value] : [],
+        values: value ? [value] : NONE,
         serviceAccount: true,
       };
     }
@@ -393,7 +452,7 @@ export class AstBuilder {
       return { text: lit.value, span: lit.span, quoted: true };
     }
     const t = tok(n, "Name") ?? tok(n, "Host") ?? tok(n, "NumberLit") ?? tok(n, "Address") ?? tok(n, "Variable");
-    return t ? { text: t.image, span: tokenSpan(t), quoted: false } : undefined;
+    return t ? { text: word(t.image), span: tokenSpan(t), quoted: false } : undefined;
   }
 
   ruleStmt(n: CstNode): A.RuleStmt {
@@ -488,7 +547,7 @@ export class AstBuilder {
           kind: "PortClause",
           span: clauseSpan,
           keywordSpan: tokenSpan(kw),
-          ports: list ? nodes(list, "portSpec").map((p) => this.portSpec(p)) : [],
+          ports: list ? some(nodes(list, "portSpec").map((p) => this.portSpec(p))) : NONE,
         };
         if (ports) this.diagnostics.push(diag("duplicateClause", { file: this.file, span: tokenSpan(kw) }, { clause: "port" }));
         else ports = pc;
@@ -510,15 +569,15 @@ export class AstBuilder {
       dns,
       grpc,
       kafka,
-      icmp,
+      icmp: some(icmp),
       authenticatedSpan: authenticated,
     };
   }
 
   targetList(n: CstNode | undefined, keywordSpan: Span | undefined): A.TargetList {
-    const targets = n ? defined(nodes(n, "target").map((t) => this.target(t))) : [];
+    const targets = n ? defined(nodes(n, "target").map((t) => this.target(t))) : NONE;
     const inner = n && targets.length > 0 ? this.spanOf(n) : undefined;
-    const span = inner && keywordSpan ? { start: keywordSpan.start, end: inner.end } : (inner ?? keywordSpan ?? this.fallback);
+    const span = inner && keywordSpan ? sharedSpan(keywordSpan.start, inner.end) : (inner ?? keywordSpan ?? this.fallback);
     return { kind: "TargetList", span, keywordSpan, targets };
   }
 
@@ -563,7 +622,7 @@ export class AstBuilder {
       kind: "Expect",
       span: this.spanOf(n),
       keywordSpan: kw ? tokenSpan(kw) : this.spanOf(n),
-      defaultDeny: def ? { span: { start: tokenSpan(def).start, end: this.spanOf(n).end }, allTenants: all !== undefined, tenant: ident(tok(n, "tenant")) } : undefined,
+      defaultDeny: def ? { span: sharedSpan(tokenSpan(def).start, this.spanOf(n).end), allTenants: all !== undefined, tenant: ident(tok(n, "tenant")) } : undefined,
       source: sub(n, "source") ? this.flowEndpoint(sub(n, "source")!) : undefined,
       destination: sub(n, "destination") ? this.flowEndpoint(sub(n, "destination")!) : undefined,
       port,
@@ -610,7 +669,7 @@ export class AstBuilder {
           kind: "Cidr",
           span,
           cidr: ident(tok(t, "cidr")),
-          except: tokensOf(t, "except").map((e) => ident(e)!),
+          except: some(tokensOf(t, "except").map((e) => ident(e)!)),
         };
       case "entityTarget":
         return { kind: "Entity", span, name: ident(tok(t, "name")) };
@@ -651,8 +710,8 @@ export class AstBuilder {
     const variable = tok(n, "variable");
     const end = tok(n, "end");
     let port: A.PortSpec["port"];
-    if (num) port = { value: Number(num.image), named: false, variable: false, span: tokenSpan(num) };
-    else if (named) port = { value: named.image, named: true, variable: false, span: tokenSpan(named) };
+    if (num) port = portNumber(num);
+    else if (named) port = { value: word(named.image), named: true, variable: false, span: tokenSpan(named) };
     else if (variable) port = { value: variable.image.slice(1), named: false, variable: true, span: tokenSpan(variable) };
     return {
       kind: "Port",
@@ -680,7 +739,7 @@ export class AstBuilder {
       method: ident(tok(r, "method")),
       path: this.string(tok(r, "path")),
       host: this.string(tok(r, "host")),
-      headers: tokensOf(r, "header").map((h) => this.string(h)!),
+      headers: some(tokensOf(r, "header").map((h) => this.string(h)!)),
     };
   }
 

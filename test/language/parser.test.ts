@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse, type RuleStmt, type TenantDecl } from "../../language/index.js";
+import { sharedSpan, type Span } from "../../language/source.js";
 
 function rules(text: string): RuleStmt[] {
   const r = parse(text, "t.zt");
@@ -87,6 +88,23 @@ describe("parser", () => {
     expect(text.slice(rule.from!.span.start, rule.from!.span.end)).toBe("from api");
     const host = rule.to!.targets[0]!;
     expect(text.slice(host.span.start, host.span.end)).toBe("api.stripe.com:443");
+  });
+
+  it("shares equal spans between trees, and every shared span keeps its own value", () => {
+    const text = "tenant payments {\n  allow egress from api to api.stripe.com:443\n}\n";
+    const a = (parse(text, "a.zt").ast.items[0] as TenantDecl).body[0] as RuleStmt;
+    const b = (parse(text, "b.zt").ast.items[0] as TenantDecl).body[0] as RuleStmt;
+    expect(b.span).toBe(a.span);
+    expect(b.to!.targets[0]!.span).toBe(a.to!.targets[0]!.span);
+    // Colliding slots of the cache must never hand out a span with other offsets.
+    const made = new Map<string, Span>();
+    for (let start = 0; start < 3000; start += 7)
+      for (let len = 0; len < 40; len += 3) {
+        const s = sharedSpan(start, start + len);
+        expect(s).toEqual({ start, end: start + len });
+        made.set(`${start}:${len}`, s);
+      }
+    for (const [key, s] of made) expect(`${s.start}:${s.end - s.start}`).toBe(key);
   });
 });
 
