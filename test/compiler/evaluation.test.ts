@@ -220,3 +220,28 @@ describe("code lenses on the example repository", () => {
     expect(failing).toEqual([1, 2, 3, 2, 1, 0]);
   });
 });
+
+describe("a baseline's policies in the editor's context", () => {
+  // The editor emits a baseline again only when its symbol or atoms differ from the last ones it
+  // emitted (they are made anew by every check): a change in a tenant's file that a baseline names
+  // must still reach it.
+  it("follow an edit of a workload the baseline names", () => {
+    const tenant = (selector: string) => `tenant checkout {\n  workload web = ${selector}\n  allow ingress to web port 80 from namespace ingress-nginx\n}\n`;
+    const files = (selector: string): Files => ({
+      "tenants/checkout/policy.zt": tenant(selector),
+      "platform/baseline.zt": "baseline scrape {\n  applies to tenants payments, ledger\n  allow egress to tenant checkout workload web port 9090\n}\n",
+      "platform/tests.zt": "expect namespace payments -> checkout/web:9090 allowed\nexpect default deny for all tenants\n",
+    });
+    let editor = createProgram(hostOf(files("app=web")), { today: TODAY });
+    expect(editor.getDiagnostics().filter((d) => d.severity === "error")).toEqual([]);
+    agree(editor, createProgram(hostOf(files("app=web")), { today: TODAY }));
+    for (const selector of ["app=shop", "app=shop, tier=front", "app=web"]) {
+      const host = hostOf(files(selector));
+      editor = createProgram(host, { today: TODAY }, editor);
+      agree(editor, createProgram(host, { today: TODAY }));
+    }
+    const lenses = getCodeLenses(documentFor(editor, "platform/tests.zt", editor.fileText("platform/tests.zt")!)).map((l) => l.title);
+    // The baseline allows the egress to the workload as it is now (checkout admits no ingress there).
+    expect(lenses[0]).toContain("egress: allowed;");
+  });
+});
