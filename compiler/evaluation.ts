@@ -115,7 +115,7 @@ interface TenantPolicies {
   readonly dns: TenantSettings["dns"];
   readonly policies: readonly ReadPolicy[];
   /** Its rules by namespace (its namespaces are its alone), made when the evaluator first asks. */
-  byNamespace?: ReadonlyMap<string, readonly Rule[]>;
+  byNamespace?: ByNamespace;
 }
 
 interface BaselinePolicies {
@@ -346,7 +346,7 @@ function snapshotIndex(slotOf: ReadonlyMap<string, number>, tenants: readonly Te
   return {
     namespaced(namespace) {
       const slot = slotOf.get(namespace);
-      return slot === undefined ? NO_RULES : (rulesByNamespace(tenants[slot]!).get(namespace) ?? NO_RULES);
+      return slot === undefined ? NO_RULES : rulesIn(tenants[slot]!, namespace);
     },
     clusterwide: baselines.clusterwide,
     hosts: baselines.hosts,
@@ -359,8 +359,12 @@ function snapshotIndex(slotOf: ReadonlyMap<string, number>, tenants: readonly Te
   };
 }
 
-function rulesByNamespace(entry: TenantPolicies): ReadonlyMap<string, readonly Rule[]> {
-  if (!entry.byNamespace) {
+/** Namespace, its rules, namespace, ...: a tenant has a few namespaces, and a map of its own costs more. */
+type ByNamespace = readonly (string | readonly Rule[])[];
+
+function rulesIn(entry: TenantPolicies, namespace: string): readonly Rule[] {
+  let pairs = entry.byNamespace;
+  if (!pairs) {
     const m = new Map<string, Rule[]>();
     for (const p of entry.policies)
       for (const r of p.rules) {
@@ -369,9 +373,10 @@ function rulesByNamespace(entry: TenantPolicies): ReadonlyMap<string, readonly R
         if (l) l.push(r);
         else m.set(r.namespace!, [r]);
       }
-    entry.byNamespace = m;
+    entry.byNamespace = pairs = [...m].flatMap(([ns, rules]) => [ns, rules.slice()]);
   }
-  return entry.byNamespace;
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === namespace) return pairs[i + 1] as readonly Rule[];
+  return NO_RULES;
 }
 
 function byOrder(policies: ReadPolicy[]): ReadPolicy[] {
@@ -394,18 +399,8 @@ function planned(input: EmitInput, tenant: string, atoms: readonly Atom[], ctx: 
     out.push(...read([p.defaultDeny], options));
     if (p.rules.length === 0) continue;
     const policy = { kind: "CiliumNetworkPolicy", name: p.name, namespace: p.namespace } as const;
-    const rules = p.rules.map((r, i) =>
-      lazyRule(
-        policy,
-        `specs[${i}]`,
-        r.endpointSelector,
-        () => {
-          const built = r.build();
-          return { spec: built.spec, trace: built.trace.join("\n") };
-        },
-        options,
-      ),
-    );
+    // The rule keeps only `build` (not the plan, nor a closure of its own) until it is read.
+    const rules = p.rules.map((r, i) => lazyRule(policy, `specs[${i}]`, r.endpointSelector, r.build, options));
     out.push({ order: `1\u0000${p.namespace}\u0000${p.name}`, rules, problems: [] });
   }
   return byOrder(out);
