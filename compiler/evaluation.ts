@@ -98,11 +98,15 @@ function inputsOf(program: Program) {
   return { tenants, check, config, options, project };
 }
 
-/** A policy as the evaluator reads it, with the key compilation sorts policies by (sortPolicies). */
-interface ReadPolicy {
-  readonly order: string;
+/** A policy as the evaluator reads it. */
+interface PolicyRules {
   readonly rules: readonly Rule[];
   readonly problems: readonly PolicyProblem[];
+}
+
+/** With the key compilation sorts policies by (sortPolicies). */
+interface ReadPolicy extends PolicyRules {
+  readonly order: string;
 }
 
 interface TenantPolicies {
@@ -113,7 +117,8 @@ interface TenantPolicies {
   readonly atoms: readonly Atom[];
   readonly mode: TenantSettings["mode"] | undefined;
   readonly dns: TenantSettings["dns"];
-  readonly policies: readonly ReadPolicy[];
+  /** In the order of compilation (a tenant's are all in its namespaces: kept without their keys). */
+  readonly policies: readonly PolicyRules[];
   /** Its rules by namespace (its namespaces are its alone), made when the evaluator first asks. */
   byNamespace?: ByNamespace;
 }
@@ -214,7 +219,8 @@ function orderOf(p: EmittedPolicy): string {
 function read(policies: readonly EmittedPolicy[], options: EvaluatorOptions): ReadPolicy[] {
   return policies.map((p) => {
     const r = readPolicies([p.manifest], options);
-    return { order: orderOf(p), rules: r.rules, problems: r.problems };
+    // A copy to size: the editor keeps one of these per namespace.
+    return { order: orderOf(p), rules: r.rules.slice(), problems: r.problems.length === 0 ? NO_PROBLEMS : r.problems };
   });
 }
 
@@ -328,6 +334,7 @@ function sameData(a: unknown, b: unknown, budget = { left: 50_000 }, depth = 0, 
   return true;
 }
 const NO_RULES: readonly Rule[] = [];
+const NO_PROBLEMS: readonly PolicyProblem[] = [];
 
 function snapshotIndex(slotOf: ReadonlyMap<string, number>, tenants: readonly TenantPolicies[], baselines: PolicyCache["baselineRules"]): RuleIndex {
   let all: { rules: Rule[]; problems: PolicyProblem[] } | undefined;
@@ -393,17 +400,23 @@ function namesClusterIn(atoms: readonly Atom[]): boolean {
 }
 
 /** A tenant's policies with rules read when first needed (planTenant, lazyRule). */
-function planned(input: EmitInput, tenant: string, atoms: readonly Atom[], ctx: EmitContext, options: EvaluatorOptions): ReadPolicy[] {
+function planned(input: EmitInput, tenant: string, atoms: readonly Atom[], ctx: EmitContext, options: EvaluatorOptions): PolicyRules[] {
   const out: ReadPolicy[] = [];
   for (const p of planTenant(input, tenant, atoms, ctx)) {
     out.push(...read([p.defaultDeny], options));
     if (p.rules.length === 0) continue;
     const policy = { kind: "CiliumNetworkPolicy", name: p.name, namespace: p.namespace } as const;
     // The rule keeps only `build` (not the plan, nor a closure of its own) until it is read.
-    const rules = p.rules.map((r, i) => lazyRule(policy, `specs[${i}]`, r.endpointSelector, r.build, options));
-    out.push({ order: `1\u0000${p.namespace}\u0000${p.name}`, rules, problems: [] });
+    const rules = p.rules.map((r, i) => lazyRule(policy, specsName(i), r.endpointSelector, r.build, options));
+    out.push({ order: `1\u0000${p.namespace}\u0000${p.name}`, rules, problems: NO_PROBLEMS });
   }
-  return byOrder(out);
+  return byOrder(out).map(({ rules, problems }) => ({ rules, problems }));
+}
+
+const specsNames: string[] = [];
+/** `specs[i]`, one string for each i: the editor keeps thousands of rules. */
+function specsName(i: number): string {
+  return (specsNames[i] ??= `specs[${i}]`);
 }
 
 function sortedBySource(atoms: readonly Atom[]): Atom[] {

@@ -525,6 +525,17 @@ function endpointSubject(raw: unknown, rule: string, ctx: Ctx): Rule["subject"] 
   return { kind: "endpoints", selector: sel };
 }
 
+const entryPaths = new Map<string, string>();
+/** One string per entry path (`specs[2].egress[0]`): the editor keeps thousands of read rules. */
+function entryPath(path: string): string {
+  let p = entryPaths.get(path);
+  if (p === undefined) {
+    if (entryPaths.size > 100_000) entryPaths.clear();
+    entryPaths.set(path, (p = path));
+  }
+  return p;
+}
+
 function readRule(spec: unknown, rule: string, policy: PolicyId, trace: Map<string, SourceRef[]>, ctx: Ctx): Rule {
   if (!isObj(spec)) throw new Reject(`${rule} is not an object`);
   const hasEp = spec["endpointSelector"] !== undefined && spec["endpointSelector"] !== null;
@@ -538,7 +549,7 @@ function readRule(spec: unknown, rule: string, policy: PolicyId, trace: Map<stri
   for (const section of SECTIONS) {
     sections[section] = (list(spec[section]) ?? []).map((raw, i) => {
       const bare = `${section}[${i}]`;
-      const path = rule === "spec" ? bare : `${rule}.${bare}`;
+      const path = entryPath(rule === "spec" ? bare : `${rule}.${bare}`);
       const sources = trace.get(path) ?? [];
       return readEntry(raw, section, { policy, rule, section, entry: i, path, sources }, ctx);
     });
