@@ -380,7 +380,13 @@ function rulesIn(entry: TenantPolicies, namespace: string): readonly Rule[] {
         if (l) l.push(r);
         else m.set(r.namespace!, [r]);
       }
-    entry.byNamespace = pairs = [...m].flatMap(([ns, rules]) => [ns, rules.slice()]);
+    const list: (string | readonly Rule[])[] = new Array(m.size * 2);
+    let i = 0;
+    for (const [ns, rules] of m) {
+      list[i++] = ns;
+      list[i++] = rules.slice();
+    }
+    entry.byNamespace = pairs = list;
   }
   for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === namespace) return pairs[i + 1] as readonly Rule[];
   return NO_RULES;
