@@ -10,6 +10,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compiledContext, evaluationContext } from "../../compiler/evaluation.js";
+import { policyText } from "../../compiler/evaluator/index.js";
 import { explain, explanationJson } from "../../compiler/explain.js";
 import { createMemoryHost, createNodeHost, overlayHost, type CompilerHost } from "../../compiler/host.js";
 import { createProgram, type Program } from "../../compiler/program.js";
@@ -136,9 +137,18 @@ function verdicts(p: Program, ctx = evaluationContext(p), lenses = true) {
   return { expectations, titles, flows, defaultDeny };
 }
 
+/** The rules an editor context holds (its index is made of the previous snapshots' parts), in order. */
+function ruleList(p: Program, ctx = evaluationContext(p)) {
+  return ctx && { rules: ctx.evaluator.rules.map((r) => `${policyText(r.policy)} ${r.rule}`), problems: ctx.evaluator.problems };
+}
+
 function agree(editor: Program, fresh: Program): void {
   const said = verdicts(editor);
   expect(said).toEqual(verdicts(fresh));
+  const rules = ruleList(editor);
+  expect(rules).toEqual(ruleList(fresh));
+  // The same rules as the compiled output's (whose order is that of the files, not of the registry).
+  expect(rules && [...rules.rules].sort()).toEqual(ruleList(fresh, compiledContext(fresh)) && [...ruleList(fresh, compiledContext(fresh))!.rules].sort());
   // Lenses are built from the expectations' verdicts, which must be the compiled output's.
   expect(said && { ...said, titles: [] }).toEqual(verdicts(fresh, compiledContext(fresh), false));
 }
