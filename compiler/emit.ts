@@ -318,9 +318,9 @@ function traceLine(section: string, index: number, e: Entry): string {
 
 interface Group {
   key: string;
+  /** A workload's name, or `all` (the namespace-wide rules). */
   subject: string;
   selector: JsonObject;
-  description: string;
   atoms: Atom[];
 }
 
@@ -404,18 +404,15 @@ function subjectGroups(tenantName: string, ns: string, atoms: readonly Atom[]): 
     }
     const g = groups.get(key);
     if (g) g.atoms.push(a);
-    // A group's selector and description once, from its first atom (a large tenant has thousands).
-    else if (s.kind === "workload")
-      groups.set(key, {
-        key,
-        subject: s.workload.name,
-        selector: selectorJson(s.workload.selector),
-        description: `ztc: workload ${s.workload.name} of tenant ${tenantName}`,
-        atoms: [a],
-      });
-    else groups.set(key, { key, subject: "all", selector: {}, description: `ztc: every pod of namespace ${ns} (tenant ${tenantName})`, atoms: [a] });
+    // A group's selector once, from its first atom (a large tenant has thousands).
+    else if (s.kind === "workload") groups.set(key, { key, subject: s.workload.name, selector: selectorJson(s.workload.selector), atoms: [a] });
+    else groups.set(key, { key, subject: "all", selector: {}, atoms: [a] });
   }
-  return [...groups.values()].sort((x, y) => (x.key < y.key ? -1 : 1));
+  const out = [...groups.values()].sort((x, y) => (x.key < y.key ? -1 : 1));
+  // Exact copies: a list grown by push has room for 17 atoms, and the editor keeps every group
+  // of every tenant until its rule is read (most are never read).
+  for (const g of out) g.atoms = g.atoms.slice();
+  return out;
 }
 
 const bySourceOrder = (x: Atom, y: Atom) => x.origin.order - y.origin.order || x.id - y.id;
@@ -479,21 +476,28 @@ export function planTenant(input: EmitInput, tenantName: string, atoms: readonly
     const groups = subjectGroups(tenantName, ns, atoms);
     // A namespace-wide DNS allow-list applies to every workload of the namespace too.
     const namespaceDns = groups.some((g) => g.subject === "all" && g.atoms.some((a) => isResolverDnsRule(a, ctx.config)));
-    const rules = groups.map(
-      (g, i): PlannedRule => ({
-        endpointSelector: g.selector,
-        atoms: g.atoms,
-        build() {
-          const spec: JsonObject = { description: g.description, endpointSelector: g.selector };
-          if (audit) spec["enableDefaultDeny"] = AUDIT_DEFAULT_DENY;
-          const trace: string[] = [];
-          ruleSections(g.atoms, ns, ctx, `specs[${i}]`, spec, trace, strict, namespaceDns || g.atoms.some((a) => isResolverDnsRule(a, ctx.config)));
-          return { spec, trace };
-        },
-      }),
-    );
+    const rules = groups.map((g, i) => plannedRule(tenantName, ns, g, i, ctx, audit, strict, namespaceDns));
     return { namespace: ns, defaultDeny: defaultDeny(tenantName, ns, tenants.file, audit), name: `zt-${tenantName}`, audit, rules };
   });
+}
+
+/**
+ * One planned rule. Its own function, so that what `build` keeps (the editor keeps thousands of
+ * these until their rules are read) is only what building needs, not the tenant's atoms.
+ */
+function plannedRule(tenantName: string, ns: string, g: Group, i: number, ctx: Ctx, audit: boolean, strict: boolean, namespaceDns: boolean): PlannedRule {
+  return {
+    endpointSelector: g.selector,
+    atoms: g.atoms,
+    build() {
+      const description = g.subject === "all" ? `ztc: every pod of namespace ${ns} (tenant ${tenantName})` : `ztc: workload ${g.subject} of tenant ${tenantName}`;
+      const spec: JsonObject = { description, endpointSelector: g.selector };
+      if (audit) spec["enableDefaultDeny"] = AUDIT_DEFAULT_DENY;
+      const trace: string[] = [];
+      ruleSections(g.atoms, ns, ctx, `specs[${i}]`, spec, trace, strict, namespaceDns || g.atoms.some((a) => isResolverDnsRule(a, ctx.config)));
+      return { spec, trace };
+    },
+  };
 }
 
 /** The policies of one tenant of the registry, all built (see planTenant). */

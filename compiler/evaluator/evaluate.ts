@@ -184,12 +184,43 @@ export function httpRuleMatches(rule: HttpRuleJson, req: HttpRequest): boolean {
 
 const NOT_ENFORCED_DIR: DirPolicy = { selected: false, defaultDeny: false, defaultDenyBy: [], allows: [[], [], []], denies: [[], [], []], dnsRules: [], peers: new Map() };
 
-export class Evaluator {
-  readonly problems: readonly PolicyProblem[];
+/**
+ * The rules as the evaluator looks them up: CNP rules by namespace (a CNP selects only its own
+ * namespace, B3), CCNP endpoint rules, host (nodeSelector) rules, each in input order. The editor
+ * builds one per snapshot from the previous snapshot's parts (compiler/evaluation.ts), so that an
+ * edit of one tenant indexes only that tenant's rules again.
+ */
+export interface RuleIndex {
+  namespaced(namespace: string): readonly Rule[];
+  readonly clusterwide: readonly Rule[];
+  readonly hosts: readonly Rule[];
+  /** Every rule and every problem, in input order (only tools and tests read them: may be made when asked). */
   readonly rules: readonly Rule[];
-  private readonly byNamespace = new Map<string, Rule[]>();
-  private readonly clusterwide: Rule[] = [];
-  private readonly hostRules: Rule[] = [];
+  readonly problems: readonly PolicyProblem[];
+}
+
+/** The index of rules read at once. */
+export function indexRules(read: ReadResult): RuleIndex {
+  const byNamespace = new Map<string, Rule[]>();
+  const clusterwide: Rule[] = [];
+  const hosts: Rule[] = [];
+  for (const r of read.rules) {
+    if (r.subject.kind === "nodes") hosts.push(r);
+    else if (r.namespace !== undefined) {
+      const l = byNamespace.get(r.namespace);
+      if (l) l.push(r);
+      else byNamespace.set(r.namespace, [r]);
+    } else clusterwide.push(r);
+  }
+  return { namespaced: (ns) => byNamespace.get(ns) ?? NO_RULES, clusterwide, hosts, rules: read.rules, problems: read.problems };
+}
+
+const isIndex = (x: ReadResult | RuleIndex): x is RuleIndex => typeof (x as Partial<RuleIndex>).namespaced === "function";
+
+export class Evaluator {
+  private readonly index: RuleIndex;
+  private readonly clusterwide: readonly Rule[];
+  private readonly hostRules: readonly Rule[];
   private readonly identities = new WeakMap<Endpoint, Identity>();
   /** Identity key -> a small number, so the caches below hash integers, not long label strings. */
   private readonly ids = new Map<string, number>();
@@ -198,24 +229,25 @@ export class Evaluator {
   private readonly cluster: string;
   private readonly memoize: boolean;
 
-  /** `read`: the objects already read with these options (the editor reads each policy once, not per snapshot). */
+  /** `read`: the objects already read with these options (the editor reads each policy once, not per snapshot), or indexed. */
   constructor(
     objects: readonly unknown[],
     readonly options: EvaluatorOptions = {},
-    read: ReadResult = readPolicies(objects, options),
+    read: ReadResult | RuleIndex = readPolicies(objects, options),
   ) {
-    this.problems = read.problems;
-    this.rules = read.rules;
+    this.index = isIndex(read) ? read : indexRules(read);
+    this.clusterwide = this.index.clusterwide;
+    this.hostRules = this.index.hosts;
     this.cluster = options.clusterName ?? "default";
     this.memoize = options.memoize ?? true;
-    for (const r of read.rules) {
-      if (r.subject.kind === "nodes") this.hostRules.push(r);
-      else if (r.namespace !== undefined) {
-        const l = this.byNamespace.get(r.namespace);
-        if (l) l.push(r);
-        else this.byNamespace.set(r.namespace, [r]);
-      } else this.clusterwide.push(r);
-    }
+  }
+
+  get problems(): readonly PolicyProblem[] {
+    return this.index.problems;
+  }
+
+  get rules(): readonly Rule[] {
+    return this.index.rules;
   }
 
   identity(e: Endpoint): Identity {
@@ -250,14 +282,14 @@ export class Evaluator {
 
   /** The rules that may select a pod of the namespace: its own policies' and the cluster-wide ones. */
   podRules(namespace: string): { readonly namespaced: readonly Rule[]; readonly clusterwide: readonly Rule[] } {
-    return { namespaced: this.byNamespace.get(namespace) ?? NO_RULES, clusterwide: this.clusterwide };
+    return { namespaced: this.index.namespaced(namespace), clusterwide: this.clusterwide };
   }
 
   /** The rules that select an identity as their subject. */
   selecting(id: Identity): Rule[] {
     if (id.kind === "pod") {
       const out: Rule[] = [];
-      for (const r of this.byNamespace.get(id.namespace!) ?? []) if (selects(r.subject.selector, id)) out.push(r);
+      for (const r of this.index.namespaced(id.namespace!)) if (selects(r.subject.selector, id)) out.push(r);
       for (const r of this.clusterwide) if (selects(r.subject.selector, id)) out.push(r);
       return out;
     }

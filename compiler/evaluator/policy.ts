@@ -398,7 +398,7 @@ function readL4(e: Obj, deny: boolean): L4 | undefined {
   const items: PortItem[] = [];
   for (const tp of toPorts) {
     if (!isObj(tp)) continue;
-    const ports = (list(tp["ports"]) ?? []).filter(isObj).flatMap(portRules);
+    const ports = (list(tp["ports"]) ?? []).filter(isObj).flatMap(portRules).slice();
     let l7: L7Rules | undefined;
     const rules = !deny && isObj(tp["rules"]) ? (tp["rules"] as Obj) : undefined;
     if (rules) {
@@ -418,7 +418,8 @@ function readL4(e: Obj, deny: boolean): L4 | undefined {
     // A toPorts item without ports contributes nothing (A19).
     items.push({ ports, l7 });
   }
-  return { kind: "ports", items };
+  // Copies: a list grown by push has room for 17 items, and the editor keeps thousands of these.
+  return { kind: "ports", items: items.slice() };
 }
 
 function readEntry(raw: unknown, section: Section, ref: EntryRef, ctx: Ctx): Entry {
@@ -496,7 +497,7 @@ function readEntry(raw: unknown, section: Section, ref: EntryRef, ctx: Ctx): Ent
           break;
       }
     }
-    l3 ??= parts;
+    l3 ??= parts.slice();
   }
   // The note is said with the entry's place, once per consultation: build the text once.
   return { ref, l3, l4, kinds: peerKinds(l3, ctx.options.cidrMatchesNodes === true), note: note === undefined ? undefined : `${ref.path} of ${policyText(ref.policy)}: ${note}` };
@@ -524,6 +525,17 @@ function endpointSubject(raw: unknown, rule: string, ctx: Ctx): Rule["subject"] 
   return { kind: "endpoints", selector: sel };
 }
 
+const entryPaths = new Map<string, string>();
+/** One string per entry path (`specs[2].egress[0]`): the editor keeps thousands of read rules. */
+function entryPath(path: string): string {
+  let p = entryPaths.get(path);
+  if (p === undefined) {
+    if (entryPaths.size > 100_000) entryPaths.clear();
+    entryPaths.set(path, (p = path));
+  }
+  return p;
+}
+
 function readRule(spec: unknown, rule: string, policy: PolicyId, trace: Map<string, SourceRef[]>, ctx: Ctx): Rule {
   if (!isObj(spec)) throw new Reject(`${rule} is not an object`);
   const hasEp = spec["endpointSelector"] !== undefined && spec["endpointSelector"] !== null;
@@ -537,7 +549,7 @@ function readRule(spec: unknown, rule: string, policy: PolicyId, trace: Map<stri
   for (const section of SECTIONS) {
     sections[section] = (list(spec[section]) ?? []).map((raw, i) => {
       const bare = `${section}[${i}]`;
-      const path = rule === "spec" ? bare : `${rule}.${bare}`;
+      const path = entryPath(rule === "spec" ? bare : `${rule}.${bare}`);
       const sources = trace.get(path) ?? [];
       return readEntry(raw, section, { policy, rule, section, entry: i, path, sources }, ctx);
     });
@@ -552,6 +564,12 @@ function readRule(spec: unknown, rule: string, policy: PolicyId, trace: Map<stri
   };
 }
 
+/** A rule's spec and its lines of the ztc.io/rules annotation (one string, or the lines). */
+export interface RuleSource {
+  readonly spec: unknown;
+  readonly trace: string | readonly string[];
+}
+
 /**
  * A rule of a CiliumNetworkPolicy whose subject is read now and the rest when the evaluator first
  * needs it (when the rule selects a subject it is asked about): the editor evaluates a few
@@ -559,7 +577,7 @@ function readRule(spec: unknown, rule: string, policy: PolicyId, trace: Map<stri
  * lines of the ztc.io/rules annotation. The agent would reject a policy with a malformed rule as a
  * whole; found this late, that throws instead (ztc validates what it emits: it is a ztc bug).
  */
-export function lazyRule(policy: PolicyId, rule: string, endpointSelector: unknown, load: () => { spec: unknown; trace: string }, options: EvaluatorOptions = {}): Rule {
+export function lazyRule(policy: PolicyId, rule: string, endpointSelector: unknown, load: () => RuleSource, options: EvaluatorOptions = {}): Rule {
   return new LazyRule(policy, rule, endpointSelector, load, options);
 }
 
@@ -577,7 +595,7 @@ class LazyRule implements Rule {
     readonly rule: string,
     endpointSelector: unknown,
     /** Dropped once read: it holds what the rule is built from. */
-    private load: (() => { spec: unknown; trace: string }) | undefined,
+    private load: (() => RuleSource) | undefined,
     private readonly options: EvaluatorOptions,
   ) {
     this.subject = this.guard(() => endpointSubject(endpointSelector, rule, this.ctx()));
@@ -611,7 +629,7 @@ class LazyRule implements Rule {
       const load = this.load!;
       this.body = this.guard(() => {
         const { spec, trace } = load();
-        return readRule(spec, this.rule, this.policy, parseRulesAnnotation(trace), this.ctx());
+        return readRule(spec, this.rule, this.policy, parseRulesAnnotation(typeof trace === "string" ? trace : trace.join("\n")), this.ctx());
       });
       this.load = undefined;
     }

@@ -51,7 +51,9 @@ function expectationOf(doc: ServiceDocument & { program: Program }, stmt: Expect
 }
 
 function lineSpan(program: Program, file: string, line: number): Span | undefined {
-  const li = program.lineIndex(file);
+  // A source file's unit has its lines; program.lineIndex would first map every file of the
+  // program (two maps of a thousand entries, made again for each snapshot the lenses are asked of).
+  const li = program.units.find((u) => u.path === file)?.lines ?? program.lineIndex(file);
   if (!li || line < 1 || line > li.lineCount) return undefined;
   const text = li.line(line - 1);
   const start = li.lineStart(line - 1) + (text.length - text.trimStart().length);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compiledContext, evaluationContext } from "../../compiler/evaluation.js";
+import { policyText } from "../../compiler/evaluator/index.js";
 import { explain, explanationJson } from "../../compiler/explain.js";
 import { createMemoryHost, createNodeHost, overlayHost, type CompilerHost } from "../../compiler/host.js";
 import { createProgram, type Program } from "../../compiler/program.js";
@@ -136,9 +137,18 @@ function verdicts(p: Program, ctx = evaluationContext(p), lenses = true) {
   return { expectations, titles, flows, defaultDeny };
 }
 
+/** The rules an editor context holds (its index is made of the previous snapshots' parts), in order. */
+function ruleList(p: Program, ctx = evaluationContext(p)) {
+  return ctx && { rules: ctx.evaluator.rules.map((r) => `${policyText(r.policy)} ${r.rule}`), problems: ctx.evaluator.problems };
+}
+
 function agree(editor: Program, fresh: Program): void {
   const said = verdicts(editor);
   expect(said).toEqual(verdicts(fresh));
+  const rules = ruleList(editor);
+  expect(rules).toEqual(ruleList(fresh));
+  // The same rules as the compiled output's (whose order is that of the files, not of the registry).
+  expect(rules && [...rules.rules].sort()).toEqual(ruleList(fresh, compiledContext(fresh)) && [...ruleList(fresh, compiledContext(fresh))!.rules].sort());
   // Lenses are built from the expectations' verdicts, which must be the compiled output's.
   expect(said && { ...said, titles: [] }).toEqual(verdicts(fresh, compiledContext(fresh), false));
 }
@@ -218,5 +228,30 @@ describe("code lenses on the example repository", () => {
     }
     // The edits above make expectations fail and hold again.
     expect(failing).toEqual([1, 2, 3, 2, 1, 0]);
+  });
+});
+
+describe("a baseline's policies in the editor's context", () => {
+  // The editor emits a baseline again only when its symbol or atoms differ from the last ones it
+  // emitted (they are made anew by every check): a change in a tenant's file that a baseline names
+  // must still reach it.
+  it("follow an edit of a workload the baseline names", () => {
+    const tenant = (selector: string) => `tenant checkout {\n  workload web = ${selector}\n  allow ingress to web port 80 from namespace ingress-nginx\n}\n`;
+    const files = (selector: string): Files => ({
+      "tenants/checkout/policy.zt": tenant(selector),
+      "platform/baseline.zt": "baseline scrape {\n  applies to tenants payments, ledger\n  allow egress to tenant checkout workload web port 9090\n}\n",
+      "platform/tests.zt": "expect namespace payments -> checkout/web:9090 allowed\nexpect default deny for all tenants\n",
+    });
+    let editor = createProgram(hostOf(files("app=web")), { today: TODAY });
+    expect(editor.getDiagnostics().filter((d) => d.severity === "error")).toEqual([]);
+    agree(editor, createProgram(hostOf(files("app=web")), { today: TODAY }));
+    for (const selector of ["app=shop", "app=shop, tier=front", "app=web"]) {
+      const host = hostOf(files(selector));
+      editor = createProgram(host, { today: TODAY }, editor);
+      agree(editor, createProgram(host, { today: TODAY }));
+    }
+    const lenses = getCodeLenses(documentFor(editor, "platform/tests.zt", editor.fileText("platform/tests.zt")!)).map((l) => l.title);
+    // The baseline allows the egress to the workload as it is now (checkout admits no ingress there).
+    expect(lenses[0]).toContain("egress: allowed;");
   });
 });
