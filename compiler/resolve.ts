@@ -112,8 +112,18 @@ interface Instantiation {
 export function sourceText(unit: SourceUnit, span: Span): string {
   let text = "";
   let at = span.start;
-  for (const c of unit.ast.comments) {
-    if (c.span.start < span.start || c.span.start >= span.end) continue;
+  // Comments are in text order: start at the first one inside the span (a file has thousands).
+  const comments = unit.ast.comments;
+  let lo = 0;
+  let hi = comments.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (comments[mid]!.span.start < span.start) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < comments.length; i++) {
+    const c = comments[i]!;
+    if (c.span.start >= span.end) break;
     text += unit.text.slice(at, c.span.start) + " ";
     at = c.span.end;
   }
@@ -132,7 +142,8 @@ const NO_NAMES: readonly string[] = [];
 
 /**
  * A rule of a shared module or rule set is instantiated at every use (thousands of times): its
- * text is computed once per rule and file text.
+ * text is computed once per rule and file text. A tenant's own rules are resolved once per check
+ * of their block and keep their text in their origin: they are not remembered here.
  */
 const ruleTexts = new WeakMap<RuleStmt, { readonly source: string; readonly text: string }>();
 
@@ -374,7 +385,7 @@ class RuleResolver {
     const order = this.ctx.nextOrder++;
     if (!this.inst) {
       const unit = this.context.unit;
-      return { order, file: unit.path, line: unit.lines.positionAt(rule.span.start).line + 1, span: rule.span, rule, text: ruleText(unit, rule) };
+      return { order, file: unit.path, line: unit.lines.positionAt(rule.span.start).line + 1, span: rule.span, rule, text: sourceText(unit, rule.span) };
     }
     const site = this.inst.site;
     return {
@@ -447,7 +458,8 @@ class RuleResolver {
       unit: ruleset.unit,
       ruleset: ruleset.name,
       chain,
-      files: [...(outer?.files ?? []), ruleset.unit.path],
+      // A spread list keeps room to grow, and every origin of the use keeps it: exact size.
+      files: outer ? outer.files.concat(ruleset.unit.path) : [ruleset.unit.path],
       subjects: outer?.subjects ?? use.for,
       stdlib: ruleset.stdlib,
       audit: outer?.audit === true || use.auditSpan !== undefined,
