@@ -238,7 +238,7 @@ function unitExpectations(unit: SourceUnit, blockTenant: ReadonlyMap<TenantDecl,
         );
         return;
       }
-      out.push({ ...site, kind: "default-deny", tenants: names.sort() });
+      out.push({ file: site.file, span: site.span, line: site.line, text: site.text, kind: "default-deny", tenants: names.sort() });
       return;
     }
     if (!stmt.source || !stmt.destination || !stmt.verdict) return;
@@ -300,8 +300,12 @@ function unitExpectations(unit: SourceUnit, blockTenant: ReadonlyMap<TenantDecl,
       else dns = f.pattern.text;
     }
     if (!source || !destination || diagnostics.length > errors) return;
+    // Written out, not spread: a spread made each of thousands of expectations a hidden class of its own.
     out.push({
-      ...site,
+      file: site.file,
+      span: site.span,
+      line: site.line,
+      text: site.text,
       kind: "flow",
       verdict: stmt.verdict.value,
       flow: { source, destination, protocol, port, icmpType: icmp, http, dns },
