@@ -130,9 +130,12 @@ interface Finding {
  */
 interface GroupState {
   readonly atoms: readonly Atom[];
-  /** Per allow: the deny that shadows it. */
-  readonly shadow: ReadonlyMap<Atom, Finding | undefined>;
-  /** Per atom: the rules of its action that duplicate or contain it, in list order. */
+  /**
+   * Per allow: the deny that shadows it. Only atoms with a finding have an entry, here and in
+   * `containers`: most have none, and a state is kept for every group of the workspace.
+   */
+  readonly shadow: ReadonlyMap<Atom, Finding>;
+  /** Per atom: the rules of its action that duplicate or contain it, in list order (never empty). */
   readonly containers: ReadonlyMap<Atom, readonly Finding[]>;
   readonly found: readonly Finding[];
 }
@@ -212,13 +215,13 @@ function analysed(group: readonly Atom[]): GroupState {
   const denies = group.filter((a) => a.action === "deny");
   const denyIndex = containerIndex(denies);
   const allowIndex = containerIndex(allows);
-  const shadow = new Map<Atom, Finding | undefined>();
+  const shadow = new Map<Atom, Finding>();
   const containers = new Map<Atom, readonly Finding[]>();
   for (const b of allows) {
-    shadow.set(b, shadowOf(b, denyIndex.candidates(b)));
-    containers.set(b, containersOf(b, allowIndex.candidates(b)));
+    setShadow(shadow, b, shadowOf(b, denyIndex.candidates(b)));
+    setContainers(containers, b, containersOf(b, allowIndex.candidates(b)));
   }
-  for (const b of denies) containers.set(b, containersOf(b, denyIndex.candidates(b)));
+  for (const b of denies) setContainers(containers, b, containersOf(b, denyIndex.candidates(b)));
   return assembled(group, allows, denies, shadow, containers);
 }
 
@@ -253,10 +256,20 @@ function updated(before: GroupState, group: readonly Atom[]): GroupState | undef
     shadow.delete(x);
     containers.delete(x);
   }
-  for (const b of staleShadow) shadow.set(b, shadowOf(b, scanCandidates(denies, b)));
-  for (const b of staleAllows) containers.set(b, containersOf(b, scanCandidates(allows, b)));
-  for (const b of staleDenies) containers.set(b, containersOf(b, scanCandidates(denies, b)));
+  for (const b of staleShadow) setShadow(shadow, b, shadowOf(b, scanCandidates(denies, b)));
+  for (const b of staleAllows) setContainers(containers, b, containersOf(b, scanCandidates(allows, b)));
+  for (const b of staleDenies) setContainers(containers, b, containersOf(b, scanCandidates(denies, b)));
   return assembled(group, allows, denies, shadow, containers);
+}
+
+function setShadow(shadow: Map<Atom, Finding>, b: Atom, f: Finding | undefined): void {
+  if (f) shadow.set(b, f);
+  else shadow.delete(b);
+}
+
+function setContainers(containers: Map<Atom, readonly Finding[]>, b: Atom, found: readonly Finding[]): void {
+  if (found.length > 0) containers.set(b, found);
+  else containers.delete(b);
 }
 
 /** The group's findings, each reported once, in the order the analysis meets them. */
@@ -264,7 +277,7 @@ function assembled(
   atoms: readonly Atom[],
   allows: readonly Atom[],
   denies: readonly Atom[],
-  shadow: ReadonlyMap<Atom, Finding | undefined>,
+  shadow: ReadonlyMap<Atom, Finding>,
   containers: ReadonlyMap<Atom, readonly Finding[]>,
 ): GroupState {
   const found: Finding[] = [];
@@ -277,8 +290,14 @@ function assembled(
   for (const b of allows) add(shadow.get(b));
   for (const b of allows) for (const f of containers.get(b) ?? []) add(f);
   for (const b of denies) for (const f of containers.get(b) ?? []) add(f);
+  // Most groups find nothing: they share empty ones (updated() copies before changing them).
+  if (found.length === 0 && shadow.size === 0 && containers.size === 0) return { atoms, shadow: NO_SHADOW, containers: NO_CONTAINERS, found: NO_FINDINGS };
   return { atoms, shadow, containers, found };
 }
+
+const NO_SHADOW: ReadonlyMap<Atom, Finding> = new Map();
+const NO_CONTAINERS: ReadonlyMap<Atom, readonly Finding[]> = new Map();
+const NO_FINDINGS: readonly Finding[] = [];
 
 /** A namespace-wide rule that the coarse-to-fine path starts with. */
 function isCoarse(a: Atom): boolean {

@@ -59,6 +59,7 @@ export function check(input: CheckInput): CheckResult {
     nextAtomId: 0,
     nextOrder: 0,
     coverage: new Map(),
+    peers: new Map(),
   };
   const atoms: Atom[] = [];
   const cache = input.ruleCache;

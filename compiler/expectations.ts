@@ -185,9 +185,19 @@ const statementResults = new WeakMap<
   { readonly file: string; readonly line: number; readonly tenant: string | undefined; readonly registry: TenantRegistry; readonly deps: string; readonly expectations: readonly Expectation[]; readonly diagnostics: readonly Diagnostic[] }
 >();
 
+/**
+ * Paths whose expectations were checked: statements are remembered only from a file's second
+ * version on (a file being edited). The files of a workspace are each checked once, and other
+ * changes (workload names) change `deps`, so their statements' results would not be reused.
+ */
+const expectationsChecked = new Set<string>();
+const NO_DIAGNOSTICS: readonly Diagnostic[] = [];
+
 function unitExpectations(unit: SourceUnit, blockTenant: ReadonlyMap<TenantDecl, string>, bound: BindResult, tenants: TenantRegistry): ExpectationResult {
   const out: Expectation[] = [];
   const diagnostics: Diagnostic[] = [];
+  const remember = expectationsChecked.has(unit.path);
+  expectationsChecked.add(unit.path);
   const shape = shapeOf(unit);
   const involved = new Set([...(shape?.blocks ?? []).flatMap((d) => blockTenant.get(d) ?? []), ...(shape?.named ?? [])]);
   const deps = [...involved].map((t) => `${t}:${names(bound.workloads.get(t)) ?? ""}`).join("\n");
@@ -201,7 +211,16 @@ function unitExpectations(unit: SourceUnit, blockTenant: ReadonlyMap<TenantDecl,
     }
     const [e, d] = [out.length, diagnostics.length];
     check(unit, stmt, tenant);
-    statementResults.set(stmt, { file: unit.path, line, tenant, registry: tenants, deps, expectations: out.slice(e), diagnostics: diagnostics.slice(d) });
+    if (remember)
+      statementResults.set(stmt, {
+        file: unit.path,
+        line,
+        tenant,
+        registry: tenants,
+        deps,
+        expectations: out.slice(e),
+        diagnostics: diagnostics.length > d ? diagnostics.slice(d) : NO_DIAGNOSTICS,
+      });
   };
   for (const item of unit.ast.items) {
     if (item.kind === "Expect") reuse(item, undefined);
@@ -238,7 +257,7 @@ function unitExpectations(unit: SourceUnit, blockTenant: ReadonlyMap<TenantDecl,
         );
         return;
       }
-      out.push({ ...site, kind: "default-deny", tenants: names.sort() });
+      out.push({ file: site.file, span: site.span, line: site.line, text: site.text, kind: "default-deny", tenants: names.sort() });
       return;
     }
     if (!stmt.source || !stmt.destination || !stmt.verdict) return;
@@ -300,8 +319,12 @@ function unitExpectations(unit: SourceUnit, blockTenant: ReadonlyMap<TenantDecl,
       else dns = f.pattern.text;
     }
     if (!source || !destination || diagnostics.length > errors) return;
+    // Written out, not spread: a spread made each of thousands of expectations a hidden class of its own.
     out.push({
-      ...site,
+      file: site.file,
+      span: site.span,
+      line: site.line,
+      text: site.text,
       kind: "flow",
       verdict: stmt.verdict.value,
       flow: { source, destination, protocol, port, icmpType: icmp, http, dns },

@@ -37,12 +37,30 @@ const TENANT_ITEMS = new Set(["Rule", "Workload", "Use", "Mode", "DnsMode", "Exp
 const TOP_ITEMS = new Set(["Tenant", "Import", "Expect", "Rule", "Workload"]);
 
 const factsCache = new WeakMap<SourceUnit, { registry: TenantRegistry; facts: UnitFacts }>();
-/** Tenants named by one statement: statements a re-parse did not touch keep their node. */
-const statementRefs = new WeakMap<AstNode, { registry: TenantRegistry; refs: readonly string[] }>();
+/**
+ * Tenants named by one statement, for the registry they were found with: statements a re-parse
+ * did not touch keep their node. Only statements of files that were edited are remembered (a file
+ * whose facts are found again): the facts of every file are found once, when idle, and remembering
+ * each statement of a thousand tenants would cost megabytes for edits that mostly never come.
+ */
+let statementRefs: StatementRefs | undefined;
+interface StatementRefs {
+  readonly registry: TenantRegistry;
+  readonly refs: WeakMap<AstNode, readonly string[]>;
+  /** Paths whose facts were found with this registry: a second version of one is a file being edited. */
+  readonly found: Set<string>;
+}
+const NO_REFS: readonly string[] = [];
 
-function refsOfStatement(n: AstNode, registry: TenantRegistry): readonly string[] {
-  const cached = statementRefs.get(n);
-  if (cached && cached.registry === registry) return cached.refs;
+function statementRefsFor(registry: TenantRegistry): StatementRefs {
+  if (statementRefs?.registry !== registry) statementRefs = { registry, refs: new WeakMap(), found: new Set() };
+  return statementRefs;
+}
+
+function refsOfStatement(n: AstNode, registry: TenantRegistry, remember: boolean): readonly string[] {
+  const known = statementRefsFor(registry);
+  const cached = known.refs.get(n);
+  if (cached) return cached;
   const refs = new Set<string>();
   const visit = (x: AstNode) => {
     if (x.kind === "TenantRef" && x.tenant) refs.add(x.tenant.text);
@@ -53,8 +71,8 @@ function refsOfStatement(n: AstNode, registry: TenantRegistry): readonly string[
     forEachChild(x, visit);
   };
   visit(n);
-  const list = [...refs];
-  statementRefs.set(n, { registry, refs: list });
+  const list = refs.size === 0 ? NO_REFS : [...refs];
+  if (remember) known.refs.set(n, list);
   return list;
 }
 
@@ -65,6 +83,9 @@ function factsOf(unit: SourceUnit, registry: TenantRegistry): UnitFacts {
   const refs = new Set<string>();
   let understood = true;
   let global = false;
+  const found = statementRefsFor(registry).found;
+  const remember = found.has(unit.path);
+  found.add(unit.path);
   for (const item of unit.ast.items) {
     if (item.kind === "Baseline") global = true;
     if (!TOP_ITEMS.has(item.kind)) understood = false;
@@ -73,7 +94,7 @@ function factsOf(unit: SourceUnit, registry: TenantRegistry): UnitFacts {
       for (const m of item.body) {
         if (!TENANT_ITEMS.has(m.kind)) understood = false;
         // Expectations are checked against the whole result, not per tenant.
-        if (m.kind !== "Expect") for (const r of refsOfStatement(m, registry)) refs.add(r);
+        if (m.kind !== "Expect") for (const r of refsOfStatement(m, registry, remember)) refs.add(r);
       }
     }
   }

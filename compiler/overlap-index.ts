@@ -83,21 +83,40 @@ function subjectQuery(s: Subject): string[] {
 /*
  * The keys are functions of immutable values: a peer object (an edit's next check replays cached
  * rules with the same peers) and a workload (one per tenant and check). Computed once for each.
+ * Tens of thousands of peers have only a few thousand distinct key lists: equal lists are shared
+ * (one pair per distinct list, looked up by its text), so the cache costs one table entry a peer.
  */
-const peerKeysOf = new WeakMap<Peer, readonly string[]>();
-const peerQueryOf = new WeakMap<Peer, readonly string[]>();
+interface PeerIndexKeys {
+  readonly keys: readonly string[];
+  readonly query: readonly string[];
+}
+const peerKeysOf = new WeakMap<Peer, PeerIndexKeys>();
+const sharedPeerKeys = new Map<string, PeerIndexKeys>();
 const workloadKeys = new WeakMap<object, { readonly key: string; readonly query: readonly string[] }>();
 
+function peerIndexKeys(p: Peer): PeerIndexKeys {
+  let e = peerKeysOf.get(p);
+  if (!e) {
+    const keys = peerKeys(p);
+    const query = peerQuery(p);
+    const text = `${keys.join("\u0000")}\u0001${query.join("\u0000")}`;
+    e = sharedPeerKeys.get(text);
+    if (!e) {
+      e = { keys, query };
+      // Bounded like the other process-wide interning tables: past it, pairs are simply not shared.
+      if (sharedPeerKeys.size < 50_000) sharedPeerKeys.set(text, e);
+    }
+    peerKeysOf.set(p, e);
+  }
+  return e;
+}
+
 function cachedPeerKeys(p: Peer): readonly string[] {
-  let keys = peerKeysOf.get(p);
-  if (!keys) peerKeysOf.set(p, (keys = peerKeys(p)));
-  return keys;
+  return peerIndexKeys(p).keys;
 }
 
 function cachedPeerQuery(p: Peer): readonly string[] {
-  let keys = peerQueryOf.get(p);
-  if (!keys) peerQueryOf.set(p, (keys = peerQuery(p)));
-  return keys;
+  return peerIndexKeys(p).query;
 }
 
 function workloadEntry(s: Subject & { kind: "workload" }): { readonly key: string; readonly query: readonly string[] } {

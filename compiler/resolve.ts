@@ -78,6 +78,11 @@ export interface ResolveContext {
   nextOrder: number;
   /** Approval coverage by tenant, destination and ports: many rules ask the same question. */
   readonly coverage?: Map<string, Coverage>;
+  /**
+   * Peers found in this check by their value (peerKey): rules naming the same peer share one.
+   * A workspace of a thousand tenants has about three times as many peers as distinct ones.
+   */
+  readonly peers?: Map<string, Peer>;
 }
 
 /** Where rules are resolved: a tenant's block, or a platform baseline. */
@@ -107,8 +112,18 @@ interface Instantiation {
 export function sourceText(unit: SourceUnit, span: Span): string {
   let text = "";
   let at = span.start;
-  for (const c of unit.ast.comments) {
-    if (c.span.start < span.start || c.span.start >= span.end) continue;
+  // Comments are in text order: start at the first one inside the span (a file has thousands).
+  const comments = unit.ast.comments;
+  let lo = 0;
+  let hi = comments.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (comments[mid]!.span.start < span.start) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < comments.length; i++) {
+    const c = comments[i]!;
+    if (c.span.start >= span.end) break;
     text += unit.text.slice(at, c.span.start) + " ";
     at = c.span.end;
   }
@@ -127,7 +142,8 @@ const NO_NAMES: readonly string[] = [];
 
 /**
  * A rule of a shared module or rule set is instantiated at every use (thousands of times): its
- * text is computed once per rule and file text.
+ * text is computed once per rule and file text. A tenant's own rules are resolved once per check
+ * of their block and keep their text in their origin: they are not remembered here.
  */
 const ruleTexts = new WeakMap<RuleStmt, { readonly source: string; readonly text: string }>();
 
@@ -198,6 +214,73 @@ export function portsText(ports: readonly PortReq[] | undefined): string {
 
 const PORT_SETS = new Map<string, PortSet>();
 const ALL_PORTS = PortSet.all();
+
+/*
+ * Subjects and peers are immutable values that tens of thousands of atoms point at: the ones
+ * without parts are constants, and a workload's subject is made once per workload symbol (the
+ * binder hands a symbol on from check to check while its declaration is unchanged).
+ */
+const ALL_SUBJECT: Subject = { kind: "all" };
+const WITHIN: Peer = { kind: "within" };
+const workloadSubjects = new WeakMap<WorkloadSymbol, Subject>();
+
+export function workloadSubject(w: WorkloadSymbol): Subject {
+  let s = workloadSubjects.get(w);
+  if (!s) workloadSubjects.set(w, (s = { kind: "workload", workload: w }));
+  return s;
+}
+
+/** An atom's ports in its three forms. */
+interface PortInfo {
+  readonly ports: readonly PortReq[] | undefined;
+  readonly portSet: PortSet;
+  readonly namedPorts: readonly string[];
+}
+
+/**
+ * Port lists by their text: tens of thousands of atoms have a few hundred distinct lists, and
+ * a list (with its port objects) is immutable plain data, so equal ones are shared.
+ */
+const PORT_INFOS = new Map<string, PortInfo>();
+const ALL_PORTS_INFO: PortInfo = { ports: undefined, portSet: ALL_PORTS, namedPorts: NO_NAMES };
+
+function portInfoOf(ports: readonly PortReq[] | undefined): PortInfo {
+  if (!ports) return ALL_PORTS_INFO;
+  let key = "";
+  for (const p of ports) key += `${typeof p.port === "number" ? "" : "#"}${p.port}-${p.end ?? ""}/${p.protocol},`;
+  let info = PORT_INFOS.get(key);
+  if (info) return info;
+  const named = ports.filter((p) => typeof p.port === "string");
+  info = { ports, portSet: portSetOf(ports), namedPorts: named.length > 0 ? named.map((p) => `${p.port}/${p.protocol}`) : NO_NAMES };
+  if (PORT_INFOS.size < 10_000) PORT_INFOS.set(key, info);
+  return info;
+}
+
+/** The value of a peer as text: equal texts, equal peers (see ResolveContext.peers). */
+function peerKey(p: Peer): string {
+  switch (p.kind) {
+    case "fqdn":
+      return `f|${p.pattern.text}`;
+    case "cidr":
+      // The set as well (shared() compares it): an approval's may be other than the prefix's.
+      return `c|${formatPrefix(p.prefix)}|${p.except.map(formatPrefix).join(",")}`;
+    case "entity":
+      return `e|${p.entity}`;
+    case "pods": {
+      const x = p.pods;
+      const ns = x.namespaceSelector ? selectorText(x.namespaceSelector) : "";
+      return `p|${p.description}|${x.namespaces.join(",")}|${x.anyNamespace ? 1 : 0}|${x.namespaceSelector ? 1 : 0}${ns}|${x.cluster ?? "\u0000"}|${selectorText(x.selector)}|${x.tenant ?? "\u0000"}|${x.workload ?? "\u0000"}`;
+    }
+    case "within":
+      return "w";
+    case "service":
+      return `s|${p.namespace}/${p.name}`;
+    case "cidrGroup":
+      return `g|${p.name}`;
+    case "nodes":
+      return `n|${selectorText(p.selector)}`;
+  }
+}
 
 /** The numeric ports of a list as a set. PortSets are immutable, so equal lists share one. */
 export function portSetOf(ports: readonly PortReq[] | undefined): PortSet {
@@ -302,7 +385,7 @@ class RuleResolver {
     const order = this.ctx.nextOrder++;
     if (!this.inst) {
       const unit = this.context.unit;
-      return { order, file: unit.path, line: unit.lines.positionAt(rule.span.start).line + 1, span: rule.span, rule, text: ruleText(unit, rule) };
+      return { order, file: unit.path, line: unit.lines.positionAt(rule.span.start).line + 1, span: rule.span, rule, text: sourceText(unit, rule.span) };
     }
     const site = this.inst.site;
     return {
@@ -375,7 +458,8 @@ class RuleResolver {
       unit: ruleset.unit,
       ruleset: ruleset.name,
       chain,
-      files: [...(outer?.files ?? []), ruleset.unit.path],
+      // A spread list keeps room to grow, and every origin of the use keeps it: exact size.
+      files: outer ? outer.files.concat(ruleset.unit.path) : [ruleset.unit.path],
       subjects: outer?.subjects ?? use.for,
       stdlib: ruleset.stdlib,
       audit: outer?.audit === true || use.auditSpan !== undefined,
@@ -475,8 +559,9 @@ class RuleResolver {
       const portList = ports ?? undefined;
       const resolved =
         target.kind === "Approved" ? this.approvedPeers(target, portList, direction, rule.action) : [{ peer: this.resolvePeer(target, direction, rule.action), ports: portList }];
-      for (const { peer, ports: portList } of resolved) {
-        if (!peer) continue;
+      for (const { peer: resolvedPeer, ports: portList } of resolved) {
+        if (!resolvedPeer) continue;
+        const peer = this.shared(resolvedPeer);
         if (auth && !this.checkAuthenticationPeer(rule, peer, target)) continue;
         // ICMP without a port clause allows only ICMP; with one, the ports too (in their own entry:
         // Cilium refuses icmps and toPorts together, §A 10).
@@ -657,7 +742,7 @@ class RuleResolver {
   private resolveSubjects(subjects: TargetList | undefined, direction: "ingress" | "egress"): Subject[] | undefined {
     const fromUse = !subjects && this.inst?.subjects;
     const list = subjects ?? (this.inst?.subjects || undefined);
-    if (!list) return [{ kind: "all" }];
+    if (!list) return [ALL_SUBJECT];
     if (this.context.kind === "baseline") {
       this.report("invalidSubject", list.span, { found: "a subject in a baseline", direction }, { help: "Baseline rules apply to every pod of the namespaces the baseline covers; they take no subject." });
       return undefined;
@@ -692,26 +777,36 @@ class RuleResolver {
     }
     const ports = rule.ports ? this.resolvePorts(rule.ports.ports) : undefined;
     if (ports === null) return [];
-    const subjects = this.inst?.subjects ? this.resolveSubjects(undefined, "ingress") : [{ kind: "all" } as const];
+    const subjects = this.inst?.subjects ? this.resolveSubjects(undefined, "ingress") : [ALL_SUBJECT];
     if (!subjects) return [];
     const span = this.inst ? this.inst.site.span : { start: rule.actionSpan.start, end: rule.span.end };
     const info = this.portInfo(ports ?? undefined);
     return (["ingress", "egress"] as const).flatMap((direction) => {
-      const base = { origin, action: rule.action, direction, peer: { kind: "within" } as const, peerSpan: span, approvals: NO_APPROVALS, flawed: false, auth: false };
+      const base = { origin, action: rule.action, direction, peer: WITHIN, peerSpan: span, approvals: NO_APPROVALS, flawed: false, auth: false };
       return subjects.map((subject) => this.atom(base, subject, info, undefined, undefined, undefined, undefined));
     });
   }
 
-  private portInfo(ports: readonly PortReq[] | undefined): { ports: readonly PortReq[] | undefined; portSet: PortSet; namedPorts: readonly string[] } {
-    const named = (ports ?? []).filter((p) => typeof p.port === "string");
-    return { ports, portSet: portSetOf(ports), namedPorts: named.length > 0 ? named.map((p) => `${p.port}/${p.protocol}`) : NO_NAMES };
+  private portInfo(ports: readonly PortReq[] | undefined): PortInfo {
+    return portInfoOf(ports);
+  }
+
+  /** The peer this check already has with the same value, or this one. */
+  private shared(peer: Peer): Peer {
+    const table = this.ctx.peers;
+    if (!table) return peer;
+    const key = peerKey(peer);
+    const known = table.get(key);
+    if (!known) table.set(key, peer);
+    else if (known.kind !== "cidr" || peer.kind !== "cidr" || known.set === peer.set || (known.set.containsSet(peer.set) && peer.set.containsSet(known.set))) return known;
+    return peer;
   }
 
   /** Atoms are built with one fixed shape (no spreads): there are tens of thousands of them. */
   private atom(
     base: { origin: RuleOrigin; action: Atom["action"]; direction: Atom["direction"]; peer: Peer; peerSpan: Span; approvals: Atom["approvals"]; flawed: boolean; auth: boolean },
     subject: Subject,
-    ports: { ports: readonly PortReq[] | undefined; portSet: PortSet; namedPorts: readonly string[] },
+    ports: PortInfo,
     http: Atom["http"] | null | undefined,
     dns: Atom["dns"] | null | undefined,
     kafka: Atom["kafka"] | null | undefined,
@@ -757,7 +852,7 @@ class RuleResolver {
       case "WorkloadRef": {
         if (!t.name) return undefined;
         const w = this.workload(tenant.name, t.name);
-        return w ? { kind: "workload", workload: w } : undefined;
+        return w ? workloadSubject(w) : undefined;
       }
       case "NamespaceRef": {
         const ns = this.value(t.namespace, ["namespace"]);
@@ -778,9 +873,9 @@ class RuleResolver {
           this.report("invalidSubject", t.span, { found: `tenant ${name.text}`, direction });
           return undefined;
         }
-        if (!t.workload) return { kind: "all" };
+        if (!t.workload) return ALL_SUBJECT;
         const w = this.workload(tenant.name, t.workload);
-        return w ? { kind: "workload", workload: w } : undefined;
+        return w ? workloadSubject(w) : undefined;
       }
       default:
         this.report("invalidSubject", t.span, { found: describeTarget(t), direction });
@@ -1011,7 +1106,7 @@ class RuleResolver {
           this.report("nodesBaselineScope", t.span, { message: "'within namespace' means pods of the subject's own namespace; a host policy's subjects are nodes, which have none" });
           return undefined;
         }
-        return { kind: "within" };
+        return WITHIN;
       case "Approved":
         return undefined;
     }

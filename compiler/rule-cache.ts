@@ -16,7 +16,7 @@ import { forEachChild, type AstNode, type Diagnostic, type Ident, type RuleStmt,
 import type { SourceUnit, TenantBlock } from "./binder.js";
 import type { Atom, Subject, WorkloadSymbol } from "./ir.js";
 import { selectorText } from "./labels.js";
-import type { ResolveContext, RuleHook } from "./resolve.js";
+import { workloadSubject, type ResolveContext, type RuleHook } from "./resolve.js";
 import type { RulesetIndex, RulesetSymbol } from "./rulesets.js";
 
 /** A rule set lookup a `use` made while it was expanded: the same answer means the same rules. */
@@ -274,7 +274,7 @@ export class RuleCache {
     const rebind = (s: Subject): Subject => {
       if (s.kind !== "workload") return s;
       const w = own?.get(s.workload.name) ?? s.workload;
-      return w === s.workload ? s : { kind: "workload", workload: w };
+      return w === s.workload ? s : workloadSubject(w);
     };
     const atoms = e.atoms.map((a) => {
       let origin = origins.get(a.origin);

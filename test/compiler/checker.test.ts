@@ -150,6 +150,45 @@ describe("approvals and the blocklist", () => {
     expect(atoms.map((a) => a.approvals.map((x) => x.id))).toEqual([["APR-0042"], ["APR-0051"], ["APR-0060"]]);
   });
 
+  it("gives each rule its text without the comments inside it", () => {
+    const p = program({
+      [PAYMENTS]: `// before
+tenant payments {
+  // a comment of its own
+  allow egress to api.stripe.com:443 // after the first
+  allow egress /* inside */ to eu.s3.eu-west-1.amazonaws.com:443
+  // between
+  allow egress to api.stripe.com:443,
+    // in the middle of a list
+    eu.s3.eu-west-1.amazonaws.com:443
+}
+// after`,
+    });
+    const texts = [...new Set(p.getCheck()!.atoms.map((a) => a.origin.text))];
+    expect(texts).toEqual([
+      "allow egress to api.stripe.com:443",
+      "allow egress to eu.s3.eu-west-1.amazonaws.com:443",
+      "allow egress to api.stripe.com:443, eu.s3.eu-west-1.amazonaws.com:443",
+    ]);
+  });
+
+  it("shares equal peers and port lists between atoms, and keeps unequal ones apart", () => {
+    const p = program({
+      [PAYMENTS]: `tenant payments {
+  allow egress to api.stripe.com:443
+  allow egress to api.stripe.com port 443
+  allow egress to cidr 10.40.0.0/16 except 10.40.9.0/24 port 5432
+  allow egress to cidr 10.40.0.0/16 port 5432
+}`,
+    });
+    const [a, b, c, d] = p.getCheck()!.atoms;
+    expect(a!.peer).toBe(b!.peer);
+    expect(a!.ports).toBe(b!.ports);
+    expect(a!.ports).not.toBe(c!.ports);
+    expect(c!.ports).toBe(d!.ports);
+    expect(c!.peer).not.toBe(d!.peer);
+  });
+
   it("warns about expired approvals left in the registry", () => {
     const p = program({ [PAYMENTS]: "tenant payments allow within namespace\n" });
     expect(p.getDiagnostics().filter((d) => d.code === "ZT5017").map((d) => d.message)).toEqual([
