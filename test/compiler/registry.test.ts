@@ -1,4 +1,7 @@
+import fc from "fast-check";
+import picomatch from "picomatch";
 import { describe, expect, it } from "vitest";
+import { globMatcher } from "../../compiler/registry.js";
 import { LineIndex, type Diagnostic } from "../../language/index.js";
 import { program, type ProjectFiles } from "../helpers/project.js";
 
@@ -159,5 +162,19 @@ describe("owner index", () => {
     const picomatch = (await import("picomatch")).default;
     for (const g of ["tenants/t0001/**", "../x/**", "a..b/**", ".hidden/**", "a-b.c_d/e/**", "tenants/*", "tenants/{a,b}/**", "tenants/a b/**", "tenants/a.zt", "**", "**/x", "tenants/(x)/**"])
       expect(globBase(g), g).toBe(picomatch.scan(g).base);
+  });
+});
+
+describe("tenant globs", () => {
+  it("match as picomatch does (dot: true), folder globs by their prefix included", () => {
+    const segment = fc.constantFrom("a", "b", ".", "..", ".a", "a.b", "", "a\nb", "a\u2028", "x-y", "a\\b", " ");
+    const path = fc.array(segment, { minLength: 0, maxLength: 5 }).map((s) => s.join("/"));
+    const glob = fc.constantFrom("a/**", "a/b/**", "a.b/**", "x-y/a/**", "a/*.zt", "**", "a/**/b", "a/b");
+    fc.assert(
+      fc.property(glob, path, (g, p) => {
+        expect(globMatcher(g)(p), `${g} ${JSON.stringify(p)}`).toBe(picomatch.makeRe(g, { dot: true }).test(p));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
