@@ -567,6 +567,8 @@ function approvalsByTenant(approvals: readonly ApprovalEntry[]): (tenant: string
             else named.set(t, [a]);
           }
       }
+      // Pushed-to lists keep room for seventeen: a thousand tenants' lists are kept for good.
+      for (const [t, l] of named) named.set(t, l.slice());
     }
     let list = perTenant.get(tenant);
     if (!list) {
