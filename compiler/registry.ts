@@ -145,7 +145,7 @@ function globProblem(glob: string): string | undefined {
  */
 class Tenant implements TenantInfo {
   /** Compiled on first use (see owns). */
-  private matchers: ((file: string) => boolean)[] | undefined;
+  private matchers: Matcher[] | undefined;
 
   constructor(
     readonly name: string,
@@ -159,7 +159,7 @@ class Tenant implements TenantInfo {
     private readonly src: YamlSource,
   ) {
     // An empty glob throws, at once, as it always did.
-    if (paths.includes("")) this.matchers = paths.map(globMatcher);
+    if (paths.includes("")) this.matchers = paths.map(compileGlob);
   }
 
   get span(): Span {
@@ -169,7 +169,7 @@ class Tenant implements TenantInfo {
   // Compiled on first use: a thousand tenants' globs take 15 ms, and a language server's first
   // check looks at a few tenants' files.
   owns(file: string): boolean {
-    return (this.matchers ??= this.paths.map(globMatcher)).some((m) => m(file));
+    return (this.matchers ??= this.paths.map(compileGlob)).some((m) => matches(m, file));
   }
 }
 
@@ -360,17 +360,26 @@ const FOLDER_GLOB = /^[\w.-]+(?:\/[\w.-]+)*\/\*\*$/;
 const NOT_BELOW = /(?:^|\/)\.{1,2}(?:\/|$)|[\n\r\u2028\u2029]/;
 
 /**
- * A tenant glob as a test. A folder glob is a prefix test, as picomatch's regex for it decides
- * (the folder itself, or a path below it): a compiled regex per tenant takes a kilobyte or more.
+ * A compiled tenant glob: a folder glob's base folder (`dir` for `dir/**`), matched as a prefix by
+ * picomatch's rules for it, the folder itself or a path below it; any other glob, picomatch's
+ * regex. A regex (or a closure) per tenant takes far more than the string.
  */
+type Matcher = string | RegExp;
+
+function compileGlob(glob: string): Matcher {
+  return FOLDER_GLOB.test(glob) ? glob.slice(0, -3) : picomatch.makeRe(glob, { dot: true });
+}
+
+function matches(m: Matcher, file: string): boolean {
+  if (typeof m !== "string") return m.test(file);
+  if (!file.startsWith(m)) return false;
+  return file.length === m.length || (file.charCodeAt(m.length) === 47 /* / */ && !NOT_BELOW.test(file.slice(m.length + 1)));
+}
+
+/** A tenant glob as a test of a project-relative path. */
 export function globMatcher(glob: string): (file: string) => boolean {
-  if (FOLDER_GLOB.test(glob)) {
-    const base = glob.slice(0, -3);
-    const below = `${base}/`;
-    return (file) => file === base || (file.startsWith(below) && !NOT_BELOW.test(file.slice(below.length)));
-  }
-  const re = picomatch.makeRe(glob, { dot: true });
-  return (file) => re.test(file);
+  const m = compileGlob(glob);
+  return (file) => matches(m, file);
 }
 
 /** The static base folder of a glob; scanning a thousand globs with picomatch takes tens of milliseconds. */
