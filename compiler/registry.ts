@@ -157,6 +157,8 @@ class Tenant implements TenantInfo {
     readonly auditAllowed: boolean,
     readonly description: string | undefined,
     private readonly src: YamlSource,
+    /** The tenant's place in the registry. */
+    readonly order: number,
   ) {
     // An empty glob throws, at once, as it always did.
     if (paths.includes("")) this.matchers = paths.map(compileGlob);
@@ -241,7 +243,7 @@ export function loadTenantRegistry(host: CompilerHost, path: string, at: { file:
   if (!validateTenants(loaded.value)) return { source: src, diagnostics: schemaDiagnostics(validateTenants.errors, src) };
   const raw = loaded.value as RawTenants;
   const diagnostics: Diagnostic[] = [];
-  const tenants = new Map<string, TenantInfo>();
+  const tenants = new Map<string, Tenant>();
   const namespaces = new Map<string, NamespaceInfo>();
   const claimedBy = new Map<string, string>();
   const intern = interner();
@@ -265,6 +267,7 @@ export function loadTenantRegistry(host: CompilerHost, path: string, at: { file:
       t["audit-allowed"] === true,
       t.description,
       src,
+      tenants.size,
     );
     tenants.set(name, info);
     info.namespaces.forEach((ns, i) => {
@@ -318,12 +321,11 @@ const didYouMean = (s: string | undefined) => (s ? ` (did you mean '${s}'?)` : "
  * Finds the tenants owning a file without running every tenant's globs: each glob's static base
  * folder (`tenants/payments` for `tenants/payments/**`) narrows the candidates to a few.
  */
-function ownerIndex(tenants: ReadonlyMap<string, TenantInfo>): (file: string) => TenantInfo[] {
+function ownerIndex(tenants: ReadonlyMap<string, Tenant>): (file: string) => TenantInfo[] {
   // Built on first use, like the globs themselves.
-  let byBase: Map<string, TenantInfo[]> | undefined;
-  let rank: Map<TenantInfo, number> | undefined;
+  let byBase: Map<string, Tenant[]> | undefined;
   const index = () => {
-    byBase = new Map<string, TenantInfo[]>();
+    byBase = new Map<string, Tenant[]>();
     for (const t of tenants.values())
       for (const g of t.paths) {
         const base = globBase(g);
@@ -331,7 +333,6 @@ function ownerIndex(tenants: ReadonlyMap<string, TenantInfo>): (file: string) =>
         if (!list) byBase.set(base, [t]);
         else if (list[list.length - 1] !== t) list.push(t);
       }
-    rank = new Map([...tenants.values()].map((t, i) => [t, i]));
     return byBase;
   };
   // An editor asks again for every file after every keystroke; the answer for a path never changes.
@@ -340,11 +341,11 @@ function ownerIndex(tenants: ReadonlyMap<string, TenantInfo>): (file: string) =>
     const hit = known.get(file);
     if (hit) return hit;
     byBase ??= index();
-    const candidates = new Set<TenantInfo>();
+    const candidates = new Set<Tenant>();
     const parts = file.split("/");
     for (let i = 0; i <= parts.length; i++) for (const t of byBase.get(parts.slice(0, i).join("/")) ?? []) candidates.add(t);
     // Registry order, without walking every tenant for every file.
-    const owners = [...candidates].filter((t) => t.owns(file)).sort((a, b) => rank!.get(a)! - rank!.get(b)!);
+    const owners = [...candidates].filter((t) => t.owns(file)).sort((a, b) => a.order - b.order);
     known.set(file, owners);
     return owners;
   };
@@ -555,6 +556,8 @@ export function loadApprovalRegistry(
   return { registry: { file: path, approvals, blocked, byId, forTenant: approvalsByTenant(approvals) }, source: src, diagnostics };
 }
 
+const NO_APPROVALS: readonly ApprovalEntry[] = Object.freeze([]);
+
 /**
  * The approvals naming a tenant or "*", in registry order, by an index built once: scanning every
  * approval for every tenant is quadratic. (A function of its own, so that its closure does not keep
@@ -563,7 +566,7 @@ export function loadApprovalRegistry(
 function approvalsByTenant(approvals: readonly ApprovalEntry[]): (tenant: string) => readonly Approval[] {
   let named: Map<string, ApprovalEntry[]> | undefined;
   const forAll: ApprovalEntry[] = [];
-  const perTenant = new Map<string, readonly Approval[]>();
+  const merged = new Map<string, readonly Approval[]>();
   return (tenant) => {
     if (!named) {
       named = new Map();
@@ -579,12 +582,12 @@ function approvalsByTenant(approvals: readonly ApprovalEntry[]): (tenant: string
       // Pushed-to lists keep room for seventeen: a thousand tenants' lists are kept for good.
       for (const [t, l] of named) named.set(t, l.slice());
     }
-    let list = perTenant.get(tenant);
-    if (!list) {
-      const own = named.get(tenant) ?? [];
-      list = forAll.length === 0 ? own : own.length === 0 ? forAll : [...own, ...forAll].sort((x, y) => x.index - y.index);
-      perTenant.set(tenant, list);
-    }
+    const own: readonly ApprovalEntry[] = named.get(tenant) ?? NO_APPROVALS;
+    if (forAll.length === 0) return own;
+    if (own.length === 0) return forAll;
+    // Merged once per tenant (only registries with approvals for every tenant have these).
+    let list = merged.get(tenant);
+    if (!list) merged.set(tenant, (list = [...own, ...forAll].sort((x, y) => x.index - y.index)));
     return list;
   };
 }

@@ -148,6 +148,12 @@ describe("project file", () => {
     expect(p.getDiagnostics().filter((d) => d.code === "ZT5016").map((d) => d.message)).toEqual([
       "tenants/checkout/policy.zt matches the paths of several tenants (payments, checkout)",
     ]);
+    // In registry order, also when the tenant with the longer folder comes first.
+    const reversed = "tenants:\n  checkout:\n    namespaces: [checkout]\n    paths: [\"tenants/checkout/**\"]\n  payments:\n    namespaces: [payments]\n    paths: [\"tenants/**\", \"tenants/checkout/*.zt\"]\n";
+    const q = program({ "registry/tenants.yaml": reversed, "tenants/checkout/policy.zt": "tenant checkout allow within namespace\n" });
+    expect(q.getDiagnostics().filter((d) => d.code === "ZT5016").map((d) => d.message)).toEqual([
+      "tenants/checkout/policy.zt matches the paths of several tenants (checkout, payments)",
+    ]);
   });
 
   it("warns when no sources match", () => {
