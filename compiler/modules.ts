@@ -45,8 +45,8 @@ const cyclesOf = new WeakMap<ModuleGraph, readonly Diagnostic[]>();
 /** What a graph was loaded from, besides its units: a later load from the same may reuse it. */
 const inputsOf = new WeakMap<ModuleGraph, { readonly listing: readonly string[]; readonly config: ProjectConfig; readonly roots: number }>();
 
-const NO_DIAGNOSTICS: readonly Diagnostic[] = Object.freeze([]);
-const NO_IMPORTS: readonly ImportResolution[] = Object.freeze([]);
+const NO_DIAGNOSTICS: readonly Diagnostic[] = [];
+const NO_IMPORTS: readonly ImportResolution[] = [];
 
 function aliasOf(path: string): string {
   const base = path.slice(path.lastIndexOf("/") + 1).replace(/^stdlib:/, "");

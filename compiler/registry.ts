@@ -228,8 +228,10 @@ function keptLabels(labels: Record<string, string> | undefined, intern: (s: stri
   return out;
 }
 
-const EMPTY: readonly string[] = Object.freeze([]);
-const EMPTY_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+// Shared, and readonly by type only: a frozen object has a map of its own, and these meet the same
+// (hot) code as every other entry's lists and labels.
+const EMPTY: readonly string[] = [];
+const EMPTY_LABELS: Readonly<Record<string, string>> = {};
 
 export function loadTenantRegistry(host: CompilerHost, path: string, at: { file: string; span: Span }): {
   registry?: TenantRegistry | undefined;
@@ -556,7 +558,7 @@ export function loadApprovalRegistry(
   return { registry: { file: path, approvals, blocked, byId, forTenant: approvalsByTenant(approvals) }, source: src, diagnostics };
 }
 
-const NO_APPROVALS: readonly ApprovalEntry[] = Object.freeze([]);
+const NO_APPROVALS: readonly ApprovalEntry[] = [];
 
 /**
  * The approvals naming a tenant or "*", in registry order, by an index built once: scanning every

@@ -223,7 +223,7 @@ export function buildRulesetIndex(
 }
 
 const NO_RULESETS: ReadonlyMap<string, RulesetSymbol> = new Map();
-const NO_DIAGNOSTICS: readonly Diagnostic[] = Object.freeze([]);
+const NO_DIAGNOSTICS: readonly Diagnostic[] = [];
 
 function declareRulesets(unit: SourceUnit, stdlib: boolean): { stdlib: boolean; own: ReadonlyMap<string, RulesetSymbol>; diagnostics: readonly Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
