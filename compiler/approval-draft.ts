@@ -5,7 +5,7 @@
 import type { Fix } from "../language/index.js";
 import { addDays } from "./approvals.js";
 import { L4_PROTOCOLS, type PortSet } from "./net/ports.js";
-import type { YamlSource } from "./yaml-source.js";
+import type { YamlPositions, YamlSource } from "./yaml-source.js";
 
 /** Port entries as the approval registry writes them: 443/tcp, 53/any, 8000-8999/tcp, "*". */
 export function approvalPortList(ports: PortSet): string[] {
@@ -27,11 +27,39 @@ function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40);
 }
 
+/** A scalar as written: plain, or quoted the simple ways an id is. */
+function scalarValue(written: string): string {
+  const t = written.trim();
+  if (t.startsWith('"')) {
+    try {
+      return String(JSON.parse(t));
+    } catch {
+      return t.slice(1, -1);
+    }
+  }
+  return t.startsWith("'") ? t.slice(1, -1).replace(/''/g, "'") : t;
+}
+
+/**
+ * The ids the registry's text has, including those of entries the registry refused, read at their
+ * positions: the parsed value of the file is not kept (see YamlSource).
+ */
+function writtenIds(doc: YamlPositions, text: string): Set<string> {
+  const ids = new Set<string>();
+  const pair = doc.pair(doc.root, "approvals");
+  const seq = pair < 0 ? -1 : doc.value(pair);
+  if (!doc.isSeq(seq)) return ids;
+  for (let i = 0; i < doc.size(seq); i++) {
+    const id = doc.pair(doc.value(doc.item(seq, i)), "id");
+    const range = id < 0 ? undefined : doc.range(doc.value(id));
+    if (range) ids.add(scalarValue(text.slice(range.start, range.end)));
+  }
+  return ids;
+}
+
 export function draftApprovalFix(src: YamlSource, tenant: string, destination: string, ports: PortSet, today: string): Fix | undefined {
   const doc = src.positions;
-  const existingIds = new Set<string>(
-    ((src.value as { approvals?: { id?: unknown }[] } | null)?.approvals ?? []).map((a) => String(a?.id ?? "")),
-  );
+  const existingIds = doc ? writtenIds(doc, src.text) : new Set<string>();
   let id = `DRAFT-${slug(tenant)}-${slug(destination)}`;
   for (let n = 2; existingIds.has(id); n++) id = `DRAFT-${slug(tenant)}-${slug(destination)}-${n}`;
   const fields = (indent: string) =>

@@ -45,6 +45,9 @@ const cyclesOf = new WeakMap<ModuleGraph, readonly Diagnostic[]>();
 /** What a graph was loaded from, besides its units: a later load from the same may reuse it. */
 const inputsOf = new WeakMap<ModuleGraph, { readonly listing: readonly string[]; readonly config: ProjectConfig; readonly roots: number }>();
 
+const NO_DIAGNOSTICS: readonly Diagnostic[] = [];
+const NO_IMPORTS: readonly ImportResolution[] = [];
+
 function aliasOf(path: string): string {
   const base = path.slice(path.lastIndexOf("/") + 1).replace(/^stdlib:/, "");
   return base.replace(/\.zt$/, "").replace(/@\d+$/, "");
@@ -82,9 +85,10 @@ export function loadModules(
       if (item.kind !== "Import" || !item.path) continue;
       const own: Diagnostic[] = [];
       const target = resolveImport(item.path.value, unit.path, { file: unit.path, span: item.path.span }, own);
-      list.push({ resolved: target === undefined ? { decl: item } : { decl: item, target, alias: aliasOf(target) }, diagnostics: own });
+      list.push({ resolved: target === undefined ? { decl: item } : { decl: item, target, alias: aliasOf(target) }, diagnostics: own.length === 0 ? NO_DIAGNOSTICS : own });
     }
-    resolutions.set(unit, { listing, config, imports: list });
+    // Kept for every unit while it lives: without the room a pushed-to array keeps for more.
+    resolutions.set(unit, { listing, config, imports: list.length === 0 ? NO_IMPORTS : list.slice() });
     return list;
   };
 

@@ -7,7 +7,7 @@ import { parseCiliumVersion, DEFAULT_CILIUM_VERSION, type CiliumVersion } from "
 import { validateProject } from "./generated/validators.js";
 import { normalizeProjectPath, type CompilerHost } from "./host.js";
 import { schemaDiagnostics } from "./schema-errors.js";
-import { loadYaml, type YamlSource } from "./yaml-source.js";
+import { loadYaml, type LoadedYaml, type YamlSource } from "./yaml-source.js";
 
 export const PROJECT_FILE = "ztc.yaml";
 /** Registries and ztc.yaml above this size are refused. */
@@ -61,7 +61,7 @@ interface RawProject {
 }
 
 /** Reads a YAML file through the host, turning every failure into a located diagnostic. */
-export function readYamlFile(host: CompilerHost, path: string, what: string, at?: { file: string; span: Span }): YamlSource | Diagnostic[] {
+export function readYamlFile(host: CompilerHost, path: string, what: string, at?: { file: string; span: Span }): LoadedYaml | Diagnostic[] {
   const r = host.readFile(path, MAX_YAML_BYTES);
   const loc = at ?? { file: path, span: { start: 0, end: 0 } };
   switch (r.kind) {
@@ -81,10 +81,11 @@ export function readYamlFile(host: CompilerHost, path: string, what: string, at?
 }
 
 export function loadProject(host: CompilerHost): LoadedProject {
-  const src = readYamlFile(host, PROJECT_FILE, "project file");
-  if (Array.isArray(src)) return { diagnostics: src };
+  const loaded = readYamlFile(host, PROJECT_FILE, "project file");
+  if (Array.isArray(loaded)) return { diagnostics: loaded };
+  const src = loaded.source;
   if (!src.ok) return { source: src, diagnostics: src.diagnostics };
-  const raw = src.value as Record<string, unknown> | null;
+  const raw = loaded.value as Record<string, unknown> | null;
   const diagnostics: Diagnostic[] = [];
   // YAML reads 1.20 as the number 1.2: catch it before the schema's generic "must be a string".
   const cv = (raw as { cilium?: { version?: unknown } } | null)?.cilium?.version;

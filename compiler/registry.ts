@@ -137,20 +137,118 @@ function globProblem(glob: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The registries' entries are instances of these classes rather than object literals: a literal
+ * with a `span` getter is a dictionary of its own (about 700 bytes per entry, megabytes for a
+ * registry of thousands) and its getter a closure over the loop's scope, which kept js-yaml's
+ * objects alive; here the getters are on the prototype and locate through the source.
+ */
+class Tenant implements TenantInfo {
+  /** Compiled on first use (see owns). */
+  private matchers: Matcher[] | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly namespaces: readonly string[],
+    readonly owners: readonly string[],
+    readonly labels: Readonly<Record<string, string>>,
+    readonly paths: readonly string[],
+    readonly platform: boolean,
+    readonly auditAllowed: boolean,
+    readonly description: string | undefined,
+    private readonly src: YamlSource,
+    /** The tenant's place in the registry. */
+    readonly order: number,
+  ) {
+    // An empty glob throws, at once, as it always did.
+    if (paths.includes("")) this.matchers = paths.map(compileGlob);
+  }
+
+  get span(): Span {
+    return this.src.locate(["tenants", this.name], true);
+  }
+
+  // Compiled on first use: a thousand tenants' globs take 15 ms, and a language server's first
+  // check looks at a few tenants' files.
+  owns(file: string): boolean {
+    return (this.matchers ??= this.paths.map(compileGlob)).some((m) => matches(m, file));
+  }
+}
+
+class Namespace implements NamespaceInfo {
+  constructor(
+    readonly name: string,
+    readonly tenant: string | undefined,
+    readonly labels: Readonly<Record<string, string>>,
+    private readonly src: YamlSource,
+    /** Where the namespace is: its index in the tenant's list, or -1 for a shared namespace. */
+    private readonly index: number,
+  ) {}
+
+  get span(): Span {
+    return this.index >= 0 ? this.src.locate(["tenants", this.tenant!, "namespaces", this.index]) : this.src.locate(["namespaces", this.name], true);
+  }
+}
+
+class Service implements ServiceInfo {
+  constructor(
+    readonly namespace: string,
+    readonly name: string,
+    readonly selector: boolean,
+    readonly addresses: AddressSet | undefined,
+    readonly addressText: readonly string[],
+    private readonly src: YamlSource,
+  ) {}
+
+  get span(): Span {
+    return this.src.locate(["services", `${this.namespace}/${this.name}`], true);
+  }
+}
+
+/** Interns the strings of a registry's entries: the same owner, date or label in thousands of entries. */
+function interner(): (s: string) => string {
+  const seen = new Map<string, string>();
+  return (s) => {
+    const known = seen.get(s);
+    if (known !== undefined) return known;
+    seen.set(s, s);
+    return s;
+  };
+}
+
+/** A copy of a YAML list the registry keeps: js-yaml's arrays have room for seventeen items. */
+function keptList(list: readonly string[] | undefined, intern: (s: string) => string): readonly string[] {
+  return list === undefined || list.length === 0 ? EMPTY : list.map(intern);
+}
+
+function keptLabels(labels: Record<string, string> | undefined, intern: (s: string) => string): Readonly<Record<string, string>> {
+  if (!labels) return EMPTY_LABELS;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) out[intern(k)] = intern(v);
+  return out;
+}
+
+// Shared, and readonly by type only: a frozen object has a map of its own, and these meet the same
+// (hot) code as every other entry's lists and labels.
+const EMPTY: readonly string[] = [];
+const EMPTY_LABELS: Readonly<Record<string, string>> = {};
+
 export function loadTenantRegistry(host: CompilerHost, path: string, at: { file: string; span: Span }): {
   registry?: TenantRegistry | undefined;
   source?: YamlSource | undefined;
   diagnostics: Diagnostic[];
 } {
-  const src = readYamlFile(host, path, "tenant registry", at);
-  if (Array.isArray(src)) return { diagnostics: src };
+  const loaded = readYamlFile(host, path, "tenant registry", at);
+  if (Array.isArray(loaded)) return { diagnostics: loaded };
+  const src = loaded.source;
   if (!src.ok) return { source: src, diagnostics: [...src.diagnostics] };
-  if (!validateTenants(src.value)) return { source: src, diagnostics: schemaDiagnostics(validateTenants.errors, src) };
-  const raw = src.value as RawTenants;
+  if (!validateTenants(loaded.value)) return { source: src, diagnostics: schemaDiagnostics(validateTenants.errors, src) };
+  const raw = loaded.value as RawTenants;
   const diagnostics: Diagnostic[] = [];
-  const tenants = new Map<string, TenantInfo>();
+  const tenants = new Map<string, Tenant>();
   const namespaces = new Map<string, NamespaceInfo>();
   const claimedBy = new Map<string, string>();
+  const intern = interner();
 
   for (const [name, t] of Object.entries(raw.tenants)) {
     const paths = t.paths.map((g) => g.replace(/^\.\//, ""));
@@ -161,40 +259,27 @@ export function loadTenantRegistry(host: CompilerHost, path: string, at: { file:
           diag("invalidRegistryValue", { file: path, span: src.locate(["tenants", name, "paths", i]) }, { message: `path '${g}' is not usable: ${problem}` }),
         );
     });
-    // Compiled on first use: a thousand tenants' globs take 15 ms, and a language server's first
-    // check looks at a few tenants' files. (An empty glob throws, at once, as it always did.)
-    const compile = () => paths.map((g) => picomatch.makeRe(g, { dot: true }));
-    let matchers = paths.includes("") ? compile() : undefined;
-    const info: TenantInfo = {
+    const info = new Tenant(
       name,
-      namespaces: t.namespaces ?? [],
-      owners: t.owners ?? [],
-      labels: t.labels ?? {},
+      keptList(t.namespaces, intern),
+      keptList(t.owners, intern),
+      keptLabels(t.labels, intern),
       paths,
-      platform: t.platform === true,
-      auditAllowed: t["audit-allowed"] === true,
-      description: t.description,
-      get span() {
-        return src.locate(["tenants", name], true);
-      },
-      owns: (file) => (matchers ??= compile()).some((m) => m.test(file)),
-    };
+      t.platform === true,
+      t["audit-allowed"] === true,
+      t.description,
+      src,
+      tenants.size,
+    );
     tenants.set(name, info);
-    (t.namespaces ?? []).forEach((ns, i) => {
+    info.namespaces.forEach((ns, i) => {
       const first = claimedBy.get(ns);
       if (first) {
         diagnostics.push(diag("duplicateNamespace", { file: path, span: src.locate(["tenants", name, "namespaces", i]) }, { namespace: ns, first }));
         return;
       }
       claimedBy.set(ns, `tenant '${name}'`);
-      namespaces.set(ns, {
-        name: ns,
-        tenant: name,
-        labels: {},
-        get span() {
-          return src.locate(["tenants", name, "namespaces", i]);
-        },
-      });
+      namespaces.set(ns, new Namespace(ns, name, EMPTY_LABELS, src, i));
     });
   }
   for (const [ns, v] of Object.entries(raw.namespaces ?? {})) {
@@ -204,13 +289,7 @@ export function loadTenantRegistry(host: CompilerHost, path: string, at: { file:
       continue;
     }
     claimedBy.set(ns, "the shared namespaces");
-    namespaces.set(ns, {
-      name: ns,
-      labels: v?.labels ?? {},
-      get span() {
-        return src.locate(["namespaces", ns], true);
-      },
-    });
+    namespaces.set(ns, new Namespace(ns, undefined, keptLabels(v?.labels, intern), src, -1));
   }
   const services = new Map<string, ServiceInfo>();
   for (const [key, v] of Object.entries(raw.services ?? {})) {
@@ -233,16 +312,7 @@ export function loadTenantRegistry(host: CompilerHost, path: string, at: { file:
       addressText.push(formatPrefix(c.prefix));
       addresses = (addresses ?? AddressSet.empty()).union(AddressSet.prefix(c.prefix));
     });
-    services.set(key, {
-      namespace: ns,
-      name,
-      selector: v?.selector !== false,
-      addresses,
-      addressText,
-      get span() {
-        return src.locate(at, true);
-      },
-    });
+    services.set(key, new Service(ns, name, v?.selector !== false, addresses, addressText, src));
   }
   return { registry: { file: path, tenants, namespaces, services, ownersOf: ownerIndex(tenants) }, source: src, diagnostics };
 }
@@ -253,20 +323,18 @@ const didYouMean = (s: string | undefined) => (s ? ` (did you mean '${s}'?)` : "
  * Finds the tenants owning a file without running every tenant's globs: each glob's static base
  * folder (`tenants/payments` for `tenants/payments/**`) narrows the candidates to a few.
  */
-function ownerIndex(tenants: ReadonlyMap<string, TenantInfo>): (file: string) => TenantInfo[] {
+function ownerIndex(tenants: ReadonlyMap<string, Tenant>): (file: string) => TenantInfo[] {
   // Built on first use, like the globs themselves.
-  let byBase: Map<string, Set<TenantInfo>> | undefined;
-  let rank: Map<TenantInfo, number> | undefined;
+  let byBase: Map<string, Tenant[]> | undefined;
   const index = () => {
-    byBase = new Map<string, Set<TenantInfo>>();
+    byBase = new Map<string, Tenant[]>();
     for (const t of tenants.values())
       for (const g of t.paths) {
         const base = globBase(g);
-        const set = byBase.get(base) ?? new Set<TenantInfo>();
-        set.add(t);
-        byBase.set(base, set);
+        const list = byBase.get(base);
+        if (!list) byBase.set(base, [t]);
+        else if (list[list.length - 1] !== t) list.push(t);
       }
-    rank = new Map([...tenants.values()].map((t, i) => [t, i]));
     return byBase;
   };
   // An editor asks again for every file after every keystroke; the answer for a path never changes.
@@ -275,11 +343,11 @@ function ownerIndex(tenants: ReadonlyMap<string, TenantInfo>): (file: string) =>
     const hit = known.get(file);
     if (hit) return hit;
     byBase ??= index();
-    const candidates = new Set<TenantInfo>();
+    const candidates = new Set<Tenant>();
     const parts = file.split("/");
     for (let i = 0; i <= parts.length; i++) for (const t of byBase.get(parts.slice(0, i).join("/")) ?? []) candidates.add(t);
     // Registry order, without walking every tenant for every file.
-    const owners = [...candidates].filter((t) => t.owns(file)).sort((a, b) => rank!.get(a)! - rank!.get(b)!);
+    const owners = [...candidates].filter((t) => t.owns(file)).sort((a, b) => a.order - b.order);
     known.set(file, owners);
     return owners;
   };
@@ -287,6 +355,35 @@ function ownerIndex(tenants: ReadonlyMap<string, TenantInfo>): (file: string) =>
 
 /** Plain folders then `/**`, as most tenants' paths are written: picomatch's base is the folders. */
 const FOLDER_GLOB = /^[\w.-]+(?:\/[\w.-]+)*\/\*\*$/;
+
+/**
+ * What keeps a path below a folder glob's base from matching it in picomatch (`dot: true`): a `.`
+ * or `..` segment, or a line break (which its `.` does not match).
+ */
+const NOT_BELOW = /(?:^|\/)\.{1,2}(?:\/|$)|[\n\r\u2028\u2029]/;
+
+/**
+ * A compiled tenant glob: a folder glob's base folder (`dir` for `dir/**`), matched as a prefix by
+ * picomatch's rules for it, the folder itself or a path below it; any other glob, picomatch's
+ * regex. A regex (or a closure) per tenant takes far more than the string.
+ */
+type Matcher = string | RegExp;
+
+function compileGlob(glob: string): Matcher {
+  return FOLDER_GLOB.test(glob) ? glob.slice(0, -3) : picomatch.makeRe(glob, { dot: true });
+}
+
+function matches(m: Matcher, file: string): boolean {
+  if (typeof m !== "string") return m.test(file);
+  if (!file.startsWith(m)) return false;
+  return file.length === m.length || (file.charCodeAt(m.length) === 47 /* / */ && !NOT_BELOW.test(file.slice(m.length + 1)));
+}
+
+/** A tenant glob as a test of a project-relative path. */
+export function globMatcher(glob: string): (file: string) => boolean {
+  const m = compileGlob(glob);
+  return (file) => matches(m, file);
+}
 
 /** The static base folder of a glob; scanning a thousand globs with picomatch takes tens of milliseconds. */
 export function globBase(glob: string): string {
@@ -342,22 +439,63 @@ export function isValidDate(s: string): boolean {
   return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
 }
 
+/** An approval (see Tenant for why a class). */
+class ApprovalEntry implements Approval {
+  constructor(
+    readonly id: string,
+    readonly destination: Destination,
+    readonly destinationText: string,
+    readonly ports: PortSet,
+    readonly icmp: boolean,
+    readonly tenants: "*" | readonly string[],
+    readonly approvedBy: string,
+    readonly ticket: string,
+    readonly expires: string,
+    readonly description: string | undefined,
+    readonly file: string,
+    private readonly src: YamlSource,
+    /** The entry's index in the registry's list (its order, and where it is). */
+    readonly index: number,
+  ) {}
+
+  get span(): Span {
+    return this.src.locate(["approvals", this.index]);
+  }
+}
+
+class BlockedEntry implements Blocked {
+  constructor(
+    readonly destination: Destination,
+    readonly destinationText: string,
+    readonly reason: string,
+    readonly file: string,
+    private readonly src: YamlSource,
+    private readonly index: number,
+  ) {}
+
+  get span(): Span {
+    return this.src.locate(["blocked", this.index]);
+  }
+}
+
 export function loadApprovalRegistry(
   host: CompilerHost,
   path: string,
   tenants: TenantRegistry | undefined,
   at: { file: string; span: Span },
 ): { registry?: ApprovalRegistry | undefined; source?: YamlSource | undefined; diagnostics: Diagnostic[] } {
-  const src = readYamlFile(host, path, "approval registry", at);
-  if (Array.isArray(src)) return { diagnostics: src };
+  const loaded = readYamlFile(host, path, "approval registry", at);
+  if (Array.isArray(loaded)) return { diagnostics: loaded };
+  const src = loaded.source;
   if (!src.ok) return { source: src, diagnostics: [...src.diagnostics] };
-  const value = src.value ?? {};
+  const value = loaded.value ?? {};
   if (!validateApprovals(value)) return { source: src, diagnostics: schemaDiagnostics(validateApprovals.errors, src) };
   const raw = value as RawApprovals;
   const diagnostics: Diagnostic[] = [];
-  const approvals: Approval[] = [];
+  const approvals: ApprovalEntry[] = [];
   const byId = new Map<string, Approval>();
   const ids = new Set<string>();
+  const intern = interner();
   const problem = (p: (string | number)[], message: string) =>
     diagnostics.push(diag("invalidRegistryValue", { file: path, span: src.locate(p) }, { message }));
 
@@ -393,22 +531,21 @@ export function loadApprovalRegistry(
     }
     ids.add(a.id);
     if (typeof dest === "string") return;
-    const approval: Approval = {
-      id: a.id,
-      destination: dest,
-      destinationText: destinationText(dest),
+    const approval = new ApprovalEntry(
+      a.id,
+      dest,
+      destinationText(dest),
       ports,
       icmp,
-      tenants: star ? "*" : a.tenants,
-      approvedBy: a["approved-by"],
-      ticket: a.ticket,
-      expires: a.expires,
-      description: a.description,
-      file: path,
-      get span() {
-        return src.locate(["approvals", i]);
-      },
-    };
+      star ? "*" : keptList(a.tenants, intern),
+      intern(a["approved-by"]),
+      intern(a.ticket),
+      intern(a.expires),
+      a.description,
+      path,
+      src,
+      i,
+    );
     byId.set(a.id, approval);
     approvals.push(approval);
   });
@@ -416,22 +553,23 @@ export function loadApprovalRegistry(
   (raw.blocked ?? []).forEach((b, i) => {
     const dest = parseDestination(b.destination);
     if (typeof dest === "string") return problem(["blocked", i, "destination"], dest);
-    blocked.push({
-      destination: dest,
-      destinationText: destinationText(dest),
-      reason: b.reason,
-      file: path,
-      get span() {
-        return src.locate(["blocked", i]);
-      },
-    });
+    blocked.push(new BlockedEntry(dest, destinationText(dest), b.reason, path, src, i));
   });
-  // An index by tenant, built once: scanning every approval for every tenant is quadratic.
-  let named: Map<string, Approval[]> | undefined;
-  const forAll: Approval[] = [];
-  const perTenant = new Map<string, Approval[]>();
-  const order = new Map(approvals.map((a, i) => [a, i]));
-  const forTenant = (tenant: string) => {
+  return { registry: { file: path, approvals, blocked, byId, forTenant: approvalsByTenant(approvals) }, source: src, diagnostics };
+}
+
+const NO_APPROVALS: readonly ApprovalEntry[] = [];
+
+/**
+ * The approvals naming a tenant or "*", in registry order, by an index built once: scanning every
+ * approval for every tenant is quadratic. (A function of its own, so that its closure does not keep
+ * the loader's working sets.)
+ */
+function approvalsByTenant(approvals: readonly ApprovalEntry[]): (tenant: string) => readonly Approval[] {
+  let named: Map<string, ApprovalEntry[]> | undefined;
+  const forAll: ApprovalEntry[] = [];
+  const merged = new Map<string, readonly Approval[]>();
+  return (tenant) => {
     if (!named) {
       named = new Map();
       for (const a of approvals) {
@@ -443,16 +581,17 @@ export function loadApprovalRegistry(
             else named.set(t, [a]);
           }
       }
+      // Pushed-to lists keep room for seventeen: a thousand tenants' lists are kept for good.
+      for (const [t, l] of named) named.set(t, l.slice());
     }
-    let list = perTenant.get(tenant);
-    if (!list) {
-      const own = named.get(tenant) ?? [];
-      list = forAll.length === 0 ? own : own.length === 0 ? forAll : [...own, ...forAll].sort((x, y) => order.get(x)! - order.get(y)!);
-      perTenant.set(tenant, list);
-    }
+    const own: readonly ApprovalEntry[] = named.get(tenant) ?? NO_APPROVALS;
+    if (forAll.length === 0) return own;
+    if (own.length === 0) return forAll;
+    // Merged once per tenant (only registries with approvals for every tenant have these).
+    let list = merged.get(tenant);
+    if (!list) merged.set(tenant, (list = [...own, ...forAll].sort((x, y) => x.index - y.index)));
     return list;
   };
-  return { registry: { file: path, approvals, blocked, byId, forTenant }, source: src, diagnostics };
 }
 
 export function loadRegistries(host: CompilerHost, config: ProjectConfig, projectSource: YamlSource | undefined): LoadedRegistries {

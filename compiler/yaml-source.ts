@@ -17,16 +17,26 @@ const MAX_ALIAS_COUNT = 100;
 /** An anchor definition (`&name`): such files take the `yaml` path with its alias limit. */
 const ANCHOR = /(?:^|[\s,[{:-])&[^\s,[\]{}]/m;
 
+/**
+ * A YAML file as kept for positions and edits. The parsed value is not part of it (see LoadedYaml):
+ * a registry keeps its source for as long as it lives, and js-yaml's objects and arrays (each
+ * with room for seventeen items) of a registry with thousands of entries take megabytes.
+ */
 export interface YamlSource {
   readonly file: string;
   readonly text: string;
-  readonly value: unknown;
   readonly ok: boolean;
   readonly diagnostics: readonly Diagnostic[];
   /** Where the document's nodes are (parsed on first use), for fixes that edit the file. */
   readonly positions: YamlPositions | undefined;
   /** The span of the node at a JSON path; `key` targets the mapping key instead of its value. */
   locate(path: readonly (string | number)[], key?: boolean): Span;
+}
+
+/** A YAML file just read: its source, and its value for the loader to turn into its own objects. */
+export interface LoadedYaml {
+  readonly source: YamlSource;
+  readonly value: unknown;
 }
 
 /**
@@ -143,16 +153,15 @@ function parseWithPositions(text: string): Document.Parsed | undefined {
   }
 }
 
-export function loadYaml(text: string, file: string): YamlSource {
+export function loadYaml(text: string, file: string): LoadedYaml {
   if (!ANCHOR.test(text)) {
     try {
       const value = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, filename: file });
       let known: YamlPositions | undefined | null = null;
       const positions = () => (known === null ? (known = positionsOf(parseWithPositions(text))) : known);
-      return {
+      const source: YamlSource = {
         file,
         text,
-        value: value === undefined ? null : value,
         ok: true,
         diagnostics: [],
         get positions() {
@@ -160,6 +169,7 @@ export function loadYaml(text: string, file: string): YamlSource {
         },
         locate: (path, key = false) => locateIn(positions(), text, path, key),
       };
+      return { source, value: value === undefined ? null : value };
     } catch {
       // Fall through: `yaml` explains the problem with a precise location.
     }
@@ -167,12 +177,12 @@ export function loadYaml(text: string, file: string): YamlSource {
   return loadSlow(text, file);
 }
 
-function loadSlow(text: string, file: string): YamlSource {
+function loadSlow(text: string, file: string): LoadedYaml {
   const diagnostics: Diagnostic[] = [];
   const doc = parseWithPositions(text);
   const positions = positionsOf(doc);
   const locate = (path: readonly (string | number)[], key = false): Span => locateIn(positions, text, path, key);
-  const result = (value: unknown, ok: boolean): YamlSource => ({ file, text, value, ok, diagnostics, positions, locate });
+  const result = (value: unknown, ok: boolean): LoadedYaml => ({ source: { file, text, ok, diagnostics, positions, locate }, value });
   if (!doc) {
     diagnostics.push(diag("yamlSyntax", { file, span: { start: 0, end: 0 } }, { message: "the file could not be parsed" }));
     return result(undefined, false);

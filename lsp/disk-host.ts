@@ -25,15 +25,25 @@ export function createDiskHost(root: string): DiskHost {
     }
   };
   let base = open();
-  const reads = new Map<string, Map<number, ReadResult>>();
+  // Per file, the first read's limit and answer; another limit for the same file (an existence
+  // check reads with 0) is rare, so those are kept apart: a map per file takes half a kilobyte.
+  const reads = new Map<string, { readonly maxBytes: number; readonly result: ReadResult }>();
+  const otherLimits = new Map<string, Map<number, ReadResult>>();
   let merged: { listing: readonly string[]; keys: string; files: readonly string[] } | undefined;
   const host: DiskHost = {
     get root() {
       return base.root || root;
     },
     readFile(path, maxBytes) {
-      let byLimit = reads.get(path);
-      if (!byLimit) reads.set(path, (byLimit = new Map()));
+      const first = reads.get(path);
+      if (!first) {
+        const result = base.readFile(path, maxBytes);
+        reads.set(path, { maxBytes, result });
+        return result;
+      }
+      if (first.maxBytes === maxBytes) return first.result;
+      let byLimit = otherLimits.get(path);
+      if (!byLimit) otherLimits.set(path, (byLimit = new Map()));
       let r = byLimit.get(maxBytes);
       if (!r) byLimit.set(maxBytes, (r = base.readFile(path, maxBytes)));
       return r;
@@ -43,6 +53,7 @@ export function createDiskHost(root: string): DiskHost {
     },
     invalidate(path, structural) {
       reads.delete(path);
+      otherLimits.delete(path);
       if (structural) {
         base = open();
         merged = undefined;
@@ -50,6 +61,7 @@ export function createDiskHost(root: string): DiskHost {
     },
     invalidateAll() {
       reads.clear();
+      otherLimits.clear();
       base = open();
       merged = undefined;
     },

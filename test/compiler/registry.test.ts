@@ -1,4 +1,7 @@
+import fc from "fast-check";
+import picomatch from "picomatch";
 import { describe, expect, it } from "vitest";
+import { globMatcher } from "../../compiler/registry.js";
 import { LineIndex, type Diagnostic } from "../../language/index.js";
 import { program, type ProjectFiles } from "../helpers/project.js";
 
@@ -145,6 +148,12 @@ describe("project file", () => {
     expect(p.getDiagnostics().filter((d) => d.code === "ZT5016").map((d) => d.message)).toEqual([
       "tenants/checkout/policy.zt matches the paths of several tenants (payments, checkout)",
     ]);
+    // In registry order, also when the tenant with the longer folder comes first.
+    const reversed = "tenants:\n  checkout:\n    namespaces: [checkout]\n    paths: [\"tenants/checkout/**\"]\n  payments:\n    namespaces: [payments]\n    paths: [\"tenants/**\", \"tenants/checkout/*.zt\"]\n";
+    const q = program({ "registry/tenants.yaml": reversed, "tenants/checkout/policy.zt": "tenant checkout allow within namespace\n" });
+    expect(q.getDiagnostics().filter((d) => d.code === "ZT5016").map((d) => d.message)).toEqual([
+      "tenants/checkout/policy.zt matches the paths of several tenants (checkout, payments)",
+    ]);
   });
 
   it("warns when no sources match", () => {
@@ -159,5 +168,19 @@ describe("owner index", () => {
     const picomatch = (await import("picomatch")).default;
     for (const g of ["tenants/t0001/**", "../x/**", "a..b/**", ".hidden/**", "a-b.c_d/e/**", "tenants/*", "tenants/{a,b}/**", "tenants/a b/**", "tenants/a.zt", "**", "**/x", "tenants/(x)/**"])
       expect(globBase(g), g).toBe(picomatch.scan(g).base);
+  });
+});
+
+describe("tenant globs", () => {
+  it("match as picomatch does (dot: true), folder globs by their prefix included", () => {
+    const segment = fc.constantFrom("a", "b", ".", "..", ".a", "a.b", "", "a\nb", "a\u2028", "x-y", "a\\b", " ");
+    const path = fc.array(segment, { minLength: 0, maxLength: 5 }).map((s) => s.join("/"));
+    const glob = fc.constantFrom("a/**", "a/b/**", "a.b/**", "x-y/a/**", "a/*.zt", "**", "a/**/b", "a/b");
+    fc.assert(
+      fc.property(glob, path, (g, p) => {
+        expect(globMatcher(g)(p), `${g} ${JSON.stringify(p)}`).toBe(picomatch.makeRe(g, { dot: true }).test(p));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

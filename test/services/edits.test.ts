@@ -58,6 +58,15 @@ describe("code actions", () => {
     expect(String(files["registry/approvals.yaml"]).slice(action.reveal!.span.start)).toMatch(/^\n?\s*- id: DRAFT-payments-api-newvendor-example/);
   });
 
+  it("gives a draft an id no entry of the registry's text has, refused entries and quoted ids included", () => {
+    const taken = (id: string, destination: string) =>
+      `  - id: ${id}\n    destination: ${destination}\n    ports: [443/tcp]\n    tenants: [payments]\n    approved-by: PENDING\n    ticket: PENDING\n    expires: 2030-01-01\n`;
+    const approvals = `approvals:\n${taken('"DRAFT-payments-api-newvendor-example"', "api.newvendor.example")}${taken("'DRAFT-payments-api-newvendor-example-2'", "x.example")}${taken("DRAFT-payments-api-newvendor-example-3", "not a host!")}`;
+    const f = fixture(`tenant payments allow egress to api.new<|>vendor.example:443\n`, { "registry/approvals.yaml": approvals });
+    const action = getCodeActions(f.doc, { start: f.at[0]!, end: f.at[0]! }).find((a) => a.requestApproval);
+    expect(action?.edits[0]?.newText).toContain("- id: DRAFT-payments-api-newvendor-example-4\n");
+  });
+
   it("keeps the approval registry valid YAML when drafting into the example's registry", () => {
     const approvals = readFileSync(join(import.meta.dirname, "../../examples/acme/registry/approvals.yaml"), "utf8");
     const f = fixture(`tenant payments allow egress to api.new<|>vendor.example:443\n`, { "registry/approvals.yaml": approvals });
