@@ -600,6 +600,8 @@ class LazyRule implements Rule {
   readonly subject: Rule["subject"];
   readonly namespace: string | undefined;
   private body: Rule | undefined;
+  /** Its defaultDeny, when that alone was asked for (see the getter). */
+  private defaultDenyOnly: Rule["defaultDeny"] | undefined;
 
   constructor(
     readonly policy: PolicyId,
@@ -613,8 +615,14 @@ class LazyRule implements Rule {
     this.namespace = policy.kind === "CiliumNetworkPolicy" ? policy.namespace : undefined;
   }
 
+  /**
+   * Read, but the rest of the rule not kept: whether a pod is default-deny is asked of every rule
+   * that selects it, and `expect default deny` asks it of a pod of every namespace, whose
+   * namespace-wide rules are often the tenant's largest (about 4 KB each, read).
+   */
   get defaultDeny(): Rule["defaultDeny"] {
-    return this.read().defaultDeny;
+    if (this.body) return this.body.defaultDeny;
+    return (this.defaultDenyOnly ??= this.readNow(this.load!).defaultDeny);
   }
 
   get sections(): Rule["sections"] {
@@ -662,6 +670,10 @@ class TransientRule extends LazyRule {
   protected override read(): Rule {
     if (lastTransient?.rule !== this) lastTransient = { rule: this, body: this.readNow(this.source) };
     return lastTransient.body;
+  }
+
+  override get defaultDeny(): Rule["defaultDeny"] {
+    return this.read().defaultDeny;
   }
 }
 

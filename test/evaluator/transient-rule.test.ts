@@ -1,9 +1,10 @@
 /**
  * transientRule (the editor's default-deny rules): read anew whenever the evaluator needs more than
- * its subject, it must decide and explain as the same policy read at once.
+ * its subject, it must decide and explain as the same policy read at once; so must a lazyRule asked
+ * only whether it makes its subjects default-deny (read, but not kept).
  */
 import { describe, expect, it } from "vitest";
-import { Evaluator, readPolicies, transientRule, type Flow } from "../../compiler/evaluator/index.js";
+import { Evaluator, lazyRule, readPolicies, transientRule, type Flow } from "../../compiler/evaluator/index.js";
 import { cnp, pod, tcp, world } from "./builders.js";
 
 const TRACE = "ingress[0], egress[0]: default deny for every pod of namespace a; traffic flows only where a rule of tenant t allows it";
@@ -28,4 +29,22 @@ describe("transientRule", () => {
       expect(loads).toBeGreaterThan(4);
     });
   }
+});
+
+describe("lazyRule", () => {
+  it("answers defaultDeny without keeping the rest read, then reads it as at once", () => {
+    const options = { clusterName: "default" };
+    const s = { endpointSelector: {}, egress: [{ toEntities: ["world"] }], enableDefaultDeny: { ingress: false, egress: true } };
+    const atOnce = new Evaluator([cnp("a", "zt-t", [s])], options);
+    let loads = 0;
+    const rule = lazyRule({ kind: "CiliumNetworkPolicy", name: "zt-t", namespace: "a" }, "specs[0]", s.endpointSelector, () => (loads++, { spec: s, trace: [] }), options);
+    const lazy = new Evaluator([], options, { rules: [rule], problems: [] });
+    expect(lazy.defaultDeny(pod("a"))).toEqual({ egress: true, ingress: false });
+    expect(lazy.defaultDeny(pod("a"))).toEqual(atOnce.defaultDeny(pod("a")));
+    expect(loads).toBe(1);
+    const f = tcp(pod("a"), world("192.0.2.1"), 443);
+    expect(JSON.parse(JSON.stringify(lazy.evaluate(f)))).toEqual(JSON.parse(JSON.stringify(atOnce.evaluate(f))));
+    expect(loads).toBe(2);
+    expect(rule.defaultDeny).toEqual({ egress: true, ingress: false });
+  });
 });
