@@ -355,7 +355,7 @@ const AUDIT_DEFAULT_DENY = { ingress: false, egress: false };
  * The default-deny policy of one tenant namespace: its own object, so it stands on its own. In
  * audit mode it still exists (and says so) but switches nothing into default deny.
  */
-function defaultDeny(tenantName: string, ns: string, registryFile: string, audit: boolean): EmittedPolicy {
+export function defaultDeny(tenantName: string, ns: string, registryFile: string, audit: boolean): EmittedPolicy {
   const name = `zt-${tenantName}-default-deny`;
   const spec: JsonObject = {
     description: audit

@@ -10,6 +10,8 @@
  * changed, and reads again only the baselines whose emitted objects did. A tenant emitted again
  * is only planned: each of its rules is built and read when the evaluator first needs it (when it
  * selects a subject asked about), which spares a large tenant being edited most of that work.
+ * Its default-deny rule in each namespace is read whenever needed and not kept (transientRule):
+ * `expect default deny` asks about every namespace once, and its verdicts are remembered.
  * The rules are those of the same functions a whole compilation runs (emit.ts), so the verdicts
  * are those of the compiled policies.
  *
@@ -20,8 +22,8 @@
 import { hasErrors } from "../language/index.js";
 import type { BaselineSymbol, TenantSettings } from "./binder.js";
 import { supports } from "./cilium/versions.js";
-import { emitBaseline, emitContext, namesCluster, planTenant, type EmitContext, type EmitInput, type EmittedPolicy } from "./emit.js";
-import { Evaluator, lazyRule, readPolicies, type EvaluatorOptions, type PolicyProblem, type ProjectContext, type Rule, type RuleIndex, type ServiceInfo } from "./evaluator/index.js";
+import { RULES_ANNOTATION, defaultDeny, emitBaseline, emitContext, namesCluster, planTenant, type EmitContext, type EmitInput, type EmittedPolicy } from "./emit.js";
+import { Evaluator, lazyRule, readPolicies, transientRule, type EvaluatorOptions, type PolicyProblem, type ProjectContext, type Rule, type RuleIndex, type ServiceInfo } from "./evaluator/index.js";
 import { BASELINE_KEY, groupsOf } from "./incremental.js";
 import type { Atom } from "./ir.js";
 import type { Program } from "./program.js";
@@ -409,7 +411,10 @@ function namesClusterIn(atoms: readonly Atom[]): boolean {
 function planned(input: EmitInput, tenant: string, atoms: readonly Atom[], ctx: EmitContext, options: EvaluatorOptions): PolicyRules[] {
   const out: ReadPolicy[] = [];
   for (const p of planTenant(input, tenant, atoms, ctx)) {
-    out.push(...read([p.defaultDeny], options));
+    const dd = p.defaultDeny.manifest;
+    const ddPolicy = { kind: "CiliumNetworkPolicy", name: dd.metadata.name, namespace: p.namespace } as const;
+    const rule = transientRule(ddPolicy, "spec", (dd.spec as { endpointSelector?: unknown }).endpointSelector, defaultDenySource(tenant, p.namespace, input.tenants.file, p.audit), options);
+    out.push({ order: orderOf(p.defaultDeny), rules: [rule], problems: NO_PROBLEMS });
     if (p.rules.length === 0) continue;
     const policy = { kind: "CiliumNetworkPolicy", name: p.name, namespace: p.namespace } as const;
     // The rule keeps only `build` (not the plan, nor a closure of its own) until it is read.
@@ -417,6 +422,17 @@ function planned(input: EmitInput, tenant: string, atoms: readonly Atom[], ctx: 
     out.push({ order: `1\u0000${p.namespace}\u0000${p.name}`, rules, problems: NO_PROBLEMS });
   }
   return byOrder(out).map(({ rules, problems }) => ({ rules, problems }));
+}
+
+/**
+ * What a namespace's default-deny rule is read from, whenever it is (transientRule): its own
+ * function, so that it keeps only these (not the plan, nor the emitted policy).
+ */
+function defaultDenySource(tenant: string, namespace: string, registryFile: string, audit: boolean) {
+  return () => {
+    const m = defaultDeny(tenant, namespace, registryFile, audit).manifest;
+    return { spec: m.spec, trace: m.metadata.annotations?.[RULES_ANNOTATION] ?? "" };
+  };
 }
 
 const specsNames: string[] = [];
@@ -451,12 +467,10 @@ function defaultDenyOf(cache: PolicyCache, evaluator: Evaluator, project: Projec
   };
 }
 
-/** What the evaluator says of a pod of the namespace with no labels, to and from an outside address. */
-function defaultDenyVerdict(evaluator: Evaluator, project: ProjectContext, namespace: string): { egress: boolean; ingress: boolean } {
-  const pod = { kind: "pod", namespace, labels: {}, namespaceLabels: project.tenants.namespaces.get(namespace)?.labels, cluster: project.clusterName, name: `a pod of ${namespace}` } as const;
-  const world = { kind: "world", ip: PROBE_ADDRESS, name: PROBE_ADDRESS } as const;
-  return {
-    egress: evaluator.evaluate({ source: pod, destination: world, protocol: "TCP", port: 9 }).egress.defaultDeny,
-    ingress: evaluator.evaluate({ source: world, destination: pod, protocol: "TCP", port: 9 }).ingress.defaultDeny,
-  };
+/**
+ * What the evaluator says of a pod of the namespace with no labels: what it says of its flows to
+ * and from an outside address (a test says so), without keeping that pod's policy.
+ */
+function defaultDenyVerdict(evaluator: Evaluator, project: ProjectContext, namespace: string): { readonly egress: boolean; readonly ingress: boolean } {
+  return evaluator.defaultDeny({ kind: "pod", namespace, labels: {}, namespaceLabels: project.tenants.namespaces.get(namespace)?.labels, cluster: project.clusterName, name: `a pod of ${namespace}` });
 }

@@ -171,3 +171,20 @@ describe("evaluator against the reference reading (property)", () => {
     for (const k of ["allowed", "dropped", "l7-denied", "e:denied", "e:default-deny", "e:allowed", "i:denied", "i:allow-localhost", "e:not-enforced"]) expect(seen).toContain(k);
   });
 });
+
+describe("Evaluator.defaultDeny (property)", () => {
+  it("says what evaluate says of the endpoint's flows, before or after them, under every enforcement mode", () => {
+    const modes = fc.constantFrom<"default" | "always" | "never" | undefined>(undefined, "default", "always", "never");
+    fc.assert(
+      fc.property(fc.array(policy, { minLength: 0, maxLength: 4 }), endpoint, endpoint, modes, fc.boolean(), fc.boolean(), (policies, subject, peer, mode, memoize, askFirst) => {
+        const ev = new Evaluator(policies, { clusterName: CLUSTER, policyEnforcement: mode, memoize });
+        const early = askFirst ? ev.defaultDeny(subject) : undefined;
+        const egress = ev.evaluate({ source: subject, destination: peer, protocol: "TCP", port: 80 }).egress.defaultDeny;
+        const ingress = ev.evaluate({ source: peer, destination: subject, protocol: "UDP", port: 53 }).ingress.defaultDeny;
+        expect(ev.defaultDeny(subject)).toEqual({ egress, ingress });
+        if (early) expect(early).toEqual({ egress, ingress });
+      }),
+      { numRuns: Math.min(RUNS, 500) },
+    );
+  });
+});
