@@ -167,7 +167,10 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   function refresh(project: Project): void {
     try {
       const first = project.program === undefined;
-      if (first) limitHeapGrowth();
+      if (first) {
+        limitHeapGrowth();
+        collector.collectNow();
+      }
       if (project.refresh(session.today())) {
         publish(project);
         if (traceBuilds) log(`rebuilt ${project.root} in ${project.lastBuildMs.toFixed(1)} ms`);
