@@ -218,8 +218,9 @@ async function main() {
   }
   const mem = rssMb(c.proc.pid!);
   await c.stop();
-  // ZTC_BENCH_DUMP=1 (with ZTC_LSP_TRACE=1 for the server's rebuild times): every edit's latency.
-  if (process.env["ZTC_BENCH_DUMP"]) process.stderr.write(`edits: ${edit.map((x) => x.toFixed(1)).join(" ")}\n${c.received.filter((m) => m.method === "window/logMessage").map((m) => (m.params as { message: string }).message).filter((m, i) => i < 30 || m.includes("full collection")).join("\n")}\n`);
+  // ZTC_BENCH_DUMP=1 (with ZTC_LSP_TRACE=1 for the server's rebuild times): every edit's latency;
+  // =all: and every message the server logged.
+  if (process.env["ZTC_BENCH_DUMP"]) process.stderr.write(`edits: ${edit.map((x) => x.toFixed(1)).join(" ")}\n${c.received.filter((m) => m.method === "window/logMessage").map((m) => (m.params as { message: string }).message).filter((m, i) => i < 30 || m.includes("full collection") || process.env["ZTC_BENCH_DUMP"] === "all").join("\n")}\n`);
 
   const results = [
     { name: `LSP: start to first diagnostics (1,000 tenants, ${lineCount}-line file)`, ms: startMs, target: 500 },

@@ -271,6 +271,28 @@ describe("language server over stdio", () => {
     expect(c.exited).toBeUndefined();
   });
 
+  it("checks changes that arrive together once, for the last of them", async () => {
+    const rel = "tenants/ledger/policy.zt";
+    const text = read(rel);
+    open(rel, text);
+    const before = c.received.length;
+    let version = 1000;
+    const frames = Array.from({ length: 20 }, (_, i) => {
+      const body = JSON.stringify({
+        jsonrpc: "2.0",
+        method: "textDocument/didChange",
+        params: { textDocument: { uri: uri(rel), version: ++version }, contentChanges: [{ text: text + "//" + "x".repeat(i) + "\n" }] },
+      });
+      return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    });
+    const last = version;
+    const settled = c.waitFor((m) => m.method === "textDocument/publishDiagnostics" && (m.params as { version?: number }).version === last, 10_000);
+    c.writeBytes(frames.join(""));
+    await settled;
+    const published = c.received.slice(before).filter((m) => m.method === "textDocument/publishDiagnostics" && (m.params as { uri: string }).uri === uri(rel));
+    expect(published.map((m) => (m.params as { version?: number }).version)).toEqual([last]);
+  });
+
   it("shuts down cleanly", async () => {
     await c.stop();
     expect(c.exited).toEqual({ code: 0, signal: null });
