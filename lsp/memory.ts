@@ -27,6 +27,8 @@ export interface IdleCollector {
   afterWork(): void;
   /** A full collection now, before large work (see limitHeapGrowth). */
   collectNow(): void;
+  /** A full collection now if the heap grew past the margin: for work the server does when idle. */
+  collectIfGrown(): void;
   dispose(): void;
 }
 
@@ -88,6 +90,11 @@ export function createIdleCollector(idleMs = 5, growthBytes = 32 * 1024 * 1024, 
       // promoted, and with a factor a large workspace would carry a hundred megabytes of it.
       if (v8.getHeapStatistics().used_heap_size - live > growthBytes) wanted = true;
       arm();
+    },
+    collectIfGrown() {
+      if (!gc || v8.getHeapStatistics().used_heap_size - live <= growthBytes) return;
+      (gc as () => unknown)();
+      kept(v8.getHeapStatistics().used_heap_size, "idle work");
     },
     collectNow() {
       // gc() without options is a full collection, synchronous (with options, Node 20 only

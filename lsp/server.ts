@@ -245,6 +245,9 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
       const started = performance.now();
       w?.();
       if (traceBuilds) log(`idle work in ${(performance.now() - started).toFixed(1)} ms, ${idleWork.length} pieces left`);
+      // Preparation leaves garbage in the old generation (a practice edit, the approvals' YAML
+      // tree) and no rebuild follows it to collect: the server's peak was here (~196 MB).
+      collector.collectIfGrown();
     } catch (e) {
       log(`background work failed: ${(e as Error)?.message ?? e}`);
     }

@@ -49,6 +49,22 @@ describe("the idle collector", () => {
     }
   });
 
+  it("collects between pieces of idle work only once the heap grew past the margin", () => {
+    const traced: string[] = [];
+    const collector = createIdleCollector(5, 4 * 1024 * 1024, (m) => traced.push(m));
+    try {
+      collector.collectIfGrown();
+      expect(traced).toEqual([]);
+      let garbage: number[][] | undefined = Array.from({ length: 200 }, () => Array.from({ length: 10_000 }, (_, i) => i));
+      expect(garbage.length).toBe(200);
+      garbage = undefined;
+      collector.collectIfGrown();
+      expect(traced.filter((m) => m.startsWith("full collection (idle work)"))).toHaveLength(1);
+    } finally {
+      collector.dispose();
+    }
+  });
+
   it("collects now, synchronously", () => {
     const collector = createIdleCollector();
     try {
