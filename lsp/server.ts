@@ -244,7 +244,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     try {
       const started = performance.now();
       w?.();
-      if (traceBuilds) log(`idle work in ${(performance.now() - started).toFixed(1)} ms, ${idleWork.length} pieces left`);
+      if (traceBuilds) log(`idle work in ${(performance.now() - started).toFixed(1)} ms, ${idleWork.length} pieces left @${performance.now().toFixed(1)}`);
       // Preparation leaves garbage in the old generation (a practice edit, the approvals' YAML
       // tree) and no rebuild follows it to collect: the server's peak was here (~196 MB).
       collector.collectIfGrown();
