@@ -141,7 +141,8 @@ export class Project {
    * The edit is a second space after a rule's first word (the same rule, in other text), or, with
    * `typo`, a letter in the middle of a rule's host name, which is what typing a destination is
    * like: an unapproved destination, with its "request approval" fix. Without typo rounds the
-   * first such keystrokes were the slowest of the bench's edits (~35 ms against ~10).
+   * bench's first two such keystrokes took ~34 and ~28 ms (against ~10); with them ~31 and
+   * 16-26 ms: the first is still partly cold, for reasons not found yet.
    */
   private practise(typo: boolean): void {
     const program = this.program;
