@@ -3,9 +3,10 @@
  * it) back to the span of the YAML node.
  *
  * Two parsers, each for what it does best: js-yaml reads the value (an order of magnitude faster,
- * which matters for registries with thousands of entries), and `yaml` parses positions, only when a
- * diagnostic needs one, and reads anything js-yaml refuses or that uses anchors, so every error gets
- * `yaml`'s precise location and its alias-expansion limit.
+ * which matters for registries with thousands of entries) and, when a diagnostic or a fix first
+ * needs them, the positions of the YAML registries are written in (from its node events); `yaml`
+ * parses the positions of anything else, and reads anything js-yaml refuses or that uses anchors,
+ * so every error gets `yaml`'s precise location and its alias-expansion limit.
  */
 import jsyaml from "js-yaml";
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Document } from "yaml";

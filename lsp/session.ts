@@ -116,7 +116,7 @@ export class Project {
    * first keystrokes otherwise run code V8 has not optimized yet: 30-60 ms each instead of ~12),
    * each piece one edit and its undo on throwaway programs; and the positions of the approval
    * registry's YAML, which the first unapproved destination's "request approval" fix needs and
-   * which take a third of a second for thousands of approvals, after the first practice round so
+   * which take ~50-90 ms for thousands of approvals, after the first practice round so
    * that a keystroke after a second's pause meets neither a long piece nor cold code. (The tenant
    * registry's positions, for hovers and definitions into it, are parsed when first asked for.)
    */
