@@ -26,7 +26,7 @@ const common = {
   logOverride: { "empty-import-meta": "silent" },
 };
 await build({ ...common, entryPoints: { extension: join(ext, "src/extension.ts") }, outdir: join(ext, "out"), outExtension: { ".js": ".cjs" }, external: ["vscode"] });
-await build({ ...common, entryPoints: { server: join(ext, "src/server.ts"), ztc: join(ext, "src/cli.ts") }, outdir: join(ext, "out"), outExtension: { ".js": ".cjs" } });
+await build({ ...common, entryPoints: { server: join(ext, "src/server.ts"), "server-main": join(ext, "src/server-main.ts"), ztc: join(ext, "src/cli.ts") }, outdir: join(ext, "out"), outExtension: { ".js": ".cjs" } });
 // Diagnostics link to their documentation, shipped beside the server (lsp/server.ts defaultDocsUrl).
 mkdirSync(join(ext, "docs"), { recursive: true });
 copyFileSync(join(root, "docs/diagnostics.md"), join(ext, "docs/diagnostics.md"));

@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LspClient } from "../helpers/lsp-client.js";
 
@@ -16,10 +17,10 @@ let work: string;
 let cache: string;
 
 /** Starts a server, waits for its first whole-workspace check, stops it; returns what it said about its code cache. */
-async function start(cacheDir: string): Promise<{ cache: string; search: string[] }> {
+async function start(cacheDir: string, args = [join(ROOT, "bin/ztc.js"), "lsp", "--stdio"]): Promise<{ cache: string; search: string[] }> {
   const c = new LspClient({
     command: process.execPath,
-    args: [join(ROOT, "bin/ztc.js"), "lsp", "--stdio"],
+    args,
     cwd: work,
     env: { ...process.env, ZTC_CACHE_DIR: cacheDir, ZTC_LSP_TRACE: "1" },
   });
@@ -60,6 +61,27 @@ describe("language server code cache", () => {
     writeFileSync(join(cache, file!), "not a cache");
     expect((await start(cache)).cache).toBe("missing");
     expect((await start(cache)).cache).toBe("accepted");
+  });
+
+  it("is used by the VS Code extension's server too", async () => {
+    // Bundled as scripts/package-vscode.mjs does (a loader, and the server it loads).
+    const out = join(work, ".ext");
+    const ext = join(ROOT, "vscode-extension/src");
+    await build({
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "cjs",
+      logLevel: "error",
+      define: { __ZTC_VERSION__: '"0.0.0"' },
+      entryPoints: { server: join(ext, "server.ts"), "server-main": join(ext, "server-main.ts") },
+      outdir: out,
+      outExtension: { ".js": ".cjs" },
+    });
+    const extensionCache = join(work, ".ext-cache");
+    const first = await start(extensionCache, [join(out, "server.cjs"), "--stdio"]);
+    expect(first).toEqual({ cache: "missing", search: ["ZT3025", "ZT3014"] });
+    expect((await start(extensionCache, [join(out, "server.cjs"), "--stdio"])).cache).toBe("accepted");
   });
 
   it("can be turned off", async () => {

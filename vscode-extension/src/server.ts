@@ -1,4 +1,18 @@
-/** The bundled language server (out/server.cjs), started by the extension over IPC. */
-import { startLanguageServer } from "../../lsp/server.js";
+/**
+ * The bundled language server's entry (out/server.cjs), started by the extension over IPC. It runs
+ * the server (out/server-main.cjs) through V8's code cache, as `ztc lsp` does
+ * (compiler/cli/lsp-bin.ts): without it every start of the editor compiled the server anew.
+ */
+import * as path from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { cacheFolder, requireCached } from "../../compiler/cli/code-cache.js";
+import { START_FLAGS } from "../../compiler/cli/start-flags.js";
+import type { startLanguageServer } from "../../lsp/server.js";
 
-startLanguageServer();
+// Before the server is compiled: V8 refuses a cache made under other flags (see lsp-bin.ts).
+setFlagsFromString(START_FLAGS);
+setFlagsFromString("--expose-gc");
+
+const server = requireCached(path.join(__dirname, "server-main.cjs"), cacheFolder());
+const start = server.exports["startLanguageServer"] as typeof startLanguageServer;
+start(undefined, { warm: () => server.save(), codeCache: server.cache });
