@@ -17,7 +17,7 @@ import type { Diagnostic } from "./diagnostics.js";
 import { lexSource, MAX_SYNTAX_ERRORS, startsLine, syntaxDiagnostic, type ParseResult } from "./parse.js";
 import { ztParser } from "./parser.js";
 import { RBrace } from "./tokens.js";
-import type { Span } from "./source.js";
+import { sharedSpan, type Span } from "./source.js";
 import { AstBuilder } from "./to-ast.js";
 
 /** The parser looks at most this many tokens ahead (LA(5) in the selector gate). */
@@ -29,7 +29,13 @@ export interface PreviousParse {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** A copy with every span moved by `delta` (spans are the objects with exactly start and end). */
+/**
+ * A copy with every span moved by `delta`. Spans are the only objects with a numeric `start`
+ * (exactly start and end); moved ones are shared as the parser's are (sharedSpan). Other objects
+ * are copied by spread, which keeps V8's layout of the original: copies built key by key had
+ * layouts of their own, and the checker's reads of every node after an edit that changed the
+ * file's length went polymorphic (an insertion took ~2.5 times as long as a replacement).
+ */
 function shifted<T>(value: T, delta: number): T {
   if (delta === 0) return value;
   const move = (v: unknown): unknown => {
@@ -37,10 +43,12 @@ function shifted<T>(value: T, delta: number): T {
     if (Array.isArray(v)) return v.length === 0 ? v : v.map(move);
     if (v === null || typeof v !== "object") return v;
     const o = v as Record<string, unknown>;
-    const keys = Object.keys(o);
-    if (keys.length === 2 && typeof o["start"] === "number" && typeof o["end"] === "number") return { start: (o["start"] as number) + delta, end: (o["end"] as number) + delta };
-    const out: Record<string, unknown> = {};
-    for (const k of keys) out[k] = move(o[k]);
+    if (typeof o["start"] === "number") return sharedSpan((o["start"] as number) + delta, (o["end"] as number) + delta);
+    const out = { ...o };
+    for (const k in out) {
+      const x = out[k];
+      if (x !== null && typeof x === "object") out[k] = move(x);
+    }
     return out;
   };
   return move(value) as T;
