@@ -20,6 +20,7 @@ import { check, type CheckInput, type CheckResult } from "./checker.js";
 import { checkExpectations } from "./expectations.js";
 import type { Atom, WorkloadSymbol } from "./ir.js";
 import type { TenantRegistry } from "./registry.js";
+import { GenerationalWeakMap } from "./weak-generations.js";
 
 /** What a unit says about tenants: the ones it speaks for, and the ones its rules name. */
 interface UnitFacts {
@@ -46,14 +47,14 @@ const factsCache = new WeakMap<SourceUnit, { registry: TenantRegistry; facts: Un
 let statementRefs: StatementRefs | undefined;
 interface StatementRefs {
   readonly registry: TenantRegistry;
-  readonly refs: WeakMap<AstNode, readonly string[]>;
+  readonly refs: GenerationalWeakMap<AstNode, readonly string[]>;
   /** Paths whose facts were found with this registry: a second version of one is a file being edited. */
   readonly found: Set<string>;
 }
 const NO_REFS: readonly string[] = [];
 
 function statementRefsFor(registry: TenantRegistry): StatementRefs {
-  if (statementRefs?.registry !== registry) statementRefs = { registry, refs: new WeakMap(), found: new Set() };
+  if (statementRefs?.registry !== registry) statementRefs = { registry, refs: new GenerationalWeakMap(), found: new Set() };
   return statementRefs;
 }
 

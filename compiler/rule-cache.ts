@@ -18,6 +18,7 @@ import type { Atom, Subject, WorkloadSymbol } from "./ir.js";
 import { selectorText } from "./labels.js";
 import { workloadSubject, type ResolveContext, type RuleHook } from "./resolve.js";
 import type { RulesetIndex, RulesetSymbol } from "./rulesets.js";
+import { GenerationalWeakMap } from "./weak-generations.js";
 
 /** A rule set lookup a `use` made while it was expanded: the same answer means the same rules. */
 interface Lookup {
@@ -73,7 +74,7 @@ interface Entry {
 export class RuleCache {
   private readonly entries = new Map<string, Entry>();
   /** The same entries by rule node: statements a re-parse did not touch keep their node. */
-  private byNode = new WeakMap<Statement, Entry>();
+  private byNode = new GenerationalWeakMap<Statement, Entry>();
   /** Runs by their first statement. */
   private runs = new WeakMap<TenantItem, Run>();
   private readonly digestIds = new Map<string, number>();
@@ -95,7 +96,7 @@ export class RuleCache {
     const inputs = [ctx.tenants, ctx.approvals, ctx.approvalsSource, ctx.config, ctx.today];
     if (inputs.some((v, i) => v !== this.inputs[i])) {
       this.entries.clear();
-      this.byNode = new WeakMap();
+      this.byNode = new GenerationalWeakMap();
       this.runs = new WeakMap();
       this.digestIds.clear();
       this.inputs = inputs;
