@@ -61,6 +61,7 @@ export function requireCached(file: string, folder: string | undefined): CachedM
   }
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
   const cache: CacheState = !cacheFile ? "off" : !cachedData ? "missing" : script.cachedDataRejected ? "rejected" : "accepted";
+  if (cache === "accepted") touch(cacheFile!);
   const module = { exports: {} as Record<string, unknown> };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, nodePath.dirname(file));
   let saved = cache === "accepted" || cache === "off";
@@ -76,6 +77,7 @@ export function requireCached(file: string, folder: string | undefined): CachedM
         fs.mkdirSync(nodePath.dirname(cacheFile), { recursive: true });
         fs.writeFileSync(tmp, Buffer.concat([key, script.createCachedData()]));
         fs.renameSync(tmp, cacheFile);
+        pruneStale(nodePath.dirname(cacheFile), cacheFile);
       } catch {
         // A read-only or full disk: start without a cache next time too.
         try {
@@ -87,3 +89,40 @@ export function requireCached(file: string, folder: string | undefined): CachedM
     },
   };
 }
+
+/** Caches not used for this long belong to bundles no longer started (an older install). */
+const STALE_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** A used cache is marked as used (its modification time), so pruning leaves it alone. */
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+  } catch {
+    // A read-only cache folder: nothing is pruned from it either.
+  }
+}
+
+/**
+ * Each installed bundle has its cache (about 1.6 MB), named after its path: every upgrade to a new
+ * path left the previous one behind. Saving a cache removes the folder's caches that have not
+ * been used for a month.
+ */
+function pruneStale(folder: string, keep: string, now = Date.now()): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const file = nodePath.join(folder, name);
+    if (!name.endsWith(".v8cache") || file === keep) continue;
+    try {
+      if (now - fs.statSync(file).mtimeMs > STALE_MS) fs.rmSync(file, { force: true });
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+}
+

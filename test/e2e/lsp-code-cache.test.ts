@@ -4,7 +4,7 @@
  * start. A cache V8 keeps refusing (flags set after the start, see compiler/cli/lsp-bin.ts) would
  * show here as a second start that does not say "accepted".
  */
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -82,6 +82,28 @@ describe("language server code cache", () => {
     const first = await start(extensionCache, [join(out, "server.cjs"), "--stdio"]);
     expect(first).toEqual({ cache: "missing", search: ["ZT3025", "ZT3014"] });
     expect((await start(extensionCache, [join(out, "server.cjs"), "--stdio"])).cache).toBe("accepted");
+  });
+
+  it("removes caches not used for a month when it saves one, and keeps the used ones", async () => {
+    const folder = join(work, ".prune-cache");
+    const first = await start(folder);
+    expect(first.cache).toBe("missing");
+    const [own] = readdirSync(folder);
+    const stale = join(folder, "0123456789abcdef.v8cache");
+    const recent = join(folder, "fedcba9876543210.v8cache");
+    writeFileSync(stale, "an older install's cache");
+    writeFileSync(recent, "another install's cache, in use");
+    const longAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+    utimesSync(stale, longAgo, longAgo);
+    utimesSync(join(folder, own!), longAgo, longAgo);
+    // The next start uses (and so marks) its own cache; a damaged one makes it save again, which prunes.
+    expect((await start(folder)).cache).toBe("accepted");
+    expect(Date.now() - statSync(join(folder, own!)).mtimeMs).toBeLessThan(24 * 3600 * 1000);
+    writeFileSync(join(folder, own!), "damaged");
+    expect((await start(folder)).cache).toBe("missing");
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
+    expect(existsSync(join(folder, own!))).toBe(true);
   });
 
   it("can be turned off", async () => {
