@@ -130,9 +130,9 @@ export class YamlPositions {
   static fromEvents(text: string): YamlPositions | undefined {
     // js-yaml drops a byte order mark, which would shift every position.
     if (text.charCodeAt(0) === 0xfeff) return undefined;
-    type Open = { readonly at: number; readonly children: (PlainNode | null)[] };
+    type Open = { readonly at: number; readonly children: PlainNode[] };
     const stack: Open[] = [];
-    const top: (PlainNode | null)[] = [];
+    const top: PlainNode[] = [];
     const unsupported = new Error("unsupported");
     // Where a node's content starts: its open event comes before the whitespace and comments
     // the parser skips to reach it.
@@ -184,7 +184,7 @@ export class YamlPositions {
         // A block collection ends with its last line, comment and line break included (as in
         // `yaml`), which is where a nested block collection already ends.
         const end = flow ? trimEnd(start, state.position) : !last ? -1 : last.block ? last.end : lineEnd(last.end);
-        if (end < 0 || children.some((c) => c === null)) throw unsupported;
+        if (end < 0) throw unsupported;
         if (state.kind === "sequence") {
           if (!Array.isArray(state.result) || state.result.length !== children.length) throw unsupported;
           node = { kind: flow ? NodeKind.FlowSeq : NodeKind.Seq, start, end, items: children, block: !flow };

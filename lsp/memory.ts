@@ -93,13 +93,13 @@ export function createIdleCollector(idleMs = 5, growthBytes = 32 * 1024 * 1024, 
     },
     collectIfGrown() {
       if (!gc || v8.getHeapStatistics().used_heap_size - live <= growthBytes) return;
-      (gc as () => unknown)();
+      this.collectNow();
       kept(v8.getHeapStatistics().used_heap_size, "idle work");
     },
     collectNow() {
       // gc() without options is a full collection, synchronous (with options, Node 20 only
       // scavenges for "sync" and defers the full collection to a task for "async").
-      (gc as (() => unknown) | undefined)?.();
+      gc?.();
     },
     dispose() {
       if (timer) clearTimeout(timer);

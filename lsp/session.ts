@@ -156,15 +156,10 @@ export class Project {
     const middle = rules.length >> 1;
     const rule = rules[middle];
     if (!rule || rule.kind !== "Rule") return;
-    let edited = `${text.slice(0, rule.actionSpan.end)} ${text.slice(rule.actionSpan.end)}`;
-    if (typo) {
-      const hosts = [...rules.slice(middle), ...rules.slice(0, middle)].flatMap((r) => (r.kind === "Rule" ? [r.bare, r.to].flatMap((l) => l?.targets ?? []) : []));
-      const host = hosts.find((t) => t.kind === "Host" && t.name.span.end - t.name.span.start > 2);
-      if (host?.kind === "Host") {
-        const at = (host.name.span.start + host.name.span.end) >> 1;
-        edited = `${text.slice(0, at)}q${text.slice(at)}`;
-      }
-    }
+    const hosts = typo ? [...rules.slice(middle), ...rules.slice(0, middle)].flatMap((r) => (r.kind === "Rule" ? [r.bare, r.to].flatMap((l) => l?.targets ?? []) : [])) : [];
+    const host = hosts.find((t) => t.kind === "Host" && t.name.span.end - t.name.span.start > 2);
+    const at = host?.kind === "Host" ? (host.name.span.start + host.name.span.end) >> 1 : rule.actionSpan.end;
+    const edited = `${text.slice(0, at)}${host ? "q" : " "}${text.slice(at)}`;
     const practice = createProgram(this.disk.withDocuments(new Map(this.overlay).set(path, edited)), { today: program.today }, program);
     practice.getDiagnostics();
     createProgram(this.disk.withDocuments(this.overlay), { today: program.today }, practice).getDiagnostics();
