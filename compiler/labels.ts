@@ -145,7 +145,8 @@ export function selectorText(s: LabelSelector): string {
 
 /** `a` requires a subset of what `b` requires, so every pod matching `b` matches `a`. */
 export function selectorContains(a: LabelSelector, b: LabelSelector): boolean {
-  for (const [k, v] of Object.entries(a.matchLabels)) if (b.matchLabels[k] !== v) return false;
+  // for-in, not Object.entries: the overlap analyses call this for many pairs after every keystroke.
+  for (const k in a.matchLabels) if (b.matchLabels[k] !== a.matchLabels[k]) return false;
   const bExprs = new Set(b.matchExpressions.map((e) => `${e.key}|${e.operator}|${(e.values ?? []).join(",")}`));
   for (const e of a.matchExpressions) {
     const id = `${e.key}|${e.operator}|${(e.values ?? []).join(",")}`;
@@ -162,9 +163,9 @@ export function selectorContains(a: LabelSelector, b: LabelSelector): boolean {
 
 /** Could some pod match both? Only equality conflicts are detected; otherwise assume yes. */
 export function selectorsOverlap(a: LabelSelector, b: LabelSelector): boolean {
-  for (const [k, v] of Object.entries(a.matchLabels)) {
+  for (const k in a.matchLabels) {
     const other = b.matchLabels[k];
-    if (other !== undefined && other !== v) return false;
+    if (other !== undefined && other !== a.matchLabels[k]) return false;
   }
   const clash = (x: LabelSelector, y: LabelSelector) =>
     x.matchExpressions.some((e) => {

@@ -17,7 +17,7 @@ import type { Diagnostic } from "./diagnostics.js";
 import { lexSource, MAX_SYNTAX_ERRORS, startsLine, syntaxDiagnostic, type ParseResult } from "./parse.js";
 import { ztParser } from "./parser.js";
 import { RBrace } from "./tokens.js";
-import { sharedSpan, type Span } from "./source.js";
+import type { Span } from "./source.js";
 import { AstBuilder } from "./to-ast.js";
 
 /** The parser looks at most this many tokens ahead (LA(5) in the selector gate). */
@@ -31,19 +31,29 @@ export interface PreviousParse {
 
 /**
  * A copy with every span moved by `delta`. Spans are the only objects with a numeric `start`
- * (exactly start and end); moved ones are shared as the parser's are (sharedSpan). Other objects
- * are copied by spread, which keeps V8's layout of the original: copies built key by key had
- * layouts of their own, and the checker's reads of every node after an edit that changed the
- * file's length went polymorphic (an insertion took ~2.5 times as long as a replacement).
+ * (exactly start and end). Other objects are copied by spread, which keeps V8's layout of the
+ * original: copies built key by key had layouts of their own, and the checker's reads of every
+ * node after an edit that changed the file's length went polymorphic (an insertion took ~2.5 times
+ * as long as a replacement). Moved spans are not looked up in the shared span cache: offsets
+ * moved by a keystroke are new ones, so the lookup missed and cost as much again (half of the
+ * 2.4 ms this took for the second half of a 2,000-line file).
  */
 function shifted<T>(value: T, delta: number): T {
   if (delta === 0) return value;
-  const move = (v: unknown): unknown => {
-    // An empty list is the one shared empty list of the tree builder: nothing to move.
-    if (Array.isArray(v)) return v.length === 0 ? v : v.map(move);
-    if (v === null || typeof v !== "object") return v;
+  const move = (v: object): object => {
+    if (Array.isArray(v)) {
+      const n = v.length;
+      // An empty list is the one shared empty list of the tree builder: nothing to move.
+      if (n === 0) return v;
+      const out = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) {
+        const x: unknown = v[i];
+        out[i] = x !== null && typeof x === "object" ? move(x) : x;
+      }
+      return out;
+    }
     const o = v as Record<string, unknown>;
-    if (typeof o["start"] === "number") return sharedSpan((o["start"] as number) + delta, (o["end"] as number) + delta);
+    if (typeof o["start"] === "number") return { start: (o["start"] as number) + delta, end: (o["end"] as number) + delta };
     const out = { ...o };
     for (const k in out) {
       const x = out[k];
@@ -51,7 +61,7 @@ function shifted<T>(value: T, delta: number): T {
     }
     return out;
   };
-  return move(value) as T;
+  return move(value as object) as T;
 }
 
 /*
