@@ -270,15 +270,22 @@ export class RuleCache {
       ctx.nextAtomId += e.atoms.length;
       return e.atoms as Atom[];
     }
-    const origins = new Map<object, Atom["origin"]>();
-    const https = new Map<object, Atom["http"]>();
+    // Atoms of one statement mostly share their origin and HTTP rules: the last pair found is
+    // tried first, and a map is made only for a statement with several (one map per moved
+    // statement was a thousand maps per keystroke).
+    let origins: Map<object, Atom["origin"]> | undefined;
+    let originFrom: object | undefined;
+    let originTo: Atom["origin"] | undefined;
+    let https: Map<object, Atom["http"]> | undefined;
+    let httpFrom: object | undefined;
+    let httpTo: Atom["http"] | undefined;
     const rebind = (s: Subject): Subject => {
       if (s.kind !== "workload") return s;
       const w = own?.get(s.workload.name) ?? s.workload;
       return w === s.workload ? s : workloadSubject(w);
     };
     const atoms = e.atoms.map((a) => {
-      let origin = origins.get(a.origin);
+      let origin = originFrom === a.origin ? originTo : origins?.get(a.origin);
       if (!origin) {
         const o = a.origin;
         // A rule set's atoms keep their rule (the one in the rule set); the use is their site.
@@ -286,15 +293,19 @@ export class RuleCache {
           delta === 0 && shift === 0 && o.file === file && (!rule || o.rule === rule) && o.line === line
             ? o
             : { ...o, order: o.order + shift, file, rule: rule ?? o.rule, span: move(o.span), line };
-        origins.set(a.origin, origin);
+        if (originFrom) (origins ??= new Map()).set(originFrom, originTo!);
+        originFrom = o;
+        originTo = origin;
       }
       let http = a.http;
       if (a.http && rule) {
-        http = https.get(a.http);
+        http = httpFrom === a.http ? httpTo : https?.get(a.http);
         if (!http) {
           const asts = rule.http?.rules ?? [];
           http = a.http.every((h, i) => (asts[i] ?? h.ast) === h.ast) ? a.http : a.http.map((h, i) => ({ ...h, ast: asts[i] ?? h.ast }));
-          https.set(a.http, http);
+          if (httpFrom) (https ??= new Map()).set(httpFrom, httpTo);
+          httpFrom = a.http;
+          httpTo = http;
         }
       }
       const id = ctx.nextAtomId++;
