@@ -117,7 +117,18 @@ async function main() {
   const cold = await start();
   await cold.c.stop();
   if (!existsSync(cacheDir)) throw new Error("the first start saved no code cache");
-  const { c, startMs, workspaceMs } = await start();
+  // Three starts with the cache, the last of which is measured further: one start is at the
+  // mercy of whatever else the machine does in that half second (CI runs this after the editor
+  // end-to-end tests), so the figure is their median, and all three are shown.
+  const warm: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const s = await start();
+    warm.push(s.startMs);
+    await s.c.stop();
+  }
+  const { c, startMs: lastStartMs, workspaceMs } = await start();
+  warm.push(lastStartMs);
+  const startMs = pct(warm, 50);
   // The user reads the file for a second before typing (the server uses idle time to prepare).
   await new Promise((r) => setTimeout(r, 1000));
   const afterStart = rssMb(c.proc.pid!);
@@ -248,7 +259,7 @@ async function main() {
   if (process.env["ZTC_BENCH_DUMP"]) process.stderr.write(`edits: ${edit.map((x) => x.toFixed(1)).join(" ")}\n${c.received.filter((m) => m.method === "window/logMessage").map((m) => (m.params as { message: string }).message).filter((m, i) => i < 30 || m.includes("full collection") || process.env["ZTC_BENCH_DUMP"] === "all").join("\n")}\n`);
 
   const results = [
-    { name: `LSP: start to first diagnostics (1,000 tenants, ${lineCount}-line file)`, ms: startMs, target: 500 },
+    { name: `LSP: start to first diagnostics (1,000 tenants, ${lineCount}-line file), median of ${warm.length}`, ms: startMs, target: 500, detail: `starts: ${warm.map((x) => x.toFixed(0)).join(", ")} ms` },
     { name: "LSP: same, first start after an install (no code cache yet; reported)", ms: cold.startMs, target: Infinity },
     { name: "LSP: start to whole-workspace diagnostics (reported)", ms: workspaceMs, target: Infinity },
     { name: `LSP: diagnostics after an edit, p95 of ${edit.length}`, ms: pct(edit, 95), median: pct(edit, 50), p99: pct(edit, 99), max: Math.max(...edit), target: 20 },
@@ -265,7 +276,7 @@ async function main() {
   ];
   for (const r of results) {
     if (json) console.log(JSON.stringify({ ...r, target: Number.isFinite(r.target) ? r.target : null }));
-    else console.log(`${r.name.padEnd(64)} ${r.ms.toFixed(1).padStart(8)} ${r.unit ?? "ms"}${"median" in r ? ` (median ${r.median!.toFixed(1)}${"p99" in r ? `, p99 ${r.p99!.toFixed(0)}, max ${r.max!.toFixed(0)}` : ""})` : ""}  target ${Number.isFinite(r.target) ? r.target : "-"}  ${!Number.isFinite(r.target) ? "" : r.ms <= r.target ? "ok" : "MISSED"}`);
+    else console.log(`${r.name.padEnd(64)} ${r.ms.toFixed(1).padStart(8)} ${r.unit ?? "ms"}${"median" in r ? ` (median ${r.median!.toFixed(1)}${"p99" in r ? `, p99 ${r.p99!.toFixed(0)}, max ${r.max!.toFixed(0)}` : ""})` : ""}  target ${Number.isFinite(r.target) ? r.target : "-"}  ${!Number.isFinite(r.target) ? "" : r.ms <= r.target ? "ok" : "MISSED"}${"detail" in r ? `  ${r.detail}` : ""}`);
   }
 }
 

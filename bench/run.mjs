@@ -97,13 +97,13 @@ if (lsp.status !== 0) {
   for (const line of lsp.stdout.split("\n").filter((l) => l.startsWith("{"))) {
     const r = JSON.parse(line);
     const target = r.target ?? Infinity;
-    results.push({ name: r.name, ms: r.ms, min: r.median ?? NaN, rss: NaN, target: target === null ? Infinity : target, ok: r.ms <= (target ?? Infinity), unit: r.unit });
+    results.push({ name: r.name, ms: r.ms, min: r.median ?? NaN, rss: NaN, target: target === null ? Infinity : target, ok: r.ms <= (target ?? Infinity), unit: r.unit, detail: r.detail });
   }
 console.log(`\n${"benchmark".padEnd(72)} ${"median".padStart(9)} ${"min".padStart(9)} ${"max RSS".padStart(9)} ${"target".padStart(8)}`);
 console.log("(LSP rows: the first column is the figure named, p95 for latencies; the second the median)");
 for (const r of results)
   console.log(
-    `${r.name.padEnd(72)} ${`${r.ms.toFixed(0)} ${r.unit ? "MB" : "ms"}`.padStart(9)} ${Number.isFinite(r.min) ? `${r.min.toFixed(0)} ms`.padStart(9) : "".padStart(9)} ${Number.isFinite(r.rss) ? `${r.rss.toFixed(0)} MB`.padStart(9) : "".padStart(9)} ${Number.isFinite(r.target) ? `${r.target} ${r.unit ? "MB" : "ms"}`.padStart(8) : "".padStart(8)} ${!Number.isFinite(r.target) ? "" : r.ok ? "ok" : "MISSED"}${r.unit && r.unit !== "MB" ? `  ${r.unit}` : ""}`,
+    `${r.name.padEnd(72)} ${`${r.ms.toFixed(0)} ${r.unit ? "MB" : "ms"}`.padStart(9)} ${Number.isFinite(r.min) ? `${r.min.toFixed(0)} ms`.padStart(9) : "".padStart(9)} ${Number.isFinite(r.rss) ? `${r.rss.toFixed(0)} MB`.padStart(9) : "".padStart(9)} ${Number.isFinite(r.target) ? `${r.target} ${r.unit ? "MB" : "ms"}`.padStart(8) : "".padStart(8)} ${!Number.isFinite(r.target) ? "" : r.ok ? "ok" : "MISSED"}${r.unit && r.unit !== "MB" ? `  ${r.unit}` : ""}${r.detail ? `  ${r.detail}` : ""}`,
   );
 const missed = results.filter((r) => !r.ok);
 if (missed.length > 0) console.log(`\nbench: ${missed.length} target(s) missed`);
