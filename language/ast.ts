@@ -513,7 +513,9 @@ export function forEachChild(node: AstNode, visit: (child: AstNode) => void): vo
       node.terms.forEach(visit);
       return;
     case "Rule": {
-      visitInOrder(node.icmp.length === 0 ? [node.bare, node.from, node.to, node.ports, node.http, node.dns, node.grpc, node.kafka] : [node.bare, node.from, node.to, node.ports, node.http, node.dns, node.grpc, node.kafka, ...node.icmp], visit);
+      const parts: (AstNode | undefined)[] = [node.bare, node.from, node.to, node.ports, node.http, node.dns, node.grpc, node.kafka];
+      for (const icmp of node.icmp) parts.push(icmp);
+      visitInOrder(parts, visit);
       return;
     }
     case "TargetList":
