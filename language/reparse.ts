@@ -17,7 +17,7 @@ import type { Diagnostic } from "./diagnostics.js";
 import { lexSource, MAX_SYNTAX_ERRORS, startsLine, syntaxDiagnostic, type ParseResult } from "./parse.js";
 import { ztParser } from "./parser.js";
 import { RBrace } from "./tokens.js";
-import type { Span } from "./source.js";
+import { commonPrefix, commonSuffix, type Span } from "./source.js";
 import { AstBuilder } from "./to-ast.js";
 
 /** The parser looks at most this many tokens ahead (LA(5) in the selector gate). */
@@ -62,27 +62,6 @@ function shifted<T>(value: T, delta: number): T {
     return out;
   };
   return move(value as object) as T;
-}
-
-/*
- * Texts an editor builds from edits are concatenations that V8 reads a character at a time slowly
- * (100 KB took most of a millisecond); comparing slices of a block at a time first is much faster.
- */
-const BLOCK = 512;
-
-function commonPrefix(a: string, b: string, max: number): number {
-  let i = 0;
-  while (i + BLOCK <= max && a.slice(i, i + BLOCK) === b.slice(i, i + BLOCK)) i += BLOCK;
-  while (i < max && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i;
-}
-
-/** Length of the common suffix, at most `max`. */
-function commonSuffix(a: string, b: string, max: number): number {
-  let n = 0;
-  while (n + BLOCK <= max && a.slice(a.length - n - BLOCK, a.length - n) === b.slice(b.length - n - BLOCK, b.length - n)) n += BLOCK;
-  while (n < max && a.charCodeAt(a.length - 1 - n) === b.charCodeAt(b.length - 1 - n)) n++;
-  return n;
 }
 
 /** Only white space and comments between two offsets. */

@@ -181,7 +181,9 @@ export class AstBuilder {
     const span = tokenSpan(t);
     // Unterminated strings are reported by parse() from the token stream, where recovery cannot skip them.
     const terminated = t.tokenType !== T.UnterminatedString;
-    const body = t.image.slice(1, terminated ? -1 : undefined);
+    // An unterminated string runs to the end of its line: white space there is not part of its value
+    // (the language server's texts carry slack there, lsp/slack.ts).
+    const body = terminated ? t.image.slice(1, -1) : t.image.slice(1).replace(/\s+$/, "");
     // Built a character at a time, a value is a chain of concatenations (32 bytes a character).
     if (!body.includes("\\")) return { value: own(body), span };
     let value = "";

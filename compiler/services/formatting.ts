@@ -8,6 +8,9 @@ import { lexAll } from "../../language/parse.js";
 import * as T from "../../language/tokens.js";
 import type { ServiceDocument } from "./document.js";
 
+/** What formatting reads of a document: only its text. */
+export type FormattedDocument = { readonly unit: Pick<ServiceDocument["unit"], "path" | "text" | "lines"> };
+
 const INDENT = "  ";
 
 /** The smallest single edit turning `before` into `after`. */
@@ -24,7 +27,7 @@ export function minimalEdit(file: string, before: string, after: string): TextEd
 export type FormatOutcome = { readonly edits: TextEdit[] } | { readonly diagnostics: readonly Diagnostic[] };
 
 /** The edits `ztc fmt` would make, or the syntax errors that stop it. */
-export function formatDocument(doc: ServiceDocument): FormatOutcome {
+export function formatDocument(doc: FormattedDocument): FormatOutcome {
   const { text, path } = doc.unit;
   const crlf = text.includes("\r\n");
   const result = format(crlf ? text.replace(/\r\n/g, "\n") : text, path);
@@ -46,7 +49,7 @@ function depthAt(text: string, offset: number): number {
  * Indentation after typing `ch` ("\n" or "}") with the cursor at `offset`: the line's leading
  * whitespace becomes two spaces per open block, as `ztc fmt` writes it.
  */
-export function onTypeFormat(doc: ServiceDocument, offset: number, ch: string): TextEdit[] {
+export function onTypeFormat(doc: FormattedDocument, offset: number, ch: string): TextEdit[] {
   const { text, path, lines } = doc.unit;
   if (ch !== "\n" && ch !== "}") return [];
   const at = Math.max(0, Math.min(offset, text.length));

@@ -17,7 +17,7 @@ export {
   type ExpectStatus,
   type ExplainAnswer,
 } from "./explain.js";
-export { formatDocument, minimalEdit, onTypeFormat, type FormatOutcome } from "./formatting.js";
+export { formatDocument, minimalEdit, onTypeFormat, type FormatOutcome, type FormattedDocument } from "./formatting.js";
 export { getHover, type HoverResult } from "./hover.js";
 export { getDefinition, getHighlights, getReferences, getRenameEdits, prepareRename, type RenameCheck } from "./navigation.js";
 export {

@@ -40,7 +40,8 @@ export interface ModuleInfo {
   readonly exports: readonly RulesetInfo[];
 }
 
-const strip = (c: Comment) => (c.block ? c.text.slice(2, -2).replace(/^\s*\* ?/gm, "") : c.text.replace(/^\/\/ ?/, ""));
+// White space ending a line is not part of a comment's text (and the language server's texts carry slack there, lsp/slack.ts).
+const strip = (c: Comment) => (c.block ? c.text.slice(2, -2).replace(/^\s*\* ?/gm, "") : c.text.replace(/^\/\/ ?/, "")).replace(/[^\S\n]+$/gm, "");
 
 /** The line comments directly above an offset (no blank line between), as text. */
 export function commentAbove(text: string, comments: readonly Comment[], offset: number): string | undefined {
