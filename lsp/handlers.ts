@@ -33,7 +33,7 @@ import {
   type WorkspaceEdit,
 } from "vscode-languageserver/node";
 import * as S from "../compiler/services/index.js";
-import type { Diagnostic } from "../language/index.js";
+import { LineIndex, type Diagnostic } from "../language/index.js";
 import {
   EXPLAIN_COMMAND,
   encodeSemanticTokens,
@@ -108,14 +108,23 @@ export function semanticTokens(v: DocumentView, _p: SemanticTokensParams): Seman
   return { data: encodeSemanticTokens(S.getSemanticTokens(v.doc), v.lines) };
 }
 
+/** The document as written, for the services that rewrite its text: the compiler's copy may carry slack (lsp/slack.ts). */
+function written(v: DocumentView): { doc: S.FormattedDocument; lines: LineIndex } {
+  if (v.doc.unit.text === v.text) return { doc: v.doc, lines: v.lines };
+  const lines = new LineIndex(v.text);
+  return { doc: { unit: { path: v.doc.unit.path, text: v.text, lines } }, lines };
+}
+
 export function formatting(v: DocumentView, _p: DocumentFormattingParams): TextEdit[] {
-  const r = S.formatDocument(v.doc);
+  const w = written(v);
+  const r = S.formatDocument(w.doc);
   // Like `ztc fmt`, a file with syntax errors is left alone; the diagnostics already say why.
-  return "edits" in r ? toTextEdits(r.edits, v.lines) : [];
+  return "edits" in r ? toTextEdits(r.edits, w.lines) : [];
 }
 
 export function onTypeFormatting(v: DocumentView, p: DocumentOnTypeFormattingParams): TextEdit[] {
-  return toTextEdits(S.onTypeFormat(v.doc, toOffset(v.lines, p.position), String(p.ch ?? "")), v.lines);
+  const w = written(v);
+  return toTextEdits(S.onTypeFormat(w.doc, toOffset(w.lines, p.position), String(p.ch ?? "")), w.lines);
 }
 
 export function codeActions(v: DocumentView, p: CodeActionParams, toLsp: (d: Diagnostic) => ReturnType<typeof toLspDiagnostic>): CodeAction[] {

@@ -16,6 +16,15 @@ import { STDLIB_PREFIX, stdlibUnitFile } from "../compiler/stdlib.js";
 import { documentFor, looseDocument, type ServiceDocument } from "../compiler/services/index.js";
 import { createDiskHost, type DiskHost } from "./disk-host.js";
 import { pathToUri, projectUri, uriToPath, type FileResolver } from "./convert.js";
+import { SlackText, slackFits } from "./slack.js";
+
+/** At least the number of lines of a text (a \r\n counts twice). */
+function lineCount(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  for (let i = text.indexOf("\r"); i >= 0; i = text.indexOf("\r", i + 1)) n++;
+  return n;
+}
 
 /** Practice rebuilds when idle after the first full check (Project.preparation). */
 const PRACTICE_ROUNDS = 4;
@@ -23,8 +32,10 @@ const PRACTICE_ROUNDS = 4;
 /** A policy repository: the folder of a ztc.yaml. */
 export class Project {
   readonly disk: DiskHost;
-  /** Open documents of this project, by project-relative path. */
+  /** Open documents of this project, by project-relative path, as the compiler gets them (.zt files with slack). */
   readonly overlay = new Map<string, string>();
+  /** The open .zt documents' texts with slack (lsp/slack.ts), by project-relative path. */
+  private readonly slack = new Map<string, SlackText>();
   program: Program | undefined;
   dirty = true;
   /** What was last published per file (a key of the diagnostics), to send only changes. */
@@ -40,6 +51,8 @@ export class Project {
     readonly root: string,
     /** The stdlib folder installed with the server: where bundled `stdlib:` units are as files. */
     private readonly stdlibFolder?: string | undefined,
+    /** Whether open .zt documents get slack (lsp/slack.ts). */
+    private readonly withSlack = true,
   ) {
     this.disk = createDiskHost(root);
   }
@@ -49,6 +62,44 @@ export class Project {
     const rel = nodePath.relative(this.root, abs);
     if (rel === "" || rel.startsWith("..") || nodePath.isAbsolute(rel)) return undefined;
     return rel.split(nodePath.sep).join("/");
+  }
+
+  /** Sets an open document's text (as written); returns whether it changed. */
+  setDocument(rel: string, text: string): boolean {
+    let compiled = text;
+    let changed = false;
+    let s = this.slack.get(rel);
+    if (!s && this.withSlack && rel.toLowerCase().endsWith(".zt") && slackFits(text.length, lineCount(text))) this.slack.set(rel, (s = new SlackText(text)));
+    else if (s && s.text !== text) {
+      s.update(text);
+      // White space typed at the end of a line may leave the compiler's copy as it was, but
+      // not where its positions are: the document gets its diagnostics again.
+      changed = true;
+      if (!slackFits(text.length, s.lineCount)) {
+        this.slack.delete(rel);
+        s = undefined;
+      }
+    }
+    if (s) compiled = s.padded;
+    if (this.overlay.get(rel) !== compiled) {
+      this.overlay.set(rel, compiled);
+      changed = true;
+    }
+    if (changed) this.dirty = true;
+    return changed;
+  }
+
+  /** An open document was closed; returns whether it was open. */
+  closeDocument(rel: string): boolean {
+    this.slack.delete(rel);
+    if (!this.overlay.delete(rel)) return false;
+    this.dirty = true;
+    return true;
+  }
+
+  /** The compiler's index of a file's text, reading positions as in the open document when it has slack. */
+  lines(file: string, index: LineIndex): LineIndex {
+    return this.slack.get(file)?.lines(index) ?? index;
   }
 
   /** Brings the snapshot up to date; returns true if a new Program was built. */
@@ -159,7 +210,12 @@ export class Project {
     const hosts = typo ? [...rules.slice(middle), ...rules.slice(0, middle)].flatMap((r) => (r.kind === "Rule" ? [r.bare, r.to].flatMap((l) => l?.targets ?? []) : [])) : [];
     const host = hosts.find((t) => t.kind === "Host" && t.name.span.end - t.name.span.start > 2);
     const at = host?.kind === "Host" ? (host.name.span.start + host.name.span.end) >> 1 : rule.actionSpan.end;
-    const edited = `${text.slice(0, at)}${host ? "q" : " "}${text.slice(at)}`;
+    // A letter typed into a host name takes a space of the line's slack, as typing does (lsp/slack.ts);
+    // the change of layout moves what follows, as a paste does.
+    let rest = text.slice(at);
+    const eol = rest.search(/ ?\r?\n/);
+    if (host && eol >= 0 && rest[eol] === " ") rest = rest.slice(0, eol) + rest.slice(eol + 1);
+    const edited = `${text.slice(0, at)}${host ? "q" : " "}${rest}`;
     const practice = createProgram(this.disk.withDocuments(new Map(this.overlay).set(path, edited)), { today: program.today }, program);
     practice.getDiagnostics();
     createProgram(this.disk.withDocuments(this.overlay), { today: program.today }, practice).getDiagnostics();
@@ -177,7 +233,11 @@ export class Project {
         const installed = file.startsWith(STDLIB_PREFIX) ? stdlib(file) : undefined;
         return installed ? pathToUri(installed) : projectUri(this.root, file || PROJECT_FILE);
       },
-      lines: (file) => (file.startsWith(STDLIB_PREFIX) && !stdlib(file) ? undefined : program?.lineIndex(file || PROJECT_FILE)),
+      lines: (file) => {
+        if (file.startsWith(STDLIB_PREFIX) && !stdlib(file)) return undefined;
+        const index = program?.lineIndex(file || PROJECT_FILE);
+        return index && this.lines(file, index);
+      },
     };
   }
 }
@@ -187,6 +247,8 @@ export interface SessionOptions {
   readonly today?: string | undefined;
   /** The stdlib folder installed with ztc (for go to definition into bundled modules). */
   readonly stdlibFolder?: string | undefined;
+  /** Slack at the ends of open documents' lines (lsp/slack.ts); default true. */
+  readonly slack?: boolean | undefined;
 }
 
 /** The installed stdlib's files never change while the server runs: read each once. */
@@ -207,6 +269,8 @@ function readInstalled(file: string): string | undefined {
 /** A document as a service sees it, with what the protocol layer needs to convert answers. */
 export interface DocumentView {
   readonly doc: ServiceDocument;
+  /** The document's text as written (the compiler's copy, `doc.unit.text`, may carry slack). */
+  readonly text: string;
   readonly lines: LineIndex;
   readonly files: FileResolver;
   readonly project?: Project | undefined;
@@ -233,7 +297,7 @@ export class Session {
     if (!root) return undefined;
     let p = this.projects.get(root);
     if (!p) {
-      p = new Project(root, this.options.stdlibFolder);
+      p = new Project(root, this.options.stdlibFolder, this.options.slack ?? true);
       this.projects.set(root, p);
     }
     return p;
@@ -305,11 +369,7 @@ export class Session {
     const project = abs ? this.projectOf(abs) : undefined;
     const rel = abs && project ? project.relative(abs) : undefined;
     if (!project || rel === undefined) return undefined;
-    if (project.overlay.get(rel) !== text) {
-      project.overlay.set(rel, text);
-      project.edited.add(rel);
-      project.dirty = true;
-    }
+    if (project.setDocument(rel, text)) project.edited.add(rel);
     return project;
   }
 
@@ -319,9 +379,7 @@ export class Session {
     const abs = uriToPath(uri);
     const project = abs ? this.projectOf(abs) : undefined;
     const rel = abs && project ? project.relative(abs) : undefined;
-    if (!project || rel === undefined || !project.overlay.has(rel)) return undefined;
-    project.overlay.delete(rel);
-    project.dirty = true;
+    if (!project || rel === undefined || !project.closeDocument(rel)) return undefined;
     return project;
   }
 
@@ -345,14 +403,12 @@ export class Session {
     const project = abs ? this.projectOf(abs) : undefined;
     const rel = abs && project ? project.relative(abs) : undefined;
     if (project && rel !== undefined) {
-      if (project.overlay.get(rel) !== text) {
-        project.overlay.set(rel, text);
-        project.dirty = true;
-      }
+      project.setDocument(rel, text);
       project.refresh(this.today());
-      const doc = documentFor(project.program, rel, text);
+      const doc = documentFor(project.program, rel, project.overlay.get(rel)!);
       const files = project.files();
-      return { doc, lines: doc.unit.lines, files: { uri: files.uri, lines: (f) => (f === rel ? doc.unit.lines : files.lines(f)) }, project, path: rel };
+      const lines = project.lines(rel, doc.unit.lines);
+      return { doc, text, lines, files: { uri: files.uri, lines: (f) => (f === rel ? lines : files.lines(f)) }, project, path: rel };
     }
     let entry = this.loose.get(uri);
     if (!entry || entry.text !== text) {
@@ -360,6 +416,6 @@ export class Session {
       this.loose.set(uri, entry);
     }
     const doc = entry.doc;
-    return { doc, lines: doc.unit.lines, files: { uri: () => uri, lines: () => doc.unit.lines }, path: uri };
+    return { doc, text, lines: doc.unit.lines, files: { uri: () => uri, lines: () => doc.unit.lines }, path: uri };
   }
 }

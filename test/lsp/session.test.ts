@@ -23,7 +23,12 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const said = (s: Session) => {
   const p = [...s.projects.values()][0]!;
-  return p.program!.getDiagnostics().map((d) => `${d.file}:${d.span.start}-${d.span.end} ${d.code} ${d.message}`);
+  const files = p.files(p.program);
+  return p.program!.getDiagnostics().map((d) => {
+    const lines = files.lines(d.file)!;
+    const at = (o: number) => `${lines.positionAt(o).line}:${lines.positionAt(o).character}`;
+    return `${d.file}:${at(d.span.start)}-${at(d.span.end)} ${d.code} ${d.message}`;
+  });
 };
 
 describe("session", () => {
