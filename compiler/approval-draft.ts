@@ -40,12 +40,18 @@ function scalarValue(written: string): string {
   return t.startsWith("'") ? t.slice(1, -1).replace(/''/g, "'") : t;
 }
 
+/** A registry's positions belong to one text of it: its ids are read once (a typo in a host name drafts a fix per keystroke). */
+const idsOf = new WeakMap<YamlPositions, Set<string>>();
+
 /**
  * The ids the registry's text has, including those of entries the registry refused, read at their
  * positions: the parsed value of the file is not kept (see YamlSource).
  */
-function writtenIds(doc: YamlPositions, text: string): Set<string> {
-  const ids = new Set<string>();
+function writtenIds(doc: YamlPositions, text: string): ReadonlySet<string> {
+  let ids = idsOf.get(doc);
+  if (ids) return ids;
+  ids = new Set<string>();
+  idsOf.set(doc, ids);
   const pair = doc.pair(doc.root, "approvals");
   const seq = pair < 0 ? -1 : doc.value(pair);
   if (!doc.isSeq(seq)) return ids;
@@ -59,7 +65,7 @@ function writtenIds(doc: YamlPositions, text: string): Set<string> {
 
 export function draftApprovalFix(src: YamlSource, tenant: string, destination: string, ports: PortSet, today: string): Fix | undefined {
   const doc = src.positions;
-  const existingIds = doc ? writtenIds(doc, src.text) : new Set<string>();
+  const existingIds: ReadonlySet<string> = doc ? writtenIds(doc, src.text) : new Set<string>();
   let id = `DRAFT-${slug(tenant)}-${slug(destination)}`;
   for (let n = 2; existingIds.has(id); n++) id = `DRAFT-${slug(tenant)}-${slug(destination)}-${n}`;
   const fields = (indent: string) =>

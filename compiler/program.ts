@@ -114,6 +114,7 @@ function parsedUnit(path: string, text: string, old: ReturnType<typeof previousU
 
 function readSource(host: CompilerHost, path: string, old: ReturnType<typeof previousUnits> | undefined, index?: number): SourceUnit {
   const r = host.readFile(path, MAX_SOURCE_CHARS * 4);
+  if (r.kind === "ok") return parsedUnit(path, r.text, old, index);
   const at = { file: path, span: { start: 0, end: 0 } };
   const empty = (d: Diagnostic): SourceUnit => ({
     path,
@@ -123,8 +124,6 @@ function readSource(host: CompilerHost, path: string, old: ReturnType<typeof pre
     parseDiagnostics: [d],
   });
   switch (r.kind) {
-    case "ok":
-      return parsedUnit(path, r.text, old, index);
     case "too-large":
       return empty(diag("fileTooLarge", at, { size: `${(r.size / 1048576).toFixed(1)} MiB`, limit: "4.0 MiB" }));
     case "not-text":

@@ -55,15 +55,28 @@ export function slackFits(length: number, lines: number): boolean {
   return length + lines * MAX_SLACK <= MAX_SOURCE_CHARS;
 }
 
+/** Replaces `count` entries of `xs` from `at` with `items`, in place when as many. */
+function replaceRange(xs: number[], at: number, count: number, items: readonly number[]): void {
+  if (items.length === count) {
+    for (let i = 0; i < count; i++) xs[at + i] = items[i]!;
+    return;
+  }
+  // (Not splice: its arguments are limited in number, and a paste may have more lines.)
+  const tail = xs.slice(at + count);
+  xs.length = at;
+  for (const x of items) xs.push(x);
+  for (const x of tail) xs.push(x);
+}
+
 export class SlackText {
   private realText: string;
   private paddedText: string;
   /** Per line: where it starts in the document, and in the padded text. */
-  private realStarts: number[];
-  private paddedStarts: number[];
+  private readonly realStarts: number[];
+  private readonly paddedStarts: number[];
   /** Per line: its content's length (without terminator), and its slack. Replaced, never changed in place: an index made for one text keeps them. */
   private lengths: readonly number[];
-  private slack: number[];
+  private readonly slack: number[];
   private index: { readonly of: LineIndex; readonly lengths: readonly number[]; readonly view: LineIndex } | undefined;
 
   /** `slack`: the spaces each line starts with. */
@@ -190,15 +203,17 @@ export class SlackText {
       p += l.content.length + s + l.terminator.length;
     });
     const paddedDelta = p - paddedEnd;
-    const after = (xs: readonly number[], d: number) => {
-      const out: number[] = [];
-      for (let i = last + 1; i < xs.length; i++) out.push(xs[i]! + d);
-      return out;
-    };
-    this.realStarts = [...this.realStarts.slice(0, first), ...starts, ...after(this.realStarts, delta)];
-    this.paddedStarts = [...this.paddedStarts.slice(0, first), ...pStarts, ...after(this.paddedStarts, paddedDelta)];
-    this.lengths = [...this.lengths.slice(0, first), ...newLengths, ...this.lengths.slice(last + 1)];
-    this.slack = [...this.slack.slice(0, first), ...newSlack, ...this.slack.slice(last + 1)];
+    // The line tables change in place, the lengths by copy (an index made for the old text keeps
+    // them); most edits keep the number of lines, and then nothing else is allocated.
+    const count = last - first + 1;
+    const lengths = this.lengths.slice();
+    replaceRange(this.realStarts, first, count, starts);
+    replaceRange(this.paddedStarts, first, count, pStarts);
+    replaceRange(this.slack, first, count, newSlack);
+    replaceRange(lengths, first, count, newLengths);
+    this.lengths = lengths;
+    for (let i = first + k; delta !== 0 && i < this.realStarts.length; i++) this.realStarts[i]! += delta;
+    for (let i = first + k; paddedDelta !== 0 && i < this.paddedStarts.length; i++) this.paddedStarts[i]! += paddedDelta;
     this.paddedText = this.paddedText.slice(0, paddedStart) + block + this.paddedText.slice(paddedEnd);
     this.realText = next;
   }
