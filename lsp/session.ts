@@ -18,14 +18,6 @@ import { createDiskHost, type DiskHost } from "./disk-host.js";
 import { pathToUri, projectUri, uriToPath, type FileResolver } from "./convert.js";
 import { SlackText, slackFits } from "./slack.js";
 
-/** At least the number of lines of a text (a \r\n counts twice). */
-function lineCount(text: string): number {
-  let n = 1;
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
-  for (let i = text.indexOf("\r"); i >= 0; i = text.indexOf("\r", i + 1)) n++;
-  return n;
-}
-
 /** Practice rebuilds when idle after the first full check (Project.preparation). */
 const PRACTICE_ROUNDS = 4;
 
@@ -69,13 +61,13 @@ export class Project {
     let compiled = text;
     let changed = false;
     let s = this.slack.get(rel);
-    if (!s && this.withSlack && rel.toLowerCase().endsWith(".zt") && slackFits(text.length, lineCount(text))) this.slack.set(rel, (s = new SlackText(text)));
+    if (!s && this.withSlack && rel.toLowerCase().endsWith(".zt") && slackFits(text)) this.slack.set(rel, (s = new SlackText(text)));
     else if (s && s.text !== text) {
       s.update(text);
       // White space typed at the end of a line may leave the compiler's copy as it was, but
       // not where its positions are: the document gets its diagnostics again.
       changed = true;
-      if (!slackFits(text.length, s.lineCount)) {
+      if (!slackFits(text, s.lineCount)) {
         this.slack.delete(rel);
         s = undefined;
       }

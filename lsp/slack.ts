@@ -47,12 +47,20 @@ function splitLines(text: string): Line[] {
 }
 
 /**
- * Whether a text of this many characters and lines may carry slack: with the most slack every line
+ * Whether a text (of at least `lines` lines) may carry slack: with the most slack every line
  * can get, the compiler must still take it (a file it would refuse as too large while open in the
  * editor would be a different file there than on the command line).
  */
-export function slackFits(length: number, lines: number): boolean {
-  return length + lines * MAX_SLACK <= MAX_SOURCE_CHARS;
+export function slackFits(text: string, lines = lineBound(text)): boolean {
+  return text.length + lines * MAX_SLACK <= MAX_SOURCE_CHARS;
+}
+
+/** At least the number of lines of a text (a \r\n counts twice), without splitting it. */
+function lineBound(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  for (let i = text.indexOf("\r"); i >= 0; i = text.indexOf("\r", i + 1)) n++;
+  return n;
 }
 
 /** Replaces `count` entries of `xs` from `at` with `items`, in place when as many. */
