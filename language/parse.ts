@@ -52,7 +52,7 @@ export function lexAll(text: string): { tokens: IToken[]; errors: number } {
  */
 export function lexSource(text: string, file: string, from = 0, to = text.length): { tokens: IToken[]; comments: Comment[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const lexed = T.ztLexer.tokenize(from === 0 && to === text.length ? text : text.slice(from, to));
+  const lexed = from === 0 && to === text.length ? T.ztLexer.tokenize(text) : T.ztLexer.tokenize(text.slice(from, to), startsLine(text, from));
   if (from !== 0)
     for (const t of [...lexed.tokens, ...(lexed.groups["comments"] ?? [])]) t.startOffset += from;
   for (const e of lexed.errors) {
@@ -143,7 +143,7 @@ export function parse(text: string, file = ""): ParseResult {
     const index = tokens.indexOf(leftover.token, from);
     if (index < 0) break;
     let next = index + 1;
-    while (next < tokens.length && tokens[next]!.tokenType !== T.Kw.tenant && tokens[next]!.tokenType !== T.Kw.import) next++;
+    while (next < tokens.length && !T.isKeyword(tokens[next], "tenant") && !T.isKeyword(tokens[next], "import")) next++;
     from = next;
   }
 

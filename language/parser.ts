@@ -214,7 +214,7 @@ class ZtParser extends CstParser {
 
   /** `workload NAME =` starts a declaration, not a bare peer list. */
   private startsWorkloadDeclaration(): boolean {
-    return this.LA(1).tokenType === T.Kw.workload && this.LA(3).tokenType === T.Equals;
+    return T.isKeyword(this.LA(1), "workload") && this.LA(3).tokenType === T.Equals;
   }
 
   public file = this.RULE("file", () => {
@@ -273,7 +273,7 @@ class ZtParser extends CstParser {
     this.CONSUME(T.Kw.expect, LABEL.expectKeyword);
     this.OR((this.alts[3] ??= [
       {
-        GATE: () => this.LA(1).tokenType === T.Kw.default && this.LA(2).tokenType === T.Kw.deny,
+        GATE: () => T.isKeyword(this.LA(1), "default") && T.isKeyword(this.LA(2), "deny"),
         ALT: () => {
           this.CONSUME(T.Kw.default, LABEL.defaultKeyword);
           this.CONSUME(T.Kw.deny);

@@ -16,12 +16,14 @@ import type { Comment, Item, SourceFileAst, TenantDecl, TenantItem } from "./ast
 import type { Diagnostic } from "./diagnostics.js";
 import { lexSource, MAX_SYNTAX_ERRORS, startsLine, syntaxDiagnostic, type ParseResult } from "./parse.js";
 import { ztParser } from "./parser.js";
-import { RBrace } from "./tokens.js";
+import { isStatementKeyword, RBrace } from "./tokens.js";
 import { commonPrefix, commonSuffix, type Span } from "./source.js";
 import { AstBuilder } from "./to-ast.js";
 
 /** The parser looks at most this many tokens ahead (LA(5) in the selector gate). */
 const LOOKAHEAD = 6;
+/** The lexer types a statement keyword by at most this many tokens after it (see STATEMENT_KEYWORDS). */
+const KEYWORD_LOOKAHEAD = 2;
 
 export interface PreviousParse {
   readonly text: string;
@@ -82,8 +84,16 @@ function blank(text: string, comments: readonly Comment[], from: number, to: num
   return true;
 }
 
-function nonCommentTokens(text: string, from: number, to: number): number {
-  return from >= to ? 0 : lexSource(text, "", from, to).tokens.length;
+/**
+ * Can no decision made before `from` see the edit at `to`? The parser looks LOOKAHEAD tokens
+ * ahead; a statement keyword among the last tokens before the edit may change its type with the
+ * edit, so then the parser must not reach it either.
+ */
+function outOfReach(text: string, from: number, to: number): boolean {
+  if (from >= to) return false;
+  const tokens = lexSource(text, "", from, to).tokens;
+  const retyped = tokens.slice(-(KEYWORD_LOOKAHEAD + 1)).some(isStatementKeyword);
+  return tokens.length >= LOOKAHEAD + (retyped ? KEYWORD_LOOKAHEAD : 0);
 }
 
 type Children = Record<string, (CstNode | IToken)[] | undefined>;
@@ -115,7 +125,7 @@ function firstReparsed(text: string, block: TenantDecl, editStart: number): numb
   const body = block.body;
   let j = -1;
   for (let i = 0; i < body.length; i++) if (firstTokenEnd(body[i]!) < editStart) j = i;
-  while (j >= 1 && nonCommentTokens(text, body[j - 1]!.span.end, editStart) < LOOKAHEAD) j--;
+  while (j >= 1 && !outOfReach(text, body[j - 1]!.span.end, editStart)) j--;
   return j;
 }
 
@@ -185,7 +195,7 @@ export function reparse(old: PreviousParse, text: string, file = ""): ParseResul
   for (let m = k; m < body.length; m++) {
     to = body[m]!.span.end + delta;
     lexed = lexSource(text, file, from, to);
-    if (lexed.tokens.filter((t) => t.startOffset >= syncNew).length > LOOKAHEAD) break;
+    if (lexed.tokens.filter((t) => t.startOffset >= syncNew).length > LOOKAHEAD + KEYWORD_LOOKAHEAD) break;
     lexed = undefined;
   }
   if (!lexed) {
@@ -194,7 +204,7 @@ export function reparse(old: PreviousParse, text: string, file = ""): ParseResul
     for (;;) {
       to = Math.min(text.length, to + 256);
       lexed = lexSource(text, file, from, to);
-      if (to === text.length || lexed.tokens.filter((t) => t.startOffset >= syncNew).length > LOOKAHEAD) break;
+      if (to === text.length || lexed.tokens.filter((t) => t.startOffset >= syncNew).length > LOOKAHEAD + KEYWORD_LOOKAHEAD) break;
     }
   }
   // The edit must not swallow the sync point (an open string or comment running over it).

@@ -569,7 +569,7 @@ export class AstBuilder {
     return {
       kind: "Rule",
       span: this.spanOf(n),
-      action: action?.tokenType === T.Kw.deny ? "deny" : "allow",
+      action: T.isKeyword(action, "deny") ? "deny" : "allow",
       actionSpan: action ? tokenSpan(action) : this.spanOf(n),
       direction: dir ? (dir.tokenType === T.Kw.ingress ? "ingress" : "egress") : undefined,
       directionSpan: dir ? tokenSpan(dir) : undefined,

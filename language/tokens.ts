@@ -1,9 +1,10 @@
 /**
  * Every token of the .zt language. Keywords are contextual: each one is also in the `Name`
- * category, so a tenant or namespace may be called `default` or `ingress`. Only bare references
+ * category, so a tenant or namespace may be called `default` or `ingress` (except a statement
+ * keyword first on its line: see STATEMENT_KEYWORDS). Only bare references
  * (a workload named without the `workload` keyword) are limited to plain identifiers.
  */
-import { createToken, Lexer, type CustomPatternMatcherReturn, type ILexingResult, type TokenType } from "chevrotain";
+import { createToken, Lexer, type CustomPatternMatcherReturn, type ILexingResult, type IToken, type TokenType } from "chevrotain";
 
 /** Category: anything usable as a declared or keyword-introduced name. */
 export const Name = createToken({ name: "Name", pattern: Lexer.NA, label: "a name" });
@@ -176,29 +177,90 @@ export const SOFT_KEYWORDS = ["allowed", "denied"] as const;
 export type Keyword = (typeof KEYWORDS)[number];
 
 /**
+ * Keywords that start a statement. First on their line, they are never a name: an unfinished
+ * `allow egress to tenant` followed by a line `allow ...` is a missing tenant name and then the
+ * next rule, not a tenant called `allow` and a broken block. Each has two token types, both in its
+ * keyword's category: one also in `Name` (anywhere else), one not (first on a line). `workload`
+ * counts only as a declaration (`workload NAME =`), `default` only before `deny`, and the others
+ * not before `:` or `=` (an argument or parameter called `mode`).
+ */
+export const STATEMENT_KEYWORDS = ["allow", "deny", "use", "expect", "mode", "import", "baseline", "ruleset", "tenant", "workload", "default"] as const;
+const statementKeywords: ReadonlySet<string> = new Set(STATEMENT_KEYWORDS);
+
+/**
  * Keywords are not lexed by patterns of their own: the lexer reads an Ident and `ztLexer` gives it
  * the keyword's type when its text is exactly a keyword. That is the same token every time (every
  * keyword is a whole Ident, and a longer Ident was never a keyword), without trying the ~50
  * keyword patterns and then the longer alternative at every word.
  */
-function keywordToken(word: string): TokenType {
-  const name = "Kw" + word.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
-  return createToken({
-    name,
-    pattern: Lexer.NA,
-    categories: [Name],
-    label: `'${word}'`,
-  });
+function keywordName(word: string): string {
+  return "Kw" + word.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
 }
 
-/** Keyword token types by keyword. */
-export const Kw: Record<Keyword, TokenType> = Object.fromEntries(KEYWORDS.map((k) => [k, keywordToken(k)])) as Record<
+interface KeywordTypes {
+  /** What the grammar consumes: the token type itself, or the category of the two below. */
+  readonly type: TokenType;
+  /** The type a token of this keyword gets where it may be a name. */
+  readonly asName: TokenType;
+  /** For a statement keyword, the type it gets first on a line. */
+  readonly atLineStart?: TokenType;
+}
+
+function keywordTypes(word: string): KeywordTypes {
+  const name = keywordName(word);
+  const label = `'${word}'`;
+  if (!statementKeywords.has(word)) {
+    const type = createToken({ name, pattern: Lexer.NA, categories: [Name], label });
+    return { type, asName: type };
+  }
+  const type = createToken({ name, pattern: Lexer.NA, label });
+  return {
+    type,
+    asName: createToken({ name: name + "AsName", pattern: Lexer.NA, categories: [type, Name], label }),
+    atLineStart: createToken({ name: name + "AtLineStart", pattern: Lexer.NA, categories: [type], label }),
+  };
+}
+
+const keywordTypesByText: ReadonlyMap<string, KeywordTypes> = new Map(KEYWORDS.map((k) => [k, keywordTypes(k)]));
+
+/**
+ * Keyword token types by keyword: what the grammar consumes. A token's own type may be a subtype
+ * (see STATEMENT_KEYWORDS), so compare with `isKeyword` or `keywordOf`, never with `===`.
+ */
+export const Kw: Record<Keyword, TokenType> = Object.fromEntries(KEYWORDS.map((k) => [k, keywordTypesByText.get(k)!.type])) as Record<
   Keyword,
   TokenType
 >;
 
-const keywordTokens = [...KEYWORDS].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).map((k) => Kw[k]);
-const keywordByText: ReadonlyMap<string, TokenType> = new Map(KEYWORDS.map((k) => [k, Kw[k]]));
+const keywordByType: ReadonlyMap<TokenType, Keyword> = new Map(
+  KEYWORDS.flatMap((k) => {
+    const t = keywordTypesByText.get(k)!;
+    return [t.type, t.asName, t.atLineStart].filter((x) => x !== undefined).map((x) => [x, k] as const);
+  }),
+);
+
+/** The keyword a token (or an expected token type) is, if it is one. */
+export function keywordOf(token: IToken | TokenType): Keyword | undefined {
+  return keywordByType.get("tokenType" in token ? token.tokenType : token);
+}
+
+/** Is the token one of STATEMENT_KEYWORDS (first on its line or not)? */
+export function isStatementKeyword(token: IToken): boolean {
+  const k = keywordByType.get(token.tokenType);
+  return k !== undefined && statementKeywords.has(k);
+}
+
+/** Is the token the keyword `word`, in any of its types? */
+export function isKeyword(token: IToken | undefined, word: Keyword): boolean {
+  return token !== undefined && keywordByType.get(token.tokenType) === word;
+}
+
+const keywordTokens = [...KEYWORDS]
+  .sort((a, b) => b.length - a.length || (a < b ? -1 : 1))
+  .flatMap((k) => {
+    const t = keywordTypesByText.get(k)!;
+    return t.atLineStart ? [t.asName, t.atLineStart, t.type] : [t.type];
+  });
 
 /** Lexer order matters: comments before '/', addresses and hosts before names and numbers. */
 export const allTokens: TokenType[] = [
@@ -241,17 +303,40 @@ const lexer = new Lexer(allTokens, {
   skipValidations: process.env["ZTC_VALIDATE_GRAMMAR"] !== "1",
 });
 
-/** The .zt lexer: Chevrotain's, with keywords typed by their text (see keywordToken). */
+/** Is `offset` the first non-blank character of its line in `text` (the start counts if `atStart`)? */
+function firstOnLine(text: string, offset: number, atStart: boolean): boolean {
+  for (let i = offset - 1; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return true;
+    if (c !== 32 && c !== 9 && c !== 0xfeff) return false;
+  }
+  return atStart;
+}
+
+/** Does the statement keyword `tokens[i]` (first on its line) start a statement? */
+function startsStatement(word: string, tokens: readonly IToken[], i: number): boolean {
+  const next = tokens[i + 1]?.image;
+  if (word === "workload") return tokens[i + 2]?.image === "=";
+  if (word === "default") return next === "deny";
+  return next !== ":" && next !== "=";
+}
+
+/**
+ * The .zt lexer: Chevrotain's, with keywords typed by their text (see keywordTypes). `atStart`
+ * says whether the text's start is the start of a line (false for a slice from inside a line).
+ */
 export const ztLexer = {
-  tokenize(text: string): ILexingResult {
+  tokenize(text: string, atStart = true): ILexingResult {
     const lexed = lexer.tokenize(text);
-    for (const t of lexed.tokens) {
+    const tokens = lexed.tokens;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
       if (t.tokenType !== Ident) continue;
-      const kw = keywordByText.get(t.image);
-      if (kw) {
-        t.tokenType = kw;
-        t.tokenTypeIdx = kw.tokenTypeIdx!;
-      }
+      const kw = keywordTypesByText.get(t.image);
+      if (!kw) continue;
+      const type = kw.atLineStart && firstOnLine(text, t.startOffset, atStart) && startsStatement(t.image, tokens, i) ? kw.atLineStart : kw.asName;
+      t.tokenType = type;
+      t.tokenTypeIdx = type.tokenTypeIdx!;
     }
     return lexed;
   },

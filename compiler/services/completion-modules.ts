@@ -5,7 +5,7 @@
  */
 import type { IToken } from "chevrotain";
 import type { Span } from "../../language/index.js";
-import { Kw, LParen, RParen, Colon, Comma } from "../../language/tokens.js";
+import { isKeyword, LParen, RParen, Colon, Comma } from "../../language/tokens.js";
 import type { SourceUnit } from "../binder.js";
 import { importEdit } from "../modules.js";
 import type { Program } from "../program.js";
@@ -119,7 +119,7 @@ function useInProgress(before: readonly IToken[]): { name: IToken; given: Set<st
     }
   }
   const name = before[open - 1];
-  if (open < 2 || before[open - 2]!.tokenType !== Kw.use || !name) return undefined;
+  if (open < 2 || !isKeyword(before[open - 2], "use") || !name) return undefined;
   const given = new Set<string>();
   for (let i = open + 1; i + 1 < before.length; i++)
     if (before[i + 1]!.tokenType === Colon && (i === open + 1 || before[i - 1]!.tokenType === Comma)) given.add(before[i]!.image);

@@ -7,7 +7,7 @@
  */
 import type { IToken } from "chevrotain";
 import { SOFT_KEYWORDS, type Span, type TextEdit } from "../../language/index.js";
-import { Arrow, Colon, Host, Kw, Slash } from "../../language/tokens.js";
+import { Arrow, Colon, Host, isKeyword, Kw, Slash } from "../../language/tokens.js";
 import { findBlocked, isPending, type RequestedDestination } from "../approvals.js";
 import { parseFqdn, fqdnContains } from "../net/fqdn.js";
 import type { PortRange } from "../net/ports.js";
@@ -68,14 +68,14 @@ interface Statement {
 
 function readStatement(before: readonly IToken[]): Statement {
   let tenant: string | undefined;
-  if (before[0]?.tokenType === Kw.tenant && before[1]) tenant = before[1].image;
+  if (isKeyword(before[0], "tenant") && before[1]) tenant = before[1].image;
   let action: Statement["action"];
   let direction: Statement["direction"];
   let clause: "from" | "to" | "bare" | "other" | undefined;
   let hasPortClause = false;
   for (const t of before) {
-    if (t.tokenType === Kw.allow || t.tokenType === Kw.deny) {
-      action = t.tokenType === Kw.allow ? "allow" : "deny";
+    if (isKeyword(t, "allow") || isKeyword(t, "deny")) {
+      action = isKeyword(t, "allow") ? "allow" : "deny";
       direction = undefined;
       clause = undefined;
       hasPortClause = false;
@@ -235,11 +235,11 @@ const APPLIES: Readonly<Record<string, { insert: string; doc: string }>> = {
 
 /** The tenant an `expect` statement's source endpoint belongs to, from the tokens written so far. */
 function expectSourceTenant(before: readonly IToken[], blockTenant: string | undefined): string | undefined {
-  const at = before.findIndex((t) => t.tokenType === Kw.expect);
+  const at = before.findIndex((t) => isKeyword(t, "expect"));
   if (at < 0 || !before.some((t, i) => i > at && t.tokenType === Arrow)) return undefined;
   const a = before[at + 1];
   const b = before[at + 2];
-  if (a?.tokenType === Kw.tenant) return before[at + 2]?.image;
+  if (isKeyword(a, "tenant")) return before[at + 2]?.image;
   if (b?.tokenType === Slash) return a?.image;
   if (a && b?.tokenType === Arrow && a.tokenType !== Kw.namespace) return blockTenant;
   return undefined;
@@ -339,7 +339,7 @@ function entriesFor(e: Expected, doc: ServiceDocument, st: Statement, before: re
     case "tenantTarget:Name":
       if (e.occurrence === 0) return tenants(program, doc.unit.path, st, false);
       // `tenant X workload |`: X's workloads.
-      return prev?.tokenType === Kw.workload && before[before.length - 2] ? workloads(program, before[before.length - 2]!.image) : [];
+      return isKeyword(prev, "workload") && before[before.length - 2] ? workloads(program, before[before.length - 2]!.image) : [];
     case "namespaceTarget:Name":
       return namespaces(program, st, st.subject);
     case "serviceTarget:Name":

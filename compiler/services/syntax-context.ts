@@ -10,7 +10,7 @@
 import type { IToken, TokenType } from "chevrotain";
 import type { SourceFileAst, Span } from "../../language/index.js";
 import { ztParser } from "../../language/parser.js";
-import { Kw, KEYWORDS, ztLexer, UnterminatedString, type Keyword } from "../../language/tokens.js";
+import { keywordOf, ztLexer, UnterminatedString, type Keyword } from "../../language/tokens.js";
 
 /** One token the grammar accepts next, and where. */
 export interface Expected {
@@ -34,7 +34,6 @@ export interface SyntaxContext {
 }
 
 const WORD = /[A-Za-z0-9_.*-]/;
-const keywordOf = new Map<TokenType, Keyword>(KEYWORDS.map((k) => [Kw[k], k]));
 
 /** The text of the statement the cursor is in, up to `end`, as a prefix the grammar can start from. */
 function statementPrefix(text: string, ast: SourceFileAst, end: number): string {
@@ -81,7 +80,7 @@ export function syntaxContext(text: string, ast: SourceFileAst, offset: number):
     const id = `${p.nextTokenType.name}|${rule}|${p.nextTokenOccurrence}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    expected.push({ token: p.nextTokenType, keyword: keywordOf.get(p.nextTokenType), rule, occurrence: p.nextTokenOccurrence, ruleStack: p.ruleStack });
+    expected.push({ token: p.nextTokenType, keyword: keywordOf(p.nextTokenType), rule, occurrence: p.nextTokenOccurrence, ruleStack: p.ruleStack });
   }
   return { replace: { start, end: at }, partial: text.slice(start, at), expected, before: tokens };
 }

@@ -117,7 +117,9 @@ describe("reparse", () => {
       }
       previous = { text, ...(quick ?? parse(text)) };
     }
-    expect(fast).toBeGreaterThan(typed.length * 0.9);
+    // Every keystroke: while the line ends in `from tenant` or `workload`, the next line's `allow`
+    // is a statement, not the missing name (the lexer types a statement keyword first on a line).
+    expect(fast).toBe(typed.length);
   });
 
   it("agrees with parse() on every recovery fixture under single-character edits", () => {
@@ -126,7 +128,7 @@ describe("reparse", () => {
       const text = readFileSync(join(dir, name), "utf8");
       const previous = { text, ...parse(text, name) };
       for (let at = 0; at < text.length; at += 3)
-        for (const ch of ["", "x", "\n", "}", " "]) {
+        for (const ch of ["", "x", "\n", "}", " ", "=", ":"]) {
           const next = text.slice(0, at) + ch + text.slice(at + 1);
           const quick = reparse(previous, next, name);
           if (quick) expect(quick, `${name} @${at} ${JSON.stringify(ch)}`).toEqual(parse(next, name));
