@@ -58,6 +58,7 @@ export function check(input: CheckInput): CheckResult {
     diagnostics,
     nextAtomId: 0,
     nextOrder: 0,
+    fileRank: new Map(input.units.map((u, i) => [u.path, i])),
     coverage: new Map(),
     peers: new Map(),
   };

@@ -76,6 +76,13 @@ export interface ResolveContext {
   readonly diagnostics: Diagnostic[];
   nextAtomId: number;
   nextOrder: number;
+  /**
+   * Each file's place among the checked files (by path). A statement's atoms and orders start at
+   * least at its place in the check (statementBase), so a rule added or removed in an edit does
+   * not renumber every atom after it (which the editor would pay for on the keystrokes that
+   * change a rule's atom count).
+   */
+  readonly fileRank?: ReadonlyMap<string, number>;
   /** Approval coverage by tenant, destination and ports: many rules ask the same question. */
   readonly coverage?: Map<string, Coverage>;
   /**
@@ -1549,6 +1556,26 @@ class RuleResolver {
   }
 }
 
+/**
+ * Where a statement's numbers may start: its file's rank and its offset, with room for 1,024
+ * orders and atom ids per character of the statement. Numbers only order atoms (by source) and
+ * tell rules apart; a statement that needs more than its room pushes the next ones on, as
+ * sequential numbering would. Undefined past what a double holds exactly.
+ */
+function statementBase(ctx: ResolveContext, unit: SourceUnit, start: number): number | undefined {
+  const rank = ctx.fileRank?.get(unit.path);
+  if (rank === undefined || rank >= 2 ** 20) return undefined;
+  return rank * 2 ** 32 + start * 2 ** 10;
+}
+
+/** Moves the context's counters up to a statement's base. */
+function startStatement(ctx: ResolveContext, unit: SourceUnit, start: number): void {
+  const base = statementBase(ctx, unit, start);
+  if (base === undefined) return;
+  if (ctx.nextOrder < base) ctx.nextOrder = base;
+  if (ctx.nextAtomId < base) ctx.nextAtomId = base;
+}
+
 /** Resolves every rule (and rule set use) of one tenant block. */
 export function resolveBlock(block: TenantBlock, ctx: ResolveContext, around?: RuleHook): Atom[] {
   const r = new RuleResolver(ctx, { kind: "tenant", tenant: block.tenant, unit: block.unit });
@@ -1557,6 +1584,7 @@ export function resolveBlock(block: TenantBlock, ctx: ResolveContext, around?: R
   const runs = around?.runs;
   for (let from = 0; from < body.length; from += RUN) {
     const to = Math.min(body.length, from + RUN);
+    startStatement(ctx, block.unit, body[from]!.span.start);
     const reused = runs?.reuse(body, from, to);
     if (reused) {
       for (const a of reused) atoms.push(a);
@@ -1565,6 +1593,7 @@ export function resolveBlock(block: TenantBlock, ctx: ResolveContext, around?: R
     const before = { id: ctx.nextAtomId, order: ctx.nextOrder, diagnostics: ctx.diagnostics.length, atoms: atoms.length };
     for (let i = from; i < to; i++) {
       const item = body[i]!;
+      if (item.kind === "Rule" || item.kind === "Use") startStatement(ctx, block.unit, item.span.start);
       if (item.kind === "Rule") atoms.push(...(around ? around(item, () => r.resolve(item)) : r.resolve(item)));
       // A use expands a rule set from another module; its result depends on more than its text (rule-cache.ts).
       else if (item.kind === "Use") atoms.push(...(around ? around(item, () => r.expand(item)) : r.expand(item)));
@@ -1582,6 +1611,7 @@ export function resolveBaseline(baseline: BaselineSymbol, ctx: ResolveContext): 
   const r = new RuleResolver(ctx, { kind: "baseline", baseline, unit: baseline.unit });
   const atoms: Atom[] = [];
   for (const item of baseline.decl.body) {
+    if (item.kind === "Rule" || item.kind === "Use") startStatement(ctx, baseline.unit, item.span.start);
     if (item.kind === "Rule") atoms.push(...r.resolve(item));
     else if (item.kind === "Use") atoms.push(...r.expand(item));
   }

@@ -264,4 +264,25 @@ describe("incremental programs", () => {
     expect(ingress(p3)).not.toBe(ingress(p2));
     expect(egress(p3)!.subject).toEqual({ kind: "workload", workload: p3.getCheck()!.bound.workloads.get("payments")!.get("api") });
   });
+
+  it("hands on the atoms after a rule that an edit added or removed, without renumbering them", () => {
+    // The rule takes the place of a comment of its length, so nothing after it moves.
+    const policy = (middle: string) =>
+      `tenant payments {\n  workload api = app=api\n  workload db = app=db\n  ${middle}\n  allow ingress to api port 8080 from namespace monitoring\n  allow egress from api to db port 5432\n}\n`;
+    const rule = "allow egress from api to db port 6379";
+    const comment = (c: string) => "//" + c.repeat(rule.length - 2);
+    const programs: Program[] = [];
+    // The first edit fills the rule cache (a whole-project check does not remember rules).
+    for (const middle of [comment(" "), comment("-"), comment(" "), rule, comment(" ")]) {
+      programs.push(createProgram(createMemoryHost(files({ "tenants/payments/a.zt": policy(middle) })), { today: TODAY }, programs.at(-1)));
+      programs.at(-1)!.getDiagnostics();
+    }
+    const later = (p: Program) => p.getCheck()!.atoms.filter((a) => a.origin.line >= 5);
+    const [before, added, removed] = programs.slice(2).map(later);
+    expect(before).toHaveLength(2);
+    for (const atoms of [added, removed]) for (let i = 0; i < 2; i++) expect(atoms![i]).toBe(before![i]);
+    // Source order still holds: the added rule's atoms sort before the later ones.
+    const mine = programs[3]!.getCheck()!.atoms.find((a) => a.origin.line === 4)!;
+    expect(before!.every((a) => a.origin.order > mine.origin.order && a.id > mine.id)).toBe(true);
+  });
 });
