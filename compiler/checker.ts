@@ -9,7 +9,7 @@ import { checkExpectations, type Expectation } from "./expectations.js";
 import type { Atom } from "./ir.js";
 import type { ProjectConfig } from "./project.js";
 import type { ApprovalRegistry, TenantRegistry } from "./registry.js";
-import { resolveBaseline, resolveBlock, type ResolveContext } from "./resolve.js";
+import { numberingOf, resolveBaseline, resolveBlock, type ResolveContext } from "./resolve.js";
 import type { RuleCache } from "./rule-cache.js";
 import type { RulesetIndex } from "./rulesets.js";
 import type { YamlSource } from "./yaml-source.js";
@@ -58,7 +58,7 @@ export function check(input: CheckInput): CheckResult {
     diagnostics,
     nextAtomId: 0,
     nextOrder: 0,
-    fileRank: new Map(input.units.map((u, i) => [u.path, i])),
+    numbering: numberingOf(input.units),
     coverage: new Map(),
     peers: new Map(),
   };

@@ -77,12 +77,12 @@ export interface ResolveContext {
   nextAtomId: number;
   nextOrder: number;
   /**
-   * Each file's place among the checked files (by path). A statement's atoms and orders start at
-   * least at its place in the check (statementBase), so a rule added or removed in an edit does
-   * not renumber every atom after it (which the editor would pay for on the keystrokes that
-   * change a rule's atom count).
+   * Where each checked file's numbers start (statementBase), and how many numbers a character of
+   * a file has room for. A statement's atoms and orders start at least at its place in the check,
+   * so a rule added or removed in an edit does not renumber every atom after it (which the
+   * editor would pay for on the keystrokes that change a rule's atom count).
    */
-  readonly fileRank?: ReadonlyMap<string, number>;
+  readonly numbering?: { readonly fileBase: ReadonlyMap<string, number>; readonly scale: number };
   /** Approval coverage by tenant, destination and ports: many rules ask the same question. */
   readonly coverage?: Map<string, Coverage>;
   /**
@@ -1557,15 +1557,33 @@ class RuleResolver {
 }
 
 /**
- * Where a statement's numbers may start: its file's rank and its offset, with room for 1,024
- * orders and atom ids per character of the statement. Numbers only order atoms (by source) and
- * tell rules apart; a statement that needs more than its room pushes the next ones on, as
- * sequential numbering would. Undefined past what a double holds exactly.
+ * Numbering for these files: each file has as many numbers as it has characters times a power of
+ * two, so that all of them stay small integers (V8 keeps numbers below 2^30 in the object that
+ * holds them; larger ones are separate heap objects, one per atom). A text edit that keeps a
+ * file's length (the language server pads lines: lsp/slack.ts) changes no base.
+ */
+export function numberingOf(units: readonly { readonly path: string; readonly text: string }[]): NonNullable<ResolveContext["numbering"]> {
+  let total = 1;
+  for (const u of units) total += u.text.length + 1;
+  const scale = 2 ** Math.max(0, 29 - Math.ceil(Math.log2(total)));
+  const fileBase = new Map<string, number>();
+  let at = 0;
+  for (const u of units) {
+    fileBase.set(u.path, at * scale);
+    at += u.text.length + 1;
+  }
+  return { fileBase, scale };
+}
+
+/**
+ * Where a statement's numbers may start. Numbers only order atoms (by source) and tell rules
+ * apart: a statement that needs more numbers than its room pushes the next ones on, as
+ * sequential numbering would.
  */
 function statementBase(ctx: ResolveContext, unit: SourceUnit, start: number): number | undefined {
-  const rank = ctx.fileRank?.get(unit.path);
-  if (rank === undefined || rank >= 2 ** 20) return undefined;
-  return rank * 2 ** 32 + start * 2 ** 10;
+  const n = ctx.numbering;
+  const file = n?.fileBase.get(unit.path);
+  return file === undefined ? undefined : file + start * n!.scale;
 }
 
 /** Moves the context's counters up to a statement's base. */

@@ -284,5 +284,7 @@ describe("incremental programs", () => {
     // Source order still holds: the added rule's atoms sort before the later ones.
     const mine = programs[3]!.getCheck()!.atoms.find((a) => a.origin.line === 4)!;
     expect(before!.every((a) => a.origin.order > mine.origin.order && a.id > mine.id)).toBe(true);
+    // Small integers, which V8 keeps inside the atom (larger numbers are objects of their own).
+    for (const a of programs[3]!.getCheck()!.atoms) expect(Math.max(a.id, a.origin.order)).toBeLessThan(2 ** 30);
   });
 });
