@@ -182,7 +182,7 @@ export type Keyword = (typeof KEYWORDS)[number];
  * next rule, not a tenant called `allow` and a broken block. Each has two token types, both in its
  * keyword's category: one also in `Name` (anywhere else), one not (first on a line). `workload`
  * counts only as a declaration (`workload NAME =`), `default` only before `deny`, and the others
- * not before `:` or `=` (an argument or parameter called `mode`).
+ * not before `:`, `=`, `,`, `)` or `/` (an argument called `mode`, a label value in a list).
  */
 export const STATEMENT_KEYWORDS = ["allow", "deny", "use", "expect", "mode", "import", "baseline", "ruleset", "tenant", "workload", "default"] as const;
 const statementKeywords: ReadonlySet<string> = new Set(STATEMENT_KEYWORDS);
@@ -318,8 +318,11 @@ function startsStatement(word: string, tokens: readonly IToken[], i: number): bo
   const next = tokens[i + 1]?.image;
   if (word === "workload") return tokens[i + 2]?.image === "=";
   if (word === "default") return next === "deny";
-  return next !== ":" && next !== "=";
+  return next === undefined || !NOT_AFTER_STATEMENT_KEYWORD.has(next);
 }
+
+/** After these, a word first on its line is a name: an argument (`mode: audit`), a list element. */
+const NOT_AFTER_STATEMENT_KEYWORD: ReadonlySet<string> = new Set([":", "=", ",", ")", "/"]);
 
 /**
  * The .zt lexer: Chevrotain's, with keywords typed by their text (see keywordTypes). `atStart`

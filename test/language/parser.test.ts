@@ -68,6 +68,28 @@ describe("parser", () => {
     expect(r.diagnostics).toEqual([]);
   });
 
+  it("reads a statement keyword first on its line as a name where a list or an argument goes on", () => {
+    const text = [
+      "tenant payments {",
+      "  workload api = app in (",
+      "    mode,",
+      "    allow)",
+      "  use stdlib.http-egress(",
+      "    mode: audit,",
+      "    tenant: payments)",
+      "  allow egress from api to tenant ledger,",
+      "    tenant checkout",
+      "}",
+      "",
+    ].join("\n");
+    const r = parse(text, "t.zt");
+    expect(r.diagnostics).toEqual([]);
+    const body = (r.ast.items[0] as TenantDecl).body;
+    expect(body.map((b) => b.kind)).toEqual(["Workload", "Use", "Rule"]);
+    const rule = body[2] as RuleStmt;
+    expect(rule.to?.targets.map((t) => (t.kind === "TenantRef" ? t.tenant.text : t.kind))).toEqual(["ledger", "checkout"]);
+  });
+
   it("parses HTTP rules", () => {
     const [r] = rules(`tenant p { allow ingress port 8080 from tenant c http GET "/a", POST "/b" header "X-Id" host "h\\\\.example", * "/health", "/any-method" }`);
     expect(r!.http!.rules.map((h) => [h.method?.text, h.path?.value, h.host?.value, h.headers.map((x) => x.value)])).toEqual([
