@@ -87,7 +87,7 @@ describe("parser", () => {
     const body = (r.ast.items[0] as TenantDecl).body;
     expect(body.map((b) => b.kind)).toEqual(["Workload", "Use", "Rule"]);
     const rule = body[2] as RuleStmt;
-    expect(rule.to?.targets.map((t) => (t.kind === "TenantRef" ? t.tenant.text : t.kind))).toEqual(["ledger", "checkout"]);
+    expect(rule.to?.targets.map((t) => (t.kind === "TenantRef" ? t.tenant?.text : t.kind))).toEqual(["ledger", "checkout"]);
   });
 
   it("parses HTTP rules", () => {
