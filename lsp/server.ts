@@ -30,7 +30,7 @@ import { VERSION } from "../compiler/version.js";
 import type { Program } from "../compiler/program.js";
 import { EXPLAIN_COMMAND, pathToUri, REQUEST_APPROVAL_KIND, SHOW_LOCATION_COMMAND, TOKEN_MODIFIERS, TOKEN_TYPES, toLspDiagnostic, uriToPath } from "./convert.js";
 import * as H from "./handlers.js";
-import { createIdleCollector, defaultHeapGrowth, editingHeapFlags, limitHeapGrowth } from "./memory.js";
+import { createIdleCollector, defaultHeapGrowth, EDITING_YOUNG_GENERATION, editingHeapFlags, limitHeapGrowth } from "./memory.js";
 import { Session, type DocumentView, type Project } from "./session.js";
 import type { FileResolver } from "./convert.js";
 
@@ -188,6 +188,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
         defaultHeapGrowth();
         hooks.warm?.();
         editingHeapFlags();
+        collector.keepYoungGeneration(EDITING_YOUNG_GENERATION);
         // The CLI starts with a raised tier-up budget (compiler/cli/bin.ts); edits are repeated
         // work that V8's default budget optimizes sooner.
         setFlagsFromString(`--interrupt-budget=${V8_INTERRUPT_BUDGET}`);

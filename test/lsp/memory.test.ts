@@ -1,3 +1,6 @@
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { createIdleCollector } from "../../lsp/memory.js";
 
@@ -77,5 +80,25 @@ describe("the idle collector", () => {
     } finally {
       collector.dispose();
     }
+  });
+});
+
+describe("the young generation", () => {
+  it("is sized for editing, and stays so with V8's growth off (in a process of its own)", () => {
+    const memory = pathToFileURL(join(import.meta.dirname, "../../lsp/memory.ts")).href;
+    const code = `
+      import v8 from "node:v8";
+      v8.setFlagsFromString("--semi-space-growth-factor=1");
+      const m = await import(${JSON.stringify(memory)});
+      const mb = (bytes) => bytes / 1048576;
+      const before = mb(m.youngGenerationSize());
+      const sized = mb(m.sizeYoungGeneration(m.EDITING_YOUNG_GENERATION));
+      let junk = [];
+      for (let i = 0; i < 4e6; i++) { junk.push({ a: i, b: [i] }); if (junk.length > 300000) junk = []; }
+      console.log(JSON.stringify({ before, sized, after: mb(m.youngGenerationSize()) }));`;
+    const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { encoding: "utf8" });
+    const r = JSON.parse(out) as { before: number; sized: number; after: number };
+    expect(r.before).toBeLessThan(16);
+    expect(r).toMatchObject({ sized: 16, after: 16 });
   });
 });
