@@ -115,6 +115,8 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   /** ZTC_LSP_TRACE=1: log every rebuild's duration (diagnosing latency). */
   const traceBuilds = process.env["ZTC_LSP_TRACE"] === "1";
   const collector = createIdleCollector(undefined, undefined, traceBuilds ? log : undefined);
+  // Before the first check, while the heap is nearly empty and sizing it costs least (lsp/memory.ts).
+  collector.keepYoungGeneration(EDITING_YOUNG_GENERATION);
   const toLsp = (v: DocumentView) => (d: Parameters<typeof toLspDiagnostic>[0]) => toLspDiagnostic(d, v.files.lines(d.file) ?? v.lines, v.files, docsUrl);
   /** Snapshots whose diagnostics were published (a request may rebuild a snapshot before the scheduler does). */
   const seen = new WeakSet<object>();
@@ -188,7 +190,6 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
         defaultHeapGrowth();
         hooks.warm?.();
         editingHeapFlags();
-        collector.keepYoungGeneration(EDITING_YOUNG_GENERATION);
         // The CLI starts with a raised tier-up budget (compiler/cli/bin.ts); edits are repeated
         // work that V8's default budget optimizes sooner.
         setFlagsFromString(`--interrupt-budget=${V8_INTERRUPT_BUDGET}`);

@@ -14,8 +14,8 @@ import { START_FLAGS } from "./start-flags.js";
 // the bundle is compiled, so that it is loaded under the flags it is saved under.
 setFlagsFromString(START_FLAGS);
 setFlagsFromString("--expose-gc");
-// The young generation stays at V8's initial size through the first check; the server sizes it
-// for editing afterwards (lsp/memory.ts, EDITING_YOUNG_GENERATION and NO_YOUNG_GROWTH).
+// V8 does not grow the young generation on its own: the server gives it the size it keeps (lsp/memory.ts,
+// EDITING_YOUNG_GENERATION and NO_YOUNG_GROWTH).
 setFlagsFromString("--semi-space-growth-factor=1");
 
 const server = requireCached(fileURLToPath(new URL("./lsp-server.cjs", import.meta.url)), cacheFolder());
