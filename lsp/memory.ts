@@ -158,7 +158,7 @@ export function defaultHeapGrowth(): void {
  * good. An edit allocates a few megabytes, and the server empties the young generation after each
  * (createIdleCollector), so edits scavenge as rarely in 16 MB as in 32 (bench/lsp.ts, with
  * ZTC_LSP_TRACE: no scavenge during an edit's rebuild either way; peak resident memory ~195 ->
- * ~181 MB). So the server starts with its growth off (compiler/cli/lsp-bin.ts) and sizes it
+ * ~181 MB). So the server starts with its growth off (compiler/cli/start-flags.ts) and sizes it
  * before the first check, while the heap is nearly empty (~15 ms). The first check is no slower
  * in 16 MB than in 32 (start to first diagnostics of the bench: median 591 against 630 ms in one
  * comparison, to the whole workspace 1.8 against 2.1 s; a 2 MB young generation had it spend
@@ -197,7 +197,7 @@ export function sizeYoungGeneration(bytes: number): number {
   return youngGenerationSize();
 }
 
-/** V8's growth factor of the young generation that keeps it as it is (lsp-bin.ts starts with it). */
+/** V8's growth factor of the young generation that keeps it as it is (a server starts with it: SERVER_START_FLAGS). */
 export const NO_YOUNG_GROWTH = 1;
 
 /**

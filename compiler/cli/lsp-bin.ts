@@ -7,16 +7,10 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { cacheFolder, requireCached } from "./code-cache.js";
 import type { lspCommand } from "./lsp-command.js";
-import { START_FLAGS } from "./start-flags.js";
+import { SERVER_START_FLAGS } from "./start-flags.js";
 
-// V8 refuses a cache made under other flags than it is loaded under. The cache is saved once the
-// workspace is checked, when the server has also exposed gc (lsp/memory.ts): both are set before
-// the bundle is compiled, so that it is loaded under the flags it is saved under.
-setFlagsFromString(START_FLAGS);
-setFlagsFromString("--expose-gc");
-// V8 does not grow the young generation on its own: the server gives it the size it keeps (lsp/memory.ts,
-// EDITING_YOUNG_GENERATION and NO_YOUNG_GROWTH).
-setFlagsFromString("--semi-space-growth-factor=1");
+// Before the bundle is compiled, so that it is loaded under the flags its cache is saved under.
+for (const flag of SERVER_START_FLAGS) setFlagsFromString(flag);
 
 const server = requireCached(fileURLToPath(new URL("./lsp-server.cjs", import.meta.url)), cacheFolder());
 const run = server.exports["lspCommand"] as typeof lspCommand;

@@ -8,3 +8,12 @@
  * (lsp/server.ts), for the edits.
  */
 export const START_FLAGS = "--interrupt-budget=250000";
+
+/**
+ * The flags of a language server process, set before the server's bundle is compiled (by both of
+ * its entries: compiler/cli/lsp-bin.ts and vscode-extension/src/server.ts). V8 refuses a code cache
+ * made under other flags than it is loaded under, and the cache is saved once the workspace is
+ * checked, under these: gc exposed (lsp/memory.ts), and no growth of the young generation by V8
+ * itself (the server gives it the size it keeps: lsp/memory.ts, EDITING_YOUNG_GENERATION).
+ */
+export const SERVER_START_FLAGS: readonly string[] = [START_FLAGS, "--expose-gc", "--semi-space-growth-factor=1"];

@@ -6,12 +6,11 @@
 import * as path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { cacheFolder, requireCached } from "../../compiler/cli/code-cache.js";
-import { START_FLAGS } from "../../compiler/cli/start-flags.js";
+import { SERVER_START_FLAGS } from "../../compiler/cli/start-flags.js";
 import type { startLanguageServer } from "../../lsp/server.js";
 
-// Before the server is compiled: V8 refuses a cache made under other flags (see lsp-bin.ts).
-setFlagsFromString(START_FLAGS);
-setFlagsFromString("--expose-gc");
+// Before the server is compiled: V8 refuses a cache made under other flags (see start-flags.ts).
+for (const flag of SERVER_START_FLAGS) setFlagsFromString(flag);
 
 const server = requireCached(path.join(__dirname, "server-main.cjs"), cacheFolder());
 const start = server.exports["startLanguageServer"] as typeof startLanguageServer;
