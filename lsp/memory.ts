@@ -159,7 +159,7 @@ export function defaultHeapGrowth(): void {
  * (createIdleCollector), so edits scavenge as rarely in 16 MB as in 32 (bench/lsp.ts, with
  * ZTC_LSP_TRACE: no scavenge during an edit's rebuild either way; peak resident memory ~195 ->
  * ~181 MB). So the server starts with its growth off (compiler/cli/start-flags.ts) and sizes it
- * before the first check, while the heap is nearly empty (~15 ms). The first check is no slower
+ * before the first check, while the heap is nearly empty. The first check is no slower
  * in 16 MB than in 32 (start to first diagnostics of the bench: median 591 against 630 ms in one
  * comparison, to the whole workspace 1.8 against 2.1 s; a 2 MB young generation had it spend
  * twice as long collecting).
@@ -172,8 +172,9 @@ export function youngGenerationSize(): number {
 
 /**
  * Grows the young generation towards `bytes` (as V8 sizes it: a power of two), by keeping more
- * than a semi-space holds alive across a scavenge, once per doubling (~40 ms from 2 to 16 MB);
- * then turns V8's own growth off again. Returns the size it has.
+ * than a semi-space holds alive across a scavenge, once per doubling; then turns V8's own growth
+ * off again. Returns the size it has. From 2 to 16 MB takes ~20 ms, most of it the first touch of
+ * the memory, which the first check would otherwise pay for.
  */
 export function sizeYoungGeneration(bytes: number): number {
   const gc = exposeGc();
@@ -181,10 +182,11 @@ export function sizeYoungGeneration(bytes: number): number {
   v8.setFlagsFromString("--semi-space-growth-factor=2");
   try {
     for (let size = youngGenerationSize(); size * 2 <= bytes; ) {
-      // Objects of four words: a semi-space's worth (half the size) and some more.
-      const count = Math.ceil((size / 2 + 256 * 1024) / 32);
-      const held = new Array<{ a: number; b: number }>(count);
-      for (let i = 0; i < count; i++) held[i] = { a: i, b: i };
+      // A semi-space's worth (half the size) and some more, in arrays of 64 KB: few objects to
+      // make and copy, each small enough for the young generation (not the large-object space).
+      const count = Math.ceil((size / 2 + 256 * 1024) / 65536);
+      const held: number[][] = [];
+      for (let i = 0; i < count; i++) held.push(new Array<number>(8192).fill(i));
       gc({ type: "minor", execution: "sync" });
       held.length = 0;
       const grown = youngGenerationSize();
