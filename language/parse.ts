@@ -6,7 +6,7 @@ import { EOF, type IRecognitionException, type IToken } from "chevrotain";
 import type { Comment, Item, SourceFileAst } from "./ast.js";
 import { diag, type Diagnostic } from "./diagnostics.js";
 import { ztParser } from "./parser.js";
-import type { Span } from "./source.js";
+import { startsLine, type Span } from "./source.js";
 import { closest } from "./suggest.js";
 import { AstBuilder, tokenSpan } from "./to-ast.js";
 import * as T from "./tokens.js";
@@ -27,16 +27,6 @@ function emptyFile(text: string): SourceFileAst {
 
 function formatSize(n: number): string {
   return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
-}
-
-/** Is `offset` the first non-blank character of its line? */
-export function startsLine(text: string, offset: number): boolean {
-  for (let i = offset - 1; i >= 0; i--) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) return true;
-    if (c !== 32 && c !== 9) return false;
-  }
-  return true;
 }
 
 /** Every token of a text, comments included, in source order (for the formatter and highlighting). */

@@ -14,10 +14,10 @@
 import { createTokenInstance, type CstNode, type IToken } from "chevrotain";
 import type { Comment, Item, SourceFileAst, TenantDecl, TenantItem } from "./ast.js";
 import type { Diagnostic } from "./diagnostics.js";
-import { lexSource, MAX_SYNTAX_ERRORS, startsLine, syntaxDiagnostic, type ParseResult } from "./parse.js";
+import { lexSource, MAX_SYNTAX_ERRORS, syntaxDiagnostic, type ParseResult } from "./parse.js";
 import { ztParser } from "./parser.js";
 import { isStatementKeyword, RBrace } from "./tokens.js";
-import { commonPrefix, commonSuffix, type Span } from "./source.js";
+import { commonPrefix, commonSuffix, startsLine, type Span } from "./source.js";
 import { AstBuilder } from "./to-ast.js";
 
 /** The parser looks at most this many tokens ahead (LA(5) in the selector gate). */

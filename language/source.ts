@@ -4,6 +4,19 @@
  * strings and the LSP default encoding, so no consumer has to convert twice.
  */
 
+/**
+ * Is `offset` the first non-blank character of its line (a byte order mark counts as blank)?
+ * `atStart`: whether the start of `text` is the start of a line (not for a slice from inside one).
+ */
+export function startsLine(text: string, offset: number, atStart = true): boolean {
+  for (let i = offset - 1; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return true;
+    if (c !== 32 && c !== 9 && c !== 0xfeff) return false;
+  }
+  return atStart;
+}
+
 /** A half-open range [start, end) of UTF-16 offsets into one file's text. */
 export interface Span {
   readonly start: number;

@@ -5,6 +5,7 @@
  * (a workload named without the `workload` keyword) are limited to plain identifiers.
  */
 import { createToken, Lexer, type CustomPatternMatcherReturn, type ILexingResult, type IToken, type TokenType } from "chevrotain";
+import { startsLine } from "./source.js";
 
 /** Category: anything usable as a declared or keyword-introduced name. */
 export const Name = createToken({ name: "Name", pattern: Lexer.NA, label: "a name" });
@@ -303,16 +304,6 @@ const lexer = new Lexer(allTokens, {
   skipValidations: process.env["ZTC_VALIDATE_GRAMMAR"] !== "1",
 });
 
-/** Is `offset` the first non-blank character of its line in `text` (the start counts if `atStart`)? */
-function firstOnLine(text: string, offset: number, atStart: boolean): boolean {
-  for (let i = offset - 1; i >= 0; i--) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) return true;
-    if (c !== 32 && c !== 9 && c !== 0xfeff) return false;
-  }
-  return atStart;
-}
-
 /** Does the statement keyword `tokens[i]` (first on its line) start a statement? */
 function startsStatement(word: string, tokens: readonly IToken[], i: number): boolean {
   const next = tokens[i + 1]?.image;
@@ -337,7 +328,7 @@ export const ztLexer = {
       if (t.tokenType !== Ident) continue;
       const kw = keywordTypesByText.get(t.image);
       if (!kw) continue;
-      const type = kw.atLineStart && firstOnLine(text, t.startOffset, atStart) && startsStatement(t.image, tokens, i) ? kw.atLineStart : kw.asName;
+      const type = kw.atLineStart && startsLine(text, t.startOffset, atStart) && startsStatement(t.image, tokens, i) ? kw.atLineStart : kw.asName;
       t.tokenType = type;
       t.tokenTypeIdx = type.tokenTypeIdx!;
     }
