@@ -4,15 +4,14 @@
  * start. A cache V8 keeps refusing (flags set after the start, see compiler/cli/lsp-bin.ts) would
  * show here as a second start that does not say "accepted".
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { copyExample, ROOT } from "../helpers/example.js";
 import { LspClient } from "../helpers/lsp-client.js";
 
-const ROOT = join(import.meta.dirname, "../..");
 let work: string;
 let cache: string;
 
@@ -37,8 +36,7 @@ async function start(cacheDir: string, args = [join(ROOT, "bin/ztc.js"), "lsp", 
 }
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), "ztc-lsp-cache-"));
-  cpSync(join(ROOT, "examples/acme"), work, { recursive: true, filter: (s) => !s.includes("/out") });
+  work = copyExample("ztc-lsp-cache-");
   cache = join(work, ".cache");
 });
 

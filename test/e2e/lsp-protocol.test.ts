@@ -2,14 +2,13 @@
  * The real server (bin/ztc.js lsp --stdio, the built bundle) over stdio with a JSON-RPC client:
  * every feature once, workspace awareness through watched files, and bad input of every kind.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { copyExample, ROOT } from "../helpers/example.js";
 import { LspClient } from "../helpers/lsp-client.js";
 
-const ROOT = join(import.meta.dirname, "../..");
 const TODAY = "2026-11-21";
 let work: string;
 let c: LspClient;
@@ -33,8 +32,7 @@ function open(rel: string, text = read(rel)) {
 }
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), "ztc-lsp-"));
-  cpSync(join(ROOT, "examples/acme"), work, { recursive: true, filter: (s) => !s.includes("/out") });
+  work = copyExample("ztc-lsp-");
   c = new LspClient({ command: process.execPath, args: [join(ROOT, "bin/ztc.js"), "lsp", "--stdio"], cwd: work });
   const search = c.diagnostics(uri("tenants/search/policy.zt"));
   const init = (await c.initialize(pathToFileURL(work).href, { today: TODAY }, { workspace: { didChangeWatchedFiles: { dynamicRegistration: true } } })) as {

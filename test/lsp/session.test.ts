@@ -3,21 +3,19 @@
  * practice rebuilds) must leave the snapshot exactly as it was, and later edits must check as a
  * fresh session does.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { copyExample, ROOT } from "../helpers/example.js";
 import { Session } from "../../lsp/session.js";
 
-const ROOT = join(import.meta.dirname, "../..");
 const TODAY = "2026-11-21";
 const POLICY = "tenants/payments/policy.zt";
 let work: string;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), "ztc-session-"));
-  cpSync(join(ROOT, "examples/acme"), work, { recursive: true, filter: (s) => !s.includes("/out") });
+  work = copyExample("ztc-session-");
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

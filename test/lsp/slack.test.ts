@@ -3,12 +3,12 @@
  * length while typing stays within a line's slack, and every feature of the server answers for it
  * what it answers for the document without slack.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { copyExample, ROOT } from "../helpers/example.js";
 import { LineIndex, MAX_SOURCE_CHARS } from "../../language/index.js";
 import { compileFile } from "../../compiler/services/index.js";
 import * as H from "../../lsp/handlers.js";
@@ -99,14 +99,12 @@ describe("slack text", () => {
   });
 });
 
-const ROOT = join(import.meta.dirname, "../..");
 const TODAY = "2026-11-21";
 const POLICY = "tenants/payments/policy.zt";
 let work: string;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), "ztc-slack-"));
-  cpSync(join(ROOT, "examples/acme"), work, { recursive: true, filter: (s) => !s.includes("/out") });
+  work = copyExample("ztc-slack-");
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
