@@ -14,9 +14,28 @@ export type ReadResult =
   | { readonly kind: "not-text"; readonly reason: string; readonly offset: number }
   | { readonly kind: "too-large"; readonly size: number };
 
+/**
+ * Values derived from a file's text that a host may keep between runs (the language server keeps
+ * them in the user's cache folder: lsp/derived-cache.ts), found again only for the same text.
+ * Best effort: any lookup may miss, and a miss means the work is done as if there were no cache.
+ */
+export interface DerivedCache {
+  /** The value stored for this kind of work on this file's text, or undefined. */
+  lookup(kind: string, file: string, text: string): unknown;
+  /**
+   * Keeps `value` (plain data: what structured clone copies) for this kind of work on this text.
+   * The value may be copied later: the caller must not change it afterwards.
+   */
+  store(kind: string, file: string, text: string, value: unknown): void;
+  /** What it has done so far, for traces ("2 found, 1 missed"). */
+  describe?(): string;
+}
+
 export interface CompilerHost {
   /** Absolute project folder, for messages only. */
   readonly root: string;
+  /** Where derived values are kept between runs, if anywhere. */
+  readonly cache?: DerivedCache | undefined;
   /** Reads a project-relative file as UTF-8 text (BOM removed). */
   readFile(path: string, maxBytes: number): ReadResult;
   /** Every regular file below the project folder, project-relative and sorted. */
@@ -201,6 +220,7 @@ export function overlayHost(base: CompilerHost, overlay: ReadonlyMap<string, str
   let listing: string[] | undefined;
   return {
     root: base.root,
+    cache: base.cache,
     readFile(path, maxBytes) {
       const rel = normalizeProjectPath(path);
       const text = rel !== undefined ? overlay.get(rel) : undefined;

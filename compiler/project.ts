@@ -66,7 +66,7 @@ export function readYamlFile(host: CompilerHost, path: string, what: string, at?
   const loc = at ?? { file: path, span: { start: 0, end: 0 } };
   switch (r.kind) {
     case "ok":
-      return loadYaml(r.text, path);
+      return loadYaml(r.text, path, host.cache);
     case "missing":
       return [diag("fileNotFound", loc, { path, what })];
     case "outside":

@@ -3,7 +3,7 @@
  * from memory until a watched-file event says they changed, with the open documents laid on top.
  * Re-reading a thousand files per keystroke would cost more than checking them.
  */
-import { createNodeHost, type CompilerHost, type ReadResult } from "../compiler/host.js";
+import { createNodeHost, type CompilerHost, type DerivedCache, type ReadResult } from "../compiler/host.js";
 
 export interface DiskHost extends CompilerHost {
   /** Forget a file's contents; `structural` (created or deleted) also forgets the file listing. */
@@ -15,7 +15,7 @@ export interface DiskHost extends CompilerHost {
 
 const VANISHED: CompilerHost = { root: "", readFile: () => ({ kind: "missing" }), listFiles: () => [] };
 
-export function createDiskHost(root: string): DiskHost {
+export function createDiskHost(root: string, cache?: DerivedCache): DiskHost {
   const open = (): CompilerHost => {
     try {
       return createNodeHost(root);
@@ -34,6 +34,7 @@ export function createDiskHost(root: string): DiskHost {
     get root() {
       return base.root || root;
     },
+    cache,
     readFile(path, maxBytes) {
       const first = reads.get(path);
       if (!first) {
@@ -69,6 +70,7 @@ export function createDiskHost(root: string): DiskHost {
       const docs = new Map(documents);
       return {
         root: host.root,
+        cache,
         // Paths come from the compiler, already project-relative and normalised.
         readFile: (path, maxBytes) => {
           const text = docs.get(path);

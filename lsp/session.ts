@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import type { LineIndex } from "../language/index.js";
-import type { CompilerHost } from "../compiler/host.js";
+import type { CompilerHost, DerivedCache } from "../compiler/host.js";
 import { tenantFacts } from "../compiler/incremental.js";
 import { createProgram, todayUtc, type Program } from "../compiler/program.js";
 import { PROJECT_FILE } from "../compiler/project.js";
@@ -45,8 +45,9 @@ export class Project {
     private readonly stdlibFolder?: string | undefined,
     /** Whether open .zt documents get slack (lsp/slack.ts). */
     private readonly withSlack = true,
+    cache?: DerivedCache,
   ) {
-    this.disk = createDiskHost(root);
+    this.disk = createDiskHost(root, cache);
   }
 
   /** Project-relative path of an absolute path inside the project, or undefined. */
@@ -127,6 +128,7 @@ export class Project {
       let files: readonly string[] | undefined;
       return {
         root: docs.root,
+        cache: docs.cache,
         readFile: (p, max) => docs.readFile(p, max),
         listFiles: () => (files ??= docs.listFiles().filter((f) => !f.endsWith(".zt") || keep(f))),
       };
@@ -241,6 +243,8 @@ export interface SessionOptions {
   readonly stdlibFolder?: string | undefined;
   /** Slack at the ends of open documents' lines (lsp/slack.ts); default true. */
   readonly slack?: boolean | undefined;
+  /** Where a project keeps values derived from its files between starts (none by default). */
+  readonly derivedCache?: ((root: string) => DerivedCache | undefined) | undefined;
 }
 
 /** The installed stdlib's files never change while the server runs: read each once. */
@@ -289,7 +293,7 @@ export class Session {
     if (!root) return undefined;
     let p = this.projects.get(root);
     if (!p) {
-      p = new Project(root, this.options.stdlibFolder, this.options.slack ?? true);
+      p = new Project(root, this.options.stdlibFolder, this.options.slack ?? true, this.options.derivedCache?.(root));
       this.projects.set(root, p);
     }
     return p;

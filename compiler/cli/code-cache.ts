@@ -36,6 +36,8 @@ export type CacheState = "accepted" | "rejected" | "missing" | "off";
 export interface CachedModule {
   readonly exports: Record<string, unknown>;
   readonly cache: CacheState;
+  /** The module's source and the runtime, as a key: what values derived by this code are kept under. */
+  readonly build: string;
   /**
    * Writes the cache unless the one read was accepted. Call it once the code that matters has run
    * (V8 caches the functions compiled by then), with the V8 flags as they were at the start:
@@ -68,6 +70,7 @@ export function requireCached(file: string, folder: string | undefined): CachedM
   return {
     exports: module.exports,
     cache,
+    build: key.toString("hex"),
     save() {
       if (saved || !cacheFile) return;
       saved = true;
@@ -94,7 +97,7 @@ export function requireCached(file: string, folder: string | undefined): CachedM
 const STALE_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** A used cache is marked as used (its modification time), so pruning leaves it alone. */
-function touch(file: string): void {
+export function touch(file: string): void {
   try {
     const now = new Date();
     fs.utimesSync(file, now, now);
@@ -108,7 +111,7 @@ function touch(file: string): void {
  * path left the previous one behind. Saving a cache removes the folder's caches that have not
  * been used for a month.
  */
-function pruneStale(folder: string, keep: string, now = Date.now()): void {
+export function pruneStale(folder: string, keep: string, suffix = ".v8cache", now = Date.now()): void {
   let names: string[];
   try {
     names = fs.readdirSync(folder);
@@ -117,7 +120,7 @@ function pruneStale(folder: string, keep: string, now = Date.now()): void {
   }
   for (const name of names) {
     const file = nodePath.join(folder, name);
-    if (!name.endsWith(".v8cache") || file === keep) continue;
+    if (!name.endsWith(suffix) || file === keep) continue;
     try {
       if (now - fs.statSync(file).mtimeMs > STALE_MS) fs.rmSync(file, { force: true });
     } catch {

@@ -16,3 +16,4 @@ export async function lspCommand(argv: readonly string[], io: Pick<CliIo, "stder
   // The server runs until the client says exit (vscode-languageserver then ends the process).
   return new Promise<number>(() => undefined);
 }
+export { createDerivedCache } from "./derived-cache.js";

@@ -2,9 +2,10 @@
  * The server's code cache (compiler/cli/code-cache.ts) through the real start (bin/ztc.js lsp
  * --stdio): saved by the first start, used by the next, and a bad or refused cache is only a slower
  * start. A cache V8 keeps refusing (flags set after the start, see compiler/cli/lsp-bin.ts) would
- * show here as a second start that does not say "accepted".
+ * show here as a second start that does not say "accepted". The values derived from large files
+ * (compiler/cli/derived-cache.ts) are kept in the same folder, and found again for the same texts only.
  */
-import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -16,20 +17,27 @@ let work: string;
 let cache: string;
 
 /** Starts a server, waits for its first whole-workspace check, stops it; returns what it said about its code cache. */
-async function start(cacheDir: string, args = [join(ROOT, "bin/ztc.js"), "lsp", "--stdio"]): Promise<{ cache: string; search: string[] }> {
+async function start(cacheDir: string, args = [join(ROOT, "bin/ztc.js"), "lsp", "--stdio"], root = work): Promise<{ cache: string; search: string[]; derived?: string }> {
   const c = new LspClient({
     command: process.execPath,
     args,
-    cwd: work,
+    cwd: root,
     env: { ...process.env, ZTC_CACHE_DIR: cacheDir, ZTC_LSP_TRACE: "1" },
   });
   try {
     // Said once the workspace is checked, just before the cache is saved.
     const said = c.waitFor((m) => m.method === "window/logMessage" && (m.params as { message: string }).message.startsWith("ztc: code cache: "));
-    await c.initialize(pathToFileURL(work).href, { today: "2026-11-21" });
+    // Said next, by a server that keeps derived values (in the same cache folder).
+    const derived =
+      cacheDir === "" ? undefined : c.waitFor((m) => m.method === "window/logMessage" && (m.params as { message: string }).message.startsWith("ztc: derived values: "));
+    await c.initialize(pathToFileURL(root).href, { today: "2026-11-21" });
     const message = (await said).params as { message: string };
-    const search = c.lastDiagnostics(pathToFileURL(join(work, "tenants/search/policy.zt")).href)?.diagnostics.map((d) => d.code ?? "") ?? [];
-    return { cache: message.message.slice("ztc: code cache: ".length), search };
+    const search = c.lastDiagnostics(pathToFileURL(join(root, "tenants/search/policy.zt")).href)?.diagnostics.map((d) => d.code ?? "") ?? [];
+    return {
+      cache: message.message.slice("ztc: code cache: ".length),
+      search,
+      ...(derived ? { derived: ((await derived).params as { message: string }).message.slice("ztc: derived values: ".length) } : {}),
+    };
   } finally {
     await c.stop();
   }
@@ -51,7 +59,7 @@ describe("language server code cache", () => {
     expect(first.search).toEqual(["ZT3025", "ZT3014"]);
     expect(readdirSync(cache).filter((f) => f.endsWith(".v8cache"))).toHaveLength(1);
     const second = await start(cache);
-    expect(second).toEqual({ cache: "accepted", search: first.search });
+    expect(second).toEqual({ cache: "accepted", search: first.search, derived: "0 found, 0 missed, 0 kept" });
   });
 
   it("starts as usual from a damaged cache, and replaces it", async () => {
@@ -78,7 +86,7 @@ describe("language server code cache", () => {
     });
     const extensionCache = join(work, ".ext-cache");
     const first = await start(extensionCache, [join(out, "server.cjs"), "--stdio"]);
-    expect(first).toEqual({ cache: "missing", search: ["ZT3025", "ZT3014"] });
+    expect(first).toEqual({ cache: "missing", search: ["ZT3025", "ZT3014"], derived: "0 found, 0 missed, 0 kept" });
     expect((await start(extensionCache, [join(out, "server.cjs"), "--stdio"])).cache).toBe("accepted");
   });
 
@@ -102,6 +110,34 @@ describe("language server code cache", () => {
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(recent)).toBe(true);
     expect(existsSync(join(folder, own!))).toBe(true);
+  });
+
+  it("keeps the parses and YAML values of large files, and reads a changed file anew", async () => {
+    // The example, with a large policy (comments) and a large approval registry.
+    const big = copyExample("ztc-lsp-derived-");
+    try {
+      const policy = join(big, "tenants/search/policy.zt");
+      writeFileSync(policy, readFileSync(policy, "utf8") + "// a long history of this tenant's decisions, kept here\n".repeat(800));
+      const approvals = join(big, "registry/approvals.yaml");
+      const extra = Array.from({ length: 300 }, (_, i) =>
+        [`  - id: APR-S${i}`, `    destination: svc-${i}.partner.example`, "    ports: [443/tcp]", "    tenants: [search]", "    approved-by: secops", `    ticket: SEC-S${i}`, "    expires: 2035-01-01"].join("\n"),
+      );
+      writeFileSync(approvals, readFileSync(approvals, "utf8").replace("\napprovals:\n", `\napprovals:\n${extra.join("\n")}\n`));
+      const folder = join(big, ".cache");
+      const first = await start(folder, undefined, big);
+      expect(first.derived).toBe("0 found, 2 missed, 0 kept");
+      expect(readdirSync(folder).filter((f) => f.endsWith(".derived"))).toHaveLength(2);
+      const second = await start(folder, undefined, big);
+      expect(second).toEqual({ cache: "accepted", search: first.search, derived: "2 found, 0 missed, 0 kept" });
+      // The search tenant's S3 approval withdrawn: the rule that needed it is an error now.
+      writeFileSync(approvals, readFileSync(approvals, "utf8").replace("tenants: [payments, search]", "tenants: [payments]"));
+      const third = await start(folder, undefined, big);
+      expect(third.derived).toBe("1 found, 1 missed, 0 kept");
+      expect(third.search).not.toEqual(first.search);
+      expect(third.search).toEqual((await start("", undefined, big)).search);
+    } finally {
+      rmSync(big, { recursive: true, force: true });
+    }
   });
 
   it("can be turned off", async () => {

@@ -7,11 +7,14 @@ import * as path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { cacheFolder, requireCached } from "../../compiler/cli/code-cache.js";
 import { SERVER_START_FLAGS } from "../../compiler/cli/start-flags.js";
+import type { createDerivedCache } from "../../compiler/cli/derived-cache.js";
 import type { startLanguageServer } from "../../lsp/server.js";
 
 // Before the server is compiled: V8 refuses a cache made under other flags (see start-flags.ts).
 for (const flag of SERVER_START_FLAGS) setFlagsFromString(flag);
 
-const server = requireCached(path.join(__dirname, "server-main.cjs"), cacheFolder());
+const folder = cacheFolder();
+const server = requireCached(path.join(__dirname, "server-main.cjs"), folder);
 const start = server.exports["startLanguageServer"] as typeof startLanguageServer;
-start(undefined, { warm: () => server.save(), codeCache: server.cache });
+const derived = server.exports["createDerivedCache"] as typeof createDerivedCache;
+start(undefined, { warm: () => server.save(), codeCache: server.cache, derivedCache: folder ? (root) => derived(folder, root, server.build) : undefined });
