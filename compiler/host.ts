@@ -16,7 +16,7 @@ export type ReadResult =
 
 /**
  * Values derived from a file's text that a host may keep between runs (the language server keeps
- * them in the user's cache folder: lsp/derived-cache.ts), found again only for the same text.
+ * them in the user's cache folder: compiler/cli/derived-cache.ts), found again only for the same text.
  * Best effort: any lookup may miss, and a miss means the work is done as if there were no cache.
  */
 export interface DerivedCache {
