@@ -48,6 +48,10 @@ interface Run {
   readonly atoms: readonly Atom[];
   readonly diagnostics: readonly Diagnostic[];
   readonly entries: readonly (readonly [Entry, Statement])[];
+  /** The entries' workload digests, each pair once (a run of 32 rules mostly names a tenant or two). */
+  readonly deps: readonly (readonly [string, number])[];
+  /** The workloads its atoms select, each once (a check compares them, not every atom's). */
+  readonly workloads: readonly WorkloadSymbol[];
 }
 
 interface Entry {
@@ -193,13 +197,13 @@ export class RuleCache {
         if (run.firstId !== ctx.nextAtomId || run.firstOrder !== ctx.nextOrder) return undefined;
         for (let j = 0; j < run.items.length; j++) if (body[from + j] !== run.items[j]) return undefined;
         if (lineOf(run.items[0]!) !== run.line || textOf(run.items) !== run.text) return undefined;
-        for (const [e, statement] of run.entries) if (!valid(e, statement)) return undefined;
+        // valid() of every entry, with the digests compared once per run.
+        for (const [e, statement] of run.entries) if (this.entries.get(e.key) !== e || !lookupsHold(e, statement)) return undefined;
+        for (const [t, id] of run.deps) if (digest(t) !== id) return undefined;
         const own = ctx.workloads.get(tenant);
-        for (const a of run.atoms) if (a.subject.kind === "workload" && (own?.get(a.subject.workload.name) ?? a.subject.workload) !== a.subject.workload) return undefined;
-        for (const [e, statement] of run.entries) {
-          e.used = this.generation;
-          entryOf.set(statement, e);
-        }
+        for (const w of run.workloads) if ((own?.get(w.name) ?? w) !== w) return undefined;
+        // (entryOf is only read for runs that are resolved anew, whose statements all pass the hook.)
+        for (const [e] of run.entries) e.used = this.generation;
         ctx.nextAtomId += run.atoms.length;
         ctx.nextOrder += run.orders;
         for (const d of run.diagnostics) ctx.diagnostics.push(d);
@@ -228,6 +232,8 @@ export class RuleCache {
           atoms,
           diagnostics: ctx.diagnostics.slice(before.diagnostics),
           entries,
+          deps: distinctDeps(entries),
+          workloads: [...new Set(atoms.flatMap((a) => (a.subject.kind === "workload" ? [a.subject.workload] : [])))],
         });
       },
     };
@@ -350,6 +356,21 @@ function workloadText(w: WorkloadSymbol): string {
 }
 
 /** Tenants a statement or rule set names (whose workloads it may use). */
+/** The digest pairs of a run's entries, each once. */
+function distinctDeps(entries: readonly (readonly [Entry, Statement])[]): (readonly [string, number])[] {
+  const seen = new Set<string>();
+  const out: (readonly [string, number])[] = [];
+  for (const [e] of entries)
+    for (const d of e.deps) {
+      const k = `${d[0]}\0${d[1]}`;
+      if (!seen.has(k)) {
+        seen.add(k);
+        out.push(d);
+      }
+    }
+  return out;
+}
+
 function namedTenants(node: AstNode): string[] {
   const out = new Set<string>();
   const visit = (n: AstNode) => {

@@ -123,8 +123,15 @@ function firstTokenEnd(m: TenantItem): number {
  */
 function firstReparsed(text: string, block: TenantDecl, editStart: number): number {
   const body = block.body;
-  let j = -1;
-  for (let i = 0; i < body.length; i++) if (firstTokenEnd(body[i]!) < editStart) j = i;
+  // The last statement whose first token ends before the edit (statements are in source order).
+  let lo = 0;
+  let hi = body.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (firstTokenEnd(body[mid]!) < editStart) lo = mid + 1;
+    else hi = mid;
+  }
+  let j = lo - 1;
   while (j >= 1 && !outOfReach(text, body[j - 1]!.span.end, editStart)) j--;
   return j;
 }

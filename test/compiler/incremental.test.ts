@@ -287,4 +287,28 @@ describe("incremental programs", () => {
     // Small integers, which V8 keeps inside the atom (larger numbers are objects of their own).
     for (const a of programs[3]!.getCheck()!.atoms) expect(Math.max(a.id, a.origin.order)).toBeLessThan(2 ** 30);
   });
+
+  it("hands on whole runs of rules only with the workloads the tenant has now", () => {
+    // The workloads in one file, forty rules in another (resolveBlock takes 32 at a time): a
+    // comment edited after a workload binds it anew with the same meaning, and the other file's
+    // runs of rules, which are not touched (nor renumbered: the comment keeps its length), must
+    // then select the new workload, not the old one.
+    const workloads = (comment: string) => `tenant payments {\n  workload api = app=api${comment}\n}\n`;
+    const rules = `tenant payments {\n${Array.from({ length: 40 }, (_, i) => `  allow egress from api to tenant ledger workload db port ${5000 + i}\n`).join("")}}\n`;
+    const ledger = "tenant ledger {\n  workload db = app=db\n  allow ingress to db port 5000-5039 from tenant payments workload api\n}\n";
+    const at = (comment: string) => files({ "tenants/payments/a.zt": workloads(comment), "tenants/payments/b.zt": rules, "tenants/ledger/policy.zt": ledger });
+    const programs: Program[] = [];
+    // The first edit fills the rule cache (a whole-project check does not remember rules).
+    for (const comment of [" // the API", " // the APX", " // the API", " // the APX"]) {
+      programs.push(createProgram(createMemoryHost(at(comment)), { today: TODAY }, programs.at(-1)));
+      programs.at(-1)!.getDiagnostics();
+    }
+    const last = programs.at(-1)!.getCheck()!;
+    const api = last.bound.workloads.get("payments")!.get("api")!;
+    expect(api).not.toBe(programs.at(-2)!.getCheck()!.bound.workloads.get("payments")!.get("api"));
+    const selecting = last.atoms.filter((a) => a.tenant === "payments" && a.subject.kind === "workload");
+    expect(selecting).toHaveLength(40);
+    for (const a of selecting) expect(a.subject).toEqual({ kind: "workload", workload: api });
+    for (const a of selecting) expect(a.subject.kind === "workload" && a.subject.workload).toBe(api);
+  });
 });
