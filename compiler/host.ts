@@ -31,6 +31,16 @@ export interface DerivedCache {
   describe?(): string;
 }
 
+/** What `derive` gives for this text: from the cache when it has it, else derived and kept (a value `derive` throws for is not). */
+export function derivedValue<T>(cache: DerivedCache | undefined, kind: string, file: string, text: string, derive: () => T): T {
+  if (!cache) return derive();
+  const found = cache.lookup(kind, file, text);
+  if (found !== undefined) return found as T;
+  const value = derive();
+  cache.store(kind, file, text, value);
+  return value;
+}
+
 export interface CompilerHost {
   /** Absolute project folder, for messages only. */
   readonly root: string;

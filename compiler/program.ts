@@ -19,7 +19,7 @@ import { boundaryProblems } from "./boundary.js";
 import { check, type CheckInput, type CheckResult } from "./checker.js";
 import { ciliumProblems } from "./cilium/validate.js";
 import { emitBaselinePolicies, emitTenantPolicies, sortPolicies, type EmittedPolicy } from "./emit.js";
-import type { CompilerHost, DerivedCache } from "./host.js";
+import { derivedValue, type CompilerHost, type DerivedCache } from "./host.js";
 import { checkIncrementally, type PreviousCheck } from "./incremental.js";
 import { loadModules, type ModuleGraph } from "./modules.js";
 import { loadProject, MAX_YAML_BYTES, PROJECT_FILE, type LoadedProject, type ProjectConfig } from "./project.js";
@@ -127,12 +127,7 @@ function parsedUnit(path: string, text: string, old: ReturnType<typeof previousU
  * sees for the first time (an edited document's parses would each be written for nothing).
  */
 function cachedParse(path: string, text: string, cache: DerivedCache | undefined): ParseResult {
-  if (!cache || text.length < CACHED_PARSE_FROM_CHARS) return parse(text, path);
-  const found = cache.lookup(PARSE, path, text) as ParseResult | undefined;
-  if (found !== undefined) return found;
-  const parsed = parse(text, path);
-  cache.store(PARSE, path, text, parsed);
-  return parsed;
+  return derivedValue(text.length >= CACHED_PARSE_FROM_CHARS ? cache : undefined, PARSE, path, text, () => parse(text, path));
 }
 
 function readSource(host: CompilerHost, path: string, old: ReturnType<typeof previousUnits> | undefined, index?: number): SourceUnit {

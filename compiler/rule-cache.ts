@@ -136,7 +136,9 @@ export class RuleCache {
       e.lookedUpIn = ctx.rulesets;
       return true;
     };
-    const valid = (e: Entry, statement: Statement) => this.entries.get(e.key) === e && e.deps.every(([t, id]) => digest(t) === id) && lookupsHold(e, statement);
+    /** An entry still in the cache whose rule set lookups hold; valid() if its digests hold too (runs compare those once). */
+    const held = (e: Entry, statement: Statement) => this.entries.get(e.key) === e && lookupsHold(e, statement);
+    const valid = (e: Entry, statement: Statement) => held(e, statement) && e.deps.every(([t, id]) => digest(t) === id);
     /** The entry each statement of this block was answered from or filed under (none: not cached). */
     const entryOf = new Map<Statement, Entry>();
     const hook = (statement: Statement, resolve: () => Atom[]): Atom[] => {
@@ -197,8 +199,7 @@ export class RuleCache {
         if (run.firstId !== ctx.nextAtomId || run.firstOrder !== ctx.nextOrder) return undefined;
         for (let j = 0; j < run.items.length; j++) if (body[from + j] !== run.items[j]) return undefined;
         if (lineOf(run.items[0]!) !== run.line || textOf(run.items) !== run.text) return undefined;
-        // valid() of every entry, with the digests compared once per run.
-        for (const [e, statement] of run.entries) if (this.entries.get(e.key) !== e || !lookupsHold(e, statement)) return undefined;
+        for (const [e, statement] of run.entries) if (!held(e, statement)) return undefined;
         for (const [t, id] of run.deps) if (digest(t) !== id) return undefined;
         const own = ctx.workloads.get(tenant);
         for (const w of run.workloads) if ((own?.get(w.name) ?? w) !== w) return undefined;
@@ -355,7 +356,6 @@ function workloadText(w: WorkloadSymbol): string {
   return text;
 }
 
-/** Tenants a statement or rule set names (whose workloads it may use). */
 /** The digest pairs of a run's entries, each once. */
 function distinctDeps(entries: readonly (readonly [Entry, Statement])[]): (readonly [string, number])[] {
   const seen = new Set<string>();
@@ -371,6 +371,7 @@ function distinctDeps(entries: readonly (readonly [Entry, Statement])[]): (reado
   return out;
 }
 
+/** Tenants a statement or rule set names (whose workloads it may use). */
 function namedTenants(node: AstNode): string[] {
   const out = new Set<string>();
   const visit = (n: AstNode) => {

@@ -12,7 +12,7 @@ import jsyaml from "js-yaml";
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Document } from "yaml";
 import { diag, type Diagnostic } from "../language/index.js";
 import type { Span } from "../language/index.js";
-import type { DerivedCache } from "./host.js";
+import { derivedValue, type DerivedCache } from "./host.js";
 
 /**
  * The kind of the values loadYaml keeps in a host's cache: bump it when what js-yaml is asked to
@@ -289,13 +289,8 @@ const CACHED_FROM_BYTES = 32 * 1024;
 export function loadYaml(text: string, file: string, cache?: DerivedCache): LoadedYaml {
   if (!ANCHOR.test(text)) {
     try {
-      const cached = cache && text.length >= CACHED_FROM_BYTES;
-      let value = cached ? cache.lookup(YAML_VALUE, file, text) : undefined;
-      if (value === undefined) {
-        value = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, filename: file }) ?? null;
-        // Only what js-yaml read without complaint: anything else takes the slow path every time.
-        if (cached) cache.store(YAML_VALUE, file, text, value);
-      }
+      // Only what js-yaml reads without complaint is kept: anything else takes the slow path every time.
+      const value = derivedValue(text.length >= CACHED_FROM_BYTES ? cache : undefined, YAML_VALUE, file, text, () => jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, filename: file }) ?? null);
       let known: YamlPositions | undefined | null = null;
       const positions = () => (known === null ? (known = YamlPositions.fromEvents(text) ?? positionsOf(parseWithPositions(text))) : known);
       const source: YamlSource = {
