@@ -332,18 +332,21 @@ function coarseCovers(c: Atom, f: Atom): boolean {
 }
 
 export function checkCoarseRules(atoms: readonly Atom[], out: Diagnostic[]): void {
+  const coarse = atoms.filter((c) => !c.baseline && isCoarse(c));
+  if (coarse.length === 0) return;
   // Per tenant and direction: comparing across tenants would make this quadratic in the cluster.
+  // Only for the tenants with coarse rules (an edit's check holds a large tenant and its neighbours).
+  const tenants = new Set(coarse.map((c) => c.tenant));
   const fine = new Map<string, Atom[]>();
   for (const a of atoms) {
-    if (a.subject.kind !== "workload" || a.action !== "allow" || a.baseline) continue;
+    if (a.subject.kind !== "workload" || a.action !== "allow" || a.baseline || !tenants.has(a.tenant)) continue;
     const k = `${a.tenant}|${a.direction}`;
     const list = fine.get(k);
     if (list) list.push(a);
     else fine.set(k, [a]);
   }
   const byOrigin = new Map<number, { first: Atom; covered: Atom[] }>();
-  for (const c of atoms) {
-    if (c.baseline || !isCoarse(c)) continue;
+  for (const c of coarse) {
     const covered = (fine.get(`${c.tenant}|${c.direction}`) ?? []).filter((f) => coarseCovers(c, f));
     if (covered.length === 0) continue;
     const entry = byOrigin.get(c.origin.order) ?? { first: c, covered: [] };
@@ -374,20 +377,39 @@ export function checkCidrUnions(atoms: readonly Atom[], out: Diagnostic[]): void
     else groups.set(k, [a]);
   }
   for (const group of groups.values()) {
-    let set = AddressSet.empty();
-    for (const a of group) if (a.peer.kind === "cidr") set = set.union(a.peer.set);
-    for (const family of [4, 6] as const) {
-      if (!set.coversFamily(family)) continue;
-      const members = group.filter((a) => a.peer.kind === "cidr" && a.peer.prefix.family === family);
-      const last = members[members.length - 1]!;
-      const cidrs = [...new Set(members.map((a) => (a.peer.kind === "cidr" ? formatPrefix(a.peer.prefix) : "")))].join(", ");
-      out.push(
-        diag("broadCidrUnion", locate(last), { family: family === 4 ? "IPv4" : "IPv6", cidrs }, {
-          related: members.slice(0, -1).map((m) => ({ file: m.origin.file, span: m.peerSpan, message: "part of the union" })),
-        }),
-      );
-    }
+    // A group of the same atoms as last time finds what it found then (most groups, after an edit).
+    const last = cidrGroups.get(group[0]!);
+    const found = last && sameAtoms(last.atoms, group) ? last.found : cidrUnionsOf(group);
+    cidrGroups.set(group[0]!, { atoms: group, found });
+    for (const d of found) out.push(d);
   }
+}
+
+/** The last findings of each group of CIDR rules, by its first atom. */
+const cidrGroups = new WeakMap<Atom, { readonly atoms: readonly Atom[]; readonly found: readonly Diagnostic[] }>();
+
+function sameAtoms(a: readonly Atom[], b: readonly Atom[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function cidrUnionsOf(group: readonly Atom[]): readonly Diagnostic[] {
+  const found: Diagnostic[] = [];
+  let set = AddressSet.empty();
+  for (const a of group) if (a.peer.kind === "cidr") set = set.union(a.peer.set);
+  for (const family of [4, 6] as const) {
+    if (!set.coversFamily(family)) continue;
+    const members = group.filter((a) => a.peer.kind === "cidr" && a.peer.prefix.family === family);
+    const last = members[members.length - 1]!;
+    const cidrs = [...new Set(members.map((a) => (a.peer.kind === "cidr" ? formatPrefix(a.peer.prefix) : "")))].join(", ");
+    found.push(
+      diag("broadCidrUnion", locate(last), { family: family === 4 ? "IPv4" : "IPv6", cidrs }, {
+        related: members.slice(0, -1).map((m) => ({ file: m.origin.file, span: m.peerSpan, message: "part of the union" })),
+      }),
+    );
+  }
+  return found;
 }
 
 function portsOverlap(a: Atom, b: Atom): boolean {
@@ -412,29 +434,50 @@ function podsLabel(p: PodSet): string {
  * when the client allows the egress and the server admits the ingress. Warn where one side is missing.
  */
 export function checkCrossTenant(atoms: readonly Atom[], registry: TenantRegistry, declared: ReadonlySet<string>, out: Diagnostic[]): void {
-  const byTenant = new Map<string, Atom[]>();
-  for (const a of atoms) {
-    if (a.action !== "allow") continue;
-    const list = byTenant.get(a.tenant);
-    if (list) list.push(a);
-    else byTenant.set(a.tenant, [a]);
-  }
-  const nsOf = (t: string) => registry.tenants.get(t)?.namespaces ?? [];
+  // The rules that reach another tenant's pods, and the other side's rules that admitted them last time.
+  const crossing: Atom[] = [];
+  const witnesses = new Set<Atom>();
   for (const a of atoms) {
     if (a.action !== "allow" || a.peer.kind !== "pods") continue;
     const other = a.peer.pods.tenant;
     if (!other || other === a.tenant) continue;
+    crossing.push(a);
+    const w = crossWitnesses.get(a);
+    if (w?.registry === registry) witnesses.add(w.witness);
+  }
+  if (crossing.length === 0) return;
+  // A witness still among the rules still admits its rule: both are the same objects, and whether
+  // one admits the other depends on them and the registry alone. The rest are looked for.
+  const present = new Set<Atom>();
+  if (witnesses.size > 0) for (const b of atoms) if (witnesses.has(b)) present.add(b);
+  const admitted = (a: Atom) => {
+    const w = crossWitnesses.get(a);
+    return w !== undefined && w.registry === registry && present.has(w.witness);
+  };
+  const searched = new Set<string>();
+  for (const a of crossing) if (!admitted(a)) searched.add((a.peer as Extract<Peer, { kind: "pods" }>).pods.tenant!);
+  const byTenant = new Map<string, Atom[]>();
+  if (searched.size > 0)
+    for (const b of atoms) {
+      if (b.action !== "allow" || !searched.has(b.tenant)) continue;
+      const list = byTenant.get(b.tenant);
+      if (list) list.push(b);
+      else byTenant.set(b.tenant, [b]);
+    }
+  const nsOf = (t: string) => registry.tenants.get(t)?.namespaces ?? [];
+  for (const a of crossing) {
+    if (a.peer.kind !== "pods" || admitted(a)) continue;
+    const other = a.peer.pods.tenant!;
     const mine = subjectPods(a.subject, nsOf(a.tenant), a.tenant);
     const theirs = a.peer.pods;
     const wanted = a.direction === "egress" ? "ingress" : "egress";
-    const matched = (byTenant.get(other) ?? []).some(
-      (b) =>
-        b.direction === wanted &&
-        podsOverlap(subjectPods(b.subject, nsOf(other), other), theirs) &&
-        peerCoversPods(b.peer, mine) &&
-        portsOverlap(a, b),
+    const witness = (byTenant.get(other) ?? []).find(
+      (b) => b.direction === wanted && podsOverlap(subjectPods(b.subject, nsOf(other), other), theirs) && peerCoversPods(b.peer, mine) && portsOverlap(a, b),
     );
-    if (matched) continue;
+    if (witness) {
+      crossWitnesses.set(a, { registry, witness });
+      continue;
+    }
     const ports = a.ports ? ` on ${portsText(a.ports)}` : "";
     const message = !declared.has(other)
       ? `tenant '${other}' has no policy yet, so its namespaces are default-deny and ${a.direction === "egress" ? "this traffic is dropped at their side" : "its pods cannot send this traffic"}`
@@ -446,6 +489,14 @@ export function checkCrossTenant(atoms: readonly Atom[], registry: TenantRegistr
     }));
   }
 }
+
+/**
+ * Per rule reaching another tenant's pods, the other side's rule that admitted it when last checked
+ * (with the registry it was checked against). An edit of a large tenant's file keeps most of its
+ * atoms (rule-cache.ts), so its neighbours' rules find their witness instead of scanning the
+ * tenant's thousands of rules again.
+ */
+const crossWitnesses = new WeakMap<Atom, { readonly registry: TenantRegistry; readonly witness: Atom }>();
 
 /**
  * Hosts a tenant allows but its own DNS allow-list to the resolver does not let its pods look up

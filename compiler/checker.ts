@@ -113,11 +113,13 @@ function dedupe(list: Diagnostic[]): Diagnostic[] {
  */
 function checkDenyWithoutDefaultDeny(bound: BindResult, atoms: readonly Atom[], tenants: TenantRegistry, out: Diagnostic[]): void {
   const seen = new Set<number>();
+  // (Once, not per baseline: the atoms of an edit's check are mostly a large tenant's.)
+  const denies = atoms.filter((a) => a.baseline !== undefined && a.action === "deny");
   for (const b of bound.baselines) {
     const bare = b.nodes ? ["nodes"] : b.namespaces.filter((ns) => !tenants.namespaces.get(ns)?.tenant);
     if (bare.length === 0) continue;
-    for (const a of atoms) {
-      if (a.baseline !== b.name || a.action !== "deny" || b.defaultDeny.has(a.direction) || seen.has(a.origin.order)) continue;
+    for (const a of denies) {
+      if (a.baseline !== b.name || b.defaultDeny.has(a.direction) || seen.has(a.origin.order)) continue;
       seen.add(a.origin.order);
       const targets = b.nodes ? "the nodes it applies to" : `namespace${bare.length > 1 ? "s" : ""} ${bare.join(", ")}`;
       out.push(diag("denyWithoutDefaultDeny", { file: a.origin.file, span: a.origin.span }, { targets, direction: a.direction }));

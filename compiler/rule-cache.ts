@@ -82,6 +82,15 @@ export class RuleCache {
   /** Runs by their first statement. */
   private runs = new WeakMap<TenantItem, Run>();
   private readonly digestIds = new Map<string, number>();
+  /**
+   * Each tenant's last digest, with the workload symbols and mode it was computed from. The binder
+   * hands on the same symbols for unchanged declarations, so a tenant whose workloads did not
+   * change gets its id back from a comparison of references; the text (every workload of a
+   * 100-workload tenant, ~6 KB, hashed again by the id lookup) is built only when they changed.
+   * Several blocks of one check ask for the same tenants: those answers are kept for the check.
+   */
+  private readonly lastDigests = new Map<string, { readonly mode: string; readonly symbols: readonly WorkloadSymbol[]; readonly id: number }>();
+  private checkDigests: { readonly ctx: ResolveContext; readonly ids: Map<string, number> } | undefined;
   private generation = 0;
   private inputs: readonly unknown[] = [];
   /**
@@ -103,6 +112,7 @@ export class RuleCache {
       this.byNode = new GenerationalWeakMap();
       this.runs = new WeakMap();
       this.digestIds.clear();
+      this.lastDigests.clear();
       this.inputs = inputs;
     }
     this.generation++;
@@ -111,21 +121,16 @@ export class RuleCache {
   /** Ends a check: forgets rules not seen in this check or the one before. */
   end(): void {
     for (const [k, e] of this.entries) if (e.used < this.generation - 1) this.entries.delete(k);
+    this.checkDigests = undefined;
   }
 
   /** The hook for resolveBlock, for one block. */
   hook(block: TenantBlock, ctx: ResolveContext): RuleHook {
-    const digests = new Map<string, number>();
+    if (this.checkDigests?.ctx !== ctx) this.checkDigests = { ctx, ids: new Map() };
+    const digests = this.checkDigests.ids;
     const digest = (tenant: string): number => {
       let id = digests.get(tenant);
-      if (id === undefined) {
-        const ws = ctx.workloads.get(tenant);
-        // A tenant's mode changes what its rules report (audit mode, ZT3035).
-        const text = `${ctx.settings.get(tenant)?.mode ?? "enforce"}\n${ws ? [...ws.values()].map(workloadText).join("\n") : ""}`;
-        id = this.digestIds.get(text);
-        if (id === undefined) this.digestIds.set(text, (id = this.digestIds.size));
-        digests.set(tenant, id);
-      }
+      if (id === undefined) digests.set(tenant, (id = this.digestOf(tenant, ctx)));
       return id;
     };
     const unit = block.unit;
@@ -241,6 +246,21 @@ export class RuleCache {
     return Object.assign(hook, { runs });
   }
 
+  /** The id of a tenant's workloads and mode as this check sees them: equal ids, equal inputs to its rules' resolution. */
+  private digestOf(tenant: string, ctx: ResolveContext): number {
+    const ws = ctx.workloads.get(tenant);
+    // A tenant's mode changes what its rules report (audit mode, ZT3035).
+    const mode = ctx.settings.get(tenant)?.mode ?? "enforce";
+    const last = this.lastDigests.get(tenant);
+    if (last && last.mode === mode && sameSymbols(last.symbols, ws)) return last.id;
+    const symbols = ws ? [...ws.values()] : [];
+    const text = `${mode}\n${symbols.map(workloadText).join("\n")}`;
+    let id = this.digestIds.get(text);
+    if (id === undefined) this.digestIds.set(text, (id = this.digestIds.size));
+    this.lastDigests.set(tenant, { mode, symbols, id });
+    return id;
+  }
+
   /**
    * The cached result moved to where the rule is now, with this check's numbering and workloads.
    * Atoms that would come out equal are handed on as they are: the analyses' caches keyed by atom
@@ -354,6 +374,13 @@ function workloadText(w: WorkloadSymbol): string {
     workloadTexts.set(w, text);
   }
   return text;
+}
+
+function sameSymbols(symbols: readonly WorkloadSymbol[], ws: ReadonlyMap<string, WorkloadSymbol> | undefined): boolean {
+  if (symbols.length !== (ws?.size ?? 0)) return false;
+  let i = 0;
+  for (const w of ws?.values() ?? []) if (w !== symbols[i++]) return false;
+  return true;
 }
 
 /** The digest pairs of a run's entries, each once. */

@@ -288,6 +288,28 @@ describe("incremental programs", () => {
     for (const a of programs[3]!.getCheck()!.atoms) expect(Math.max(a.id, a.origin.order)).toBeLessThan(2 ** 30);
   });
 
+  it("find a neighbour's one-sided rule again when the rule that admitted it changes, and only then", () => {
+    // Payments' egress to ledger is admitted by ledger's ingress rule (its witness, reused while
+    // both atoms are). Edits of ledger's file break, keep and restore that rule; payments' file is
+    // untouched, so its atom is handed on and must not keep a stale verdict. Likewise a CIDR union
+    // found once must go when one of its rules does, and come back.
+    const payments = "tenant payments {\n  workload api = app=api\n  allow egress from api to tenant ledger workload db port 5432\n}\n";
+    const ledger = (port: string, cidr: string, note = "") =>
+      `tenant ledger {\n  // ${note}\n  workload db = app=db\n  allow ingress to db port ${port} from tenant payments workload api\n  allow ingress to db port 443 from cidr 0.0.0.0/1\n  allow ingress to db port 443 from cidr ${cidr}\n}\n`;
+    // (The first edits fill the rule cache: a whole-project check does not remember rules.)
+    const steps = [ledger("5432", "128.0.0.0/1"), ledger("5432", "128.0.0.0/1", "a"), ledger("5432", "128.0.0.0/1", "b"), ledger("5433", "128.0.0.0/1", "b"), ledger("5432", "10.0.0.0/8", "b"), ledger("5432", "128.0.0.0/1", "b")];
+    const at = (text: string) => ({ "tenants/payments/a.zt": payments, "tenants/ledger/policy.zt": text });
+    const codes: string[][] = [];
+    sameAsFresh(at(steps[0]!), steps.slice(1), (_, text) => at(text));
+    let previous: Program | undefined;
+    for (const text of steps) {
+      previous = createProgram(hostOf(at(text)), { today: TODAY }, previous);
+      codes.push(previous.getDiagnostics().map((d) => d.code).filter((c) => c === "ZT3015" || c === "ZT3013"));
+    }
+    // (Both sides are told when the port differs; the union goes with its second rule.)
+    expect(codes).toEqual([["ZT3013"], ["ZT3013"], ["ZT3013"], ["ZT3015", "ZT3013", "ZT3015"], [], ["ZT3013"]]);
+  });
+
   it("hands on whole runs of rules only with the workloads the tenant has now", () => {
     // The workloads in one file, forty rules in another (resolveBlock takes 32 at a time): a
     // comment edited after a workload binds it anew with the same meaning, and the other file's
