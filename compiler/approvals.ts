@@ -36,6 +36,8 @@ interface TenantLists {
   readonly forTenant: readonly Approval[];
   readonly signed: readonly Approval[];
   readonly valid: readonly Approval[];
+  /** Unexpired approvals of the kind for other tenants only (to say so when none is the tenant's). */
+  readonly others: readonly Approval[];
 }
 
 /**
@@ -53,7 +55,16 @@ function tenantLists(reg: ApprovalRegistry, tenant: string, kind: string, today:
   if (!lists) {
     const forTenant = reg.forTenant(tenant).filter((a) => a.destination.kind === kind);
     const signed = forTenant.filter((a) => !isPending(a));
-    lists = { forTenant, signed, valid: signed.filter((a) => a.expires >= today) };
+    // (Only a request the tenant's own approvals do not cover asks for the others.)
+    let others: readonly Approval[] | undefined;
+    lists = {
+      forTenant,
+      signed,
+      valid: signed.filter((a) => a.expires >= today),
+      get others() {
+        return (others ??= reg.approvals.filter((a) => a.destination.kind === kind && !appliesTo(a, tenant) && a.expires >= today));
+      },
+    };
     byKey.set(key, lists);
   }
   return lists;
@@ -76,8 +87,52 @@ interface Attempt {
   matching: Approval[];
 }
 
+/**
+ * Host approvals by the last label of their pattern, when it has no `*`: a pattern contains a host
+ * only if their last labels agree (fqdn.ts compares labels from the end), so a host is compared
+ * with the approvals of its top-level domain and the patterns ending in a glob, not with the
+ * thousands of others. Per list (the lists above are kept per tenant), positions kept for order.
+ */
+interface HostIndex {
+  readonly byLast: ReadonlyMap<string, readonly number[]>;
+  readonly rest: readonly number[];
+}
+const hostIndexes = new WeakMap<readonly Approval[], HostIndex>();
+
+function hostIndex(list: readonly Approval[]): HostIndex {
+  let index = hostIndexes.get(list);
+  if (index) return index;
+  const byLast = new Map<string, number[]>();
+  const rest: number[] = [];
+  list.forEach((a, i) => {
+    if (a.destination.kind !== "fqdn") return;
+    const p = a.destination.pattern;
+    const last = p.labels[p.labels.length - 1];
+    if (p.all || last === undefined || last.includes("*")) rest.push(i);
+    else {
+      const at = byLast.get(last);
+      if (at) at.push(i);
+      else byLast.set(last, [i]);
+    }
+  });
+  hostIndexes.set(list, (index = { byLast, rest }));
+  return index;
+}
+
+/** The approvals of a list whose destination covers the request, in the list's order (exported for tests). */
+export function covering(list: readonly Approval[], dest: RequestedDestination): Approval[] {
+  const last = dest.kind === "fqdn" && !dest.pattern.all ? dest.pattern.labels[dest.pattern.labels.length - 1] : undefined;
+  if (last === undefined || last.includes("*") || list.length < 16) return list.filter((a) => destinationCovers(a, dest));
+  const index = hostIndex(list);
+  const same = index.byLast.get(last) ?? [];
+  const at = index.rest.length === 0 ? same : same.length === 0 ? index.rest : [...same, ...index.rest].sort((x, y) => x - y);
+  const out: Approval[] = [];
+  for (const i of at) if (destinationCovers(list[i]!, dest)) out.push(list[i]!);
+  return out;
+}
+
 function attempt(list: readonly Approval[], dest: RequestedDestination, ports: PortSet): Attempt {
-  const matching = list.filter((a) => destinationCovers(a, dest));
+  const matching = covering(list, dest);
   if (dest.kind !== "addresses") {
     let union = PortSet.empty();
     for (const a of matching) union = union.union(a.ports);
@@ -125,7 +180,8 @@ export function checkCoverage(
 ): Coverage {
   const kind = dest.kind === "addresses" ? "cidr" : dest.kind;
   if (icmp) return icmpCoverage(reg, tenant, dest, today);
-  const { forTenant, signed, valid } = tenantLists(reg, tenant, kind, today);
+  const lists = tenantLists(reg, tenant, kind, today);
+  const { forTenant, signed, valid } = lists;
   const best = attempt(valid, dest, ports);
   if (best.covered) return { ok: true, used: best.used.sort(byId) };
 
@@ -141,8 +197,7 @@ export function checkCoverage(
     const approved = best.matching.map((a) => `${a.id} allows ${a.ports.toString()}`).join("; ");
     return { ok: false, reason: "ports", detail: `the destination is approved, but not on these ports (${approved})` };
   }
-  const others = reg.approvals.filter((a) => a.destination.kind === kind && !appliesTo(a, tenant) && a.expires >= today);
-  const forOthers = attempt(others, dest, ports);
+  const forOthers = attempt(lists.others, dest, ports);
   if (forOthers.covered) {
     const ids = forOthers.used.map((a) => a.id).join(", ");
     return { ok: false, reason: "other-tenants", detail: `${ids} approves it for other tenants only` };

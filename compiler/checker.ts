@@ -4,7 +4,7 @@
  */
 import { diag, type Diagnostic } from "../language/index.js";
 import { checkCidrUnions, checkCoarseRules, checkCrossTenant, checkDnsAllowLists, checkOverlaps } from "./analysis.js";
-import { bind, type BindResult, type SourceUnit } from "./binder.js";
+import { bind, type BaselineSymbol, type BindResult, type SourceUnit } from "./binder.js";
 import { checkExpectations, type Expectation } from "./expectations.js";
 import type { Atom } from "./ir.js";
 import type { ProjectConfig } from "./project.js";
@@ -116,7 +116,7 @@ function checkDenyWithoutDefaultDeny(bound: BindResult, atoms: readonly Atom[], 
   // (Once, not per baseline: the atoms of an edit's check are mostly a large tenant's.)
   const denies = atoms.filter((a) => a.baseline !== undefined && a.action === "deny");
   for (const b of bound.baselines) {
-    const bare = b.nodes ? ["nodes"] : b.namespaces.filter((ns) => !tenants.namespaces.get(ns)?.tenant);
+    const bare = bareTargets(b, tenants);
     if (bare.length === 0) continue;
     for (const a of denies) {
       if (a.baseline !== b.name || b.defaultDeny.has(a.direction) || seen.has(a.origin.order)) continue;
@@ -125,6 +125,22 @@ function checkDenyWithoutDefaultDeny(bound: BindResult, atoms: readonly Atom[], 
       out.push(diag("denyWithoutDefaultDeny", { file: a.origin.file, span: a.origin.span }, { targets, direction: a.direction }));
     }
   }
+}
+
+/**
+ * What a baseline applies to outside the tenants' namespaces: the nodes, or shared namespaces. Kept
+ * per list of namespaces (each check copies the symbol, not the list, which the binder hands on
+ * while the declaration is unchanged): a baseline that applies to all tenants lists thousands of
+ * namespaces, which every edit's check asked about again.
+ */
+const bareOf = new WeakMap<readonly string[], { readonly tenants: TenantRegistry; readonly bare: readonly string[] }>();
+function bareTargets(b: BaselineSymbol, tenants: TenantRegistry): readonly string[] {
+  if (b.nodes) return ["nodes"];
+  const known = bareOf.get(b.namespaces);
+  if (known?.tenants === tenants) return known.bare;
+  const bare = b.namespaces.filter((ns) => !tenants.namespaces.get(ns)?.tenant);
+  bareOf.set(b.namespaces, { tenants, bare });
+  return bare;
 }
 
 /** Tenants with `dns strict` that a baseline lets look up every name anyway. */

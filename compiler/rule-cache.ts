@@ -73,6 +73,8 @@ interface Entry {
   /** The rule set index the lookups were last found to hold in (an index is immutable, and an edit of a tenant's file keeps it). */
   lookedUpIn?: RulesetIndex | undefined;
   used: number;
+  /** Out of the cache (forgotten, replaced or cleared): a run holding it is not reused. */
+  dropped?: boolean;
 }
 
 export class RuleCache {
@@ -108,6 +110,7 @@ export class RuleCache {
   begin(ctx: ResolveContext): void {
     const inputs = [ctx.tenants, ctx.approvals, ctx.approvalsSource, ctx.config, ctx.today];
     if (inputs.some((v, i) => v !== this.inputs[i])) {
+      for (const e of this.entries.values()) e.dropped = true;
       this.entries.clear();
       this.byNode = new GenerationalWeakMap();
       this.runs = new WeakMap();
@@ -120,7 +123,11 @@ export class RuleCache {
 
   /** Ends a check: forgets rules not seen in this check or the one before. */
   end(): void {
-    for (const [k, e] of this.entries) if (e.used < this.generation - 1) this.entries.delete(k);
+    for (const [k, e] of this.entries)
+      if (e.used < this.generation - 1) {
+        e.dropped = true;
+        this.entries.delete(k);
+      }
     this.checkDigests = undefined;
   }
 
@@ -142,7 +149,7 @@ export class RuleCache {
       return true;
     };
     /** An entry still in the cache whose rule set lookups hold; valid() if its digests hold too (runs compare those once). */
-    const held = (e: Entry, statement: Statement) => this.entries.get(e.key) === e && lookupsHold(e, statement);
+    const held = (e: Entry, statement: Statement) => !e.dropped && lookupsHold(e, statement);
     const valid = (e: Entry, statement: Statement) => held(e, statement) && e.deps.every(([t, id]) => digest(t) === id);
     /** The entry each statement of this block was answered from or filed under (none: not cached). */
     const entryOf = new Map<Statement, Entry>();
@@ -190,6 +197,8 @@ export class RuleCache {
         lookedUpIn: lookups && ctx.rulesets,
         used: this.generation,
       };
+      const replaced = this.entries.get(entry.key);
+      if (replaced) replaced.dropped = true;
       this.entries.set(entry.key, entry);
       this.byNode.set(statement, entry);
       entryOf.set(statement, entry);

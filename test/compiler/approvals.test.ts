@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkCoverage, findBlocked, type RequestedDestination } from "../../compiler/approvals.js";
+import { checkCoverage, covering, findBlocked, type RequestedDestination } from "../../compiler/approvals.js";
 import { AddressSet, parseCidr, type Prefix } from "../../compiler/net/cidr.js";
-import { parseFqdn } from "../../compiler/net/fqdn.js";
+import { fqdnContains, parseFqdn } from "../../compiler/net/fqdn.js";
 import { PortSet } from "../../compiler/net/ports.js";
 import { parseDestination, type Approval, type ApprovalRegistry } from "../../compiler/registry.js";
 
@@ -53,6 +53,25 @@ const prefix = (s: string): Prefix => {
 };
 const cidr = (s: string): RequestedDestination => ({ kind: "addresses", set: AddressSet.prefix(prefix(s)) });
 const tcp443 = PortSet.spec("TCP", 443);
+
+describe("covering", () => {
+  it("finds the host approvals a request's top-level domain can match, as a scan of the list does, in its order", () => {
+    // Lists long enough to be indexed by the last label, with patterns of every shape: exact, globs
+    // in any label (the last one too), a leading **., and * alone; and requests of the same shapes.
+    const label = fc.constantFrom("api", "a*", "*i", "*", "com", "co*", "net", "io", "stripe", "x-1");
+    const host = fc.tuple(fc.constantFrom("", "**."), fc.array(label, { minLength: 1, maxLength: 3 })).map(([m, ls]) => m + ls.join("."));
+    const pattern = fc.oneof({ weight: 9, arbitrary: host }, { weight: 1, arbitrary: fc.constant("*") });
+    fc.assert(
+      fc.property(fc.array(pattern, { minLength: 16, maxLength: 60 }), pattern, (patterns, request) => {
+        const list = patterns.map((p, i) => approval(`A${i}`, p, tcp443));
+        const dest = fqdn(request);
+        const scan = list.filter((a) => a.destination.kind === "fqdn" && dest.kind === "fqdn" && fqdnContains(a.destination.pattern, dest.pattern));
+        expect(covering(list, dest).map((a) => a.id)).toEqual(scan.map((a) => a.id));
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
 
 describe("checkCoverage", () => {
   it("covers a host by an exact or containing pattern approval only", () => {
