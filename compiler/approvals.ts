@@ -7,6 +7,7 @@
  */
 import { AddressSet } from "./net/cidr.js";
 import { fqdnContains, fqdnIntersects, type FqdnPattern } from "./net/fqdn.js";
+import { pushTo } from "./multimap.js";
 import { L4_PROTOCOLS, PortSet, type PortRange } from "./net/ports.js";
 import type { Approval, ApprovalRegistry, Blocked } from "./registry.js";
 
@@ -109,11 +110,7 @@ function hostIndex(list: readonly Approval[]): HostIndex {
     const p = a.destination.pattern;
     const last = p.labels[p.labels.length - 1];
     if (p.all || last === undefined || last.includes("*")) rest.push(i);
-    else {
-      const at = byLast.get(last);
-      if (at) at.push(i);
-      else byLast.set(last, [i]);
-    }
+    else pushTo(byLast, last, i);
   });
   hostIndexes.set(list, (index = { byLast, rest }));
   return index;

@@ -20,6 +20,8 @@ import { check, type CheckInput, type CheckResult } from "./checker.js";
 import { checkExpectations } from "./expectations.js";
 import type { Atom, WorkloadSymbol } from "./ir.js";
 import type { TenantRegistry } from "./registry.js";
+import { LayeredMap } from "./layered-map.js";
+import { pushTo } from "./multimap.js";
 import { GenerationalWeakMap } from "./weak-generations.js";
 
 /** What a unit says about tenants: the ones it speaks for, and the ones its rules name. */
@@ -107,16 +109,57 @@ function factsOf(unit: SourceUnit, registry: TenantRegistry): UnitFacts {
 /** Every unit's facts, by units array: the next keystroke's list differs from it in a unit or two. */
 const factsLists = new WeakMap<readonly SourceUnit[], { readonly registry: TenantRegistry; readonly facts: readonly UnitFacts[] }>();
 
-/** The facts of these units; `before`, the previous list, when it holds the same files in the same order. */
+/**
+ * The facts of these units; `before`, the previous list, when it holds the same files in the same
+ * order. An edit seldom changes what its file says about tenants: then the previous list itself is
+ * handed on, and with it its index (factsIndex).
+ */
 function factsFor(units: readonly SourceUnit[], registry: TenantRegistry, before: readonly SourceUnit[] | undefined): readonly UnitFacts[] {
   const known = before && factsLists.get(before);
-  let facts: UnitFacts[];
+  let facts: readonly UnitFacts[];
   if (known && known.registry === registry && before!.length === units.length) {
-    facts = known.facts.slice();
-    for (let i = 0; i < units.length; i++) if (units[i] !== before![i]) facts[i] = factsOf(units[i]!, registry);
+    let copy: UnitFacts[] | undefined;
+    for (let i = 0; i < units.length; i++) {
+      if (units[i] === before![i]) continue;
+      const f = factsOf(units[i]!, registry);
+      if (!sameFacts(f, known.facts[i]!)) (copy ??= known.facts.slice())[i] = f;
+    }
+    facts = copy ?? known.facts;
   } else facts = units.map((u) => factsOf(u, registry));
   factsLists.set(units, { registry, facts });
   return facts;
+}
+
+function sameFacts(a: UnitFacts, b: UnitFacts): boolean {
+  const same = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((v, i) => v === y[i]);
+  return a.understood === b.understood && a.global === b.global && same(a.tenants, b.tenants) && same(a.refs, b.refs);
+}
+
+/** Positions in a facts list: of the files naming each tenant, speaking for each, holding a baseline, or speaking for several. */
+interface FactsIndex {
+  readonly naming: ReadonlyMap<string, readonly number[]>;
+  readonly speaking: ReadonlyMap<string, readonly number[]>;
+  readonly global: readonly number[];
+  readonly shared: readonly number[];
+}
+const factsIndexes = new WeakMap<readonly UnitFacts[], FactsIndex>();
+
+/** The facts list's index: an edit's check asks which files concern a tenant or two, of a thousand. */
+function factsIndex(facts: readonly UnitFacts[]): FactsIndex {
+  let index = factsIndexes.get(facts);
+  if (index) return index;
+  const naming = new Map<string, number[]>();
+  const speaking = new Map<string, number[]>();
+  const global: number[] = [];
+  const shared: number[] = [];
+  facts.forEach((f, i) => {
+    for (const r of f.refs) pushTo(naming, r, i);
+    for (const t of f.tenants) pushTo(speaking, t, i);
+    if (f.global) global.push(i);
+    if (f.tenants.length > 1) shared.push(i);
+  });
+  factsIndexes.set(facts, (index = { naming, speaking, global, shared }));
+  return index;
 }
 
 /** The tenants a file speaks for and the tenants its rules name (for focusing a first check). */
@@ -177,13 +220,19 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
   // Re-checked: the touched tenants and those naming them; then all tenants sharing a file with
   // them (a file's diagnostics are recomputed as a whole). Linear scans, no index per program.
   const facts = factsFor(units, registry, sameFiles ? previous.units : undefined);
+  const index = factsIndex(facts);
   const recheck = new Set<string>(touched);
-  for (const f of facts) if (f.global || f.refs.some((r) => touched.has(r))) for (const t of f.tenants) recheck.add(t);
+  const addTenants = (i: number) => {
+    for (const t of facts[i]!.tenants) recheck.add(t);
+  };
+  index.global.forEach(addTenants);
+  for (const t of touched) index.naming.get(t)?.forEach(addTenants);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const f of facts) {
-      if (f.tenants.length > 1 && f.tenants.some((t) => recheck.has(t)) && !f.tenants.every((t) => recheck.has(t))) {
-        for (const t of f.tenants) recheck.add(t);
+    for (const i of index.shared) {
+      const f = facts[i]!;
+      if (f.tenants.some((t) => recheck.has(t)) && !f.tenants.every((t) => recheck.has(t))) {
+        addTenants(i);
         grew = true;
       }
     }
@@ -191,15 +240,14 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
   // Context: the tenants they name, checked alongside but taken from the previous result.
   const context = new Set<string>();
   const keepFiles = new Set<string>();
-  facts.forEach((f, i) => {
-    if (!f.global && !f.tenants.some((t) => recheck.has(t))) return;
+  const keep = (i: number) => {
     keepFiles.add(units[i]!.path);
-    for (const r of f.refs) if (!recheck.has(r)) context.add(r);
-  });
+    for (const r of facts[i]!.refs) if (!recheck.has(r)) context.add(r);
+  };
+  index.global.forEach(keep);
+  for (const t of recheck) index.speaking.get(t)?.forEach(keep);
   const subPaths = new Set(keepFiles);
-  facts.forEach((f, i) => {
-    if (f.tenants.some((t) => context.has(t))) subPaths.add(units[i]!.path);
-  });
+  for (const t of context) for (const i of index.speaking.get(t) ?? []) subPaths.add(units[i]!.path);
   // Past half the project a full check costs the same and is simpler.
   if (subPaths.size * 2 > units.length && units.length > 8) return undefined;
 
@@ -214,18 +262,14 @@ export function checkIncrementally(input: CheckInput, previous: PreviousCheck): 
   const partial = new Set(sub.expectationDiagnostics);
   // Atoms by tenant: the previous groups with the re-checked tenants' replaced; the flat list is
   // only built when someone reads it (emit, some editor services), not on every keystroke.
-  const groups = new Map(groupsOf(previous.check));
   const fromSub = (key: string) => recheck.has(key) || key.startsWith(BASELINE_KEY);
-  for (const key of groups.keys()) if (fromSub(key)) groups.delete(key);
-  for (const [key, list] of groupsOf(sub)) if (fromSub(key)) groups.set(key, list);
+  // (Every baseline's group is replaced: the previous check's baselines name them all.)
+  const replaced = [...recheck, ...previous.check.bound.baselines.map((b) => BASELINE_KEY + b.name)];
+  const groups = LayeredMap.of(groupsOf(previous.check), replaced, [...groupsOf(sub)].filter(([key]) => fromSub(key)));
   // Blocks in unit order, as bind() lists them: the previous ones, with the re-checked tenants' replaced.
   const blocks = (sameFiles && mergedBlocks(units, keepFiles, previous.check.bound.blocks, sub.bound.blocks)) || blocksInOrder(units, newPaths(), recheck, previous.check, sub);
-  const workloads = new Map<string, ReadonlyMap<string, WorkloadSymbol>>(previous.check.bound.workloads);
-  for (const t of recheck) workloads.delete(t);
-  for (const [t, w] of sub.bound.workloads) if (recheck.has(t)) workloads.set(t, w);
-  const settings = new Map(previous.check.bound.settings);
-  for (const t of recheck) settings.delete(t);
-  for (const [t, v] of sub.bound.settings) if (recheck.has(t)) settings.set(t, v);
+  const workloads = LayeredMap.of(previous.check.bound.workloads, recheck, [...sub.bound.workloads].filter(([t]) => recheck.has(t)));
+  const settings = LayeredMap.of(previous.check.bound.settings, recheck, [...sub.bound.settings].filter(([t]) => recheck.has(t)));
   const bound: BindResult = {
     blocks,
     // Every baseline's file is in the sub-check.
