@@ -136,6 +136,18 @@ function firstReparsed(text: string, block: TenantDecl, editStart: number): numb
   return j;
 }
 
+/** The first statement starting at or after `offset` (statements are in source order); body.length if none does. */
+function firstStartingFrom(body: readonly TenantItem[], offset: number): number {
+  let lo = 0;
+  let hi = body.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (body[mid]!.span.start < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The latest start of a span inside a value. */
 function latestStart(v: unknown): number {
   if (v === null || typeof v !== "object") return -1;
@@ -194,8 +206,7 @@ export function reparse(old: PreviousParse, text: string, file = ""): ParseResul
   const j = firstReparsed(before, block, start);
   const from = j >= 0 ? body[j]!.span.start : block.openBrace.end;
   // Where the parse must get back in step: the next statement after the edit, or the closing brace.
-  let k = body.findIndex((m) => m.span.start >= oldEnd);
-  if (k < 0) k = body.length;
+  const k = firstStartingFrom(body, oldEnd);
   const sync = k < body.length ? body[k]!.span.start : block.closeBrace.start;
   const syncNew = sync + delta;
   // A diagnostic straddling a boundary cannot be placed. One at the sync token itself belongs to the
