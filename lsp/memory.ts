@@ -52,7 +52,7 @@ export function createIdleCollector(idleMs = 5, growthBytes = 32 * 1024 * 1024, 
   const kept = (reading: number, by: string) => {
     const before = live;
     live = reading;
-    trace?.(`full collection (${by}): ${(before / 1048576).toFixed(0)} -> ${(live / 1048576).toFixed(0)} MB live`);
+    trace?.(`full collection (${by}): ${(before / 1048576).toFixed(0)} -> ${(live / 1048576).toFixed(0)} MB live @${performance.now().toFixed(1)}`);
   };
   // V8's own full collections count too, but their entries arrive after the work that was under
   // way, whose allocations the reading then includes (one read 82 MB where 63 were live, and the
