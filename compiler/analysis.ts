@@ -409,8 +409,10 @@ function cidrUnionsOf(group: readonly Atom[]): readonly Diagnostic[] {
       }),
     );
   }
-  return found;
+  // Most groups find nothing: they share one empty list (each group's findings are kept).
+  return found.length > 0 ? found : NONE_FOUND;
 }
+const NONE_FOUND: readonly Diagnostic[] = [];
 
 function portsOverlap(a: Atom, b: Atom): boolean {
   if (!a.ports || !b.ports) return true;

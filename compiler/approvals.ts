@@ -37,8 +37,8 @@ interface TenantLists {
   readonly forTenant: readonly Approval[];
   readonly signed: readonly Approval[];
   readonly valid: readonly Approval[];
-  /** Unexpired approvals of the kind for other tenants only (to say so when none is the tenant's). */
-  readonly others: readonly Approval[];
+  /** Unexpired approvals of the kind for other tenants only (to say so when none is the tenant's), once asked for. */
+  others: readonly Approval[] | undefined;
 }
 
 /**
@@ -56,16 +56,8 @@ function tenantLists(reg: ApprovalRegistry, tenant: string, kind: string, today:
   if (!lists) {
     const forTenant = reg.forTenant(tenant).filter((a) => a.destination.kind === kind);
     const signed = forTenant.filter((a) => !isPending(a));
-    // (Only a request the tenant's own approvals do not cover asks for the others.)
-    let others: readonly Approval[] | undefined;
-    lists = {
-      forTenant,
-      signed,
-      valid: signed.filter((a) => a.expires >= today),
-      get others() {
-        return (others ??= reg.approvals.filter((a) => a.destination.kind === kind && !appliesTo(a, tenant) && a.expires >= today));
-      },
-    };
+    // (Only a request the tenant's own approvals do not cover asks for the others: checkCoverage.)
+    lists = { forTenant, signed, valid: signed.filter((a) => a.expires >= today), others: undefined };
     byKey.set(key, lists);
   }
   return lists;
@@ -194,6 +186,7 @@ export function checkCoverage(
     const approved = best.matching.map((a) => `${a.id} allows ${a.ports.toString()}`).join("; ");
     return { ok: false, reason: "ports", detail: `the destination is approved, but not on these ports (${approved})` };
   }
+  lists.others ??= reg.approvals.filter((a) => a.destination.kind === kind && !appliesTo(a, tenant) && a.expires >= today);
   const forOthers = attempt(lists.others, dest, ports);
   if (forOthers.covered) {
     const ids = forOthers.used.map((a) => a.id).join(", ");
