@@ -68,6 +68,34 @@ describe("slack text", () => {
     );
   });
 
+  it("takes the slack of the indented lines after a line that runs out, and moves only them", () => {
+    const rules = Array.from({ length: 12 }, (_, i) => `  allow egress to h${i}.example.com:443`);
+    const doc = `tenant a {\n${rules.join("\n")}\n}\ntenant b allow egress to z.example.com:443\n`;
+    const s = new SlackText(doc);
+    const length = s.padded.length;
+    const after = (t: string) => s.padded.indexOf(t);
+    const at = doc.indexOf(":443");
+    const far = after("h9.example.com");
+    const near = after("h1.example.com");
+    // Typing 40 characters on the first rule: 16 of its own slack, then the lines below lend theirs.
+    let typed = "";
+    for (let i = 0; i < 40; i++) {
+      typed += "q";
+      s.update(doc.slice(0, at) + typed + doc.slice(at));
+      expect(unpad(s)).toBe(doc.slice(0, at) + typed + doc.slice(at));
+    }
+    expect(s.padded.length).toBe(length);
+    expect(after("h1.example.com")).toBeGreaterThan(near);
+    expect(after("h9.example.com")).toBe(far);
+    // The last rule's slack can only come from the closing brace's line, which does not lend (it is
+    // not indented: the change would cross the block): the text after it moves.
+    const last = s.text.indexOf(":443", s.text.indexOf("h11."));
+    const tail = after("tenant b");
+    s.update(s.text.slice(0, last) + "q".repeat(20) + s.text.slice(last));
+    expect(after("tenant b")).toBeGreaterThan(tail);
+    expect(unpad(s)).toBe(s.text);
+  });
+
   it("keeps its length while typing uses up a line's slack, and moves the rest once when it runs out", () => {
     const doc = "tenant a {\n  allow egress to x.example.com:443\n  allow egress to y.example.com:443\n}\n";
     expect(new SlackText(doc).padded).toBe(doc.replace(/\n/g, " ".repeat(OPEN_SLACK) + "\n") + " ".repeat(OPEN_SLACK));
