@@ -10,6 +10,7 @@ import { selectorContains, selectorsOverlap, selectorText } from "./labels.js";
 import { AddressSet, formatPrefix } from "./net/cidr.js";
 import { fqdnContains, parseFqdn } from "./net/fqdn.js";
 import { isResolverDnsRule } from "./emit.js";
+import { pushTo } from "./multimap.js";
 import { containerIndex, mayContain, scanCandidates } from "./overlap-index.js";
 import type { ProjectConfig } from "./project.js";
 import type { TenantRegistry } from "./registry.js";
@@ -436,14 +437,14 @@ function podsLabel(p: PodSet): string {
  * when the client allows the egress and the server admits the ingress. Warn where one side is missing.
  */
 export function checkCrossTenant(atoms: readonly Atom[], registry: TenantRegistry, declared: ReadonlySet<string>, out: Diagnostic[]): void {
-  // The rules that reach another tenant's pods, and the other side's rules that admitted them last time.
-  const crossing: Atom[] = [];
+  // The rules that reach another tenant's pods (with that tenant), and the other side's rules that admitted them last time.
+  const crossing: { readonly a: Atom; readonly other: string }[] = [];
   const witnesses = new Set<Atom>();
   for (const a of atoms) {
     if (a.action !== "allow" || a.peer.kind !== "pods") continue;
     const other = a.peer.pods.tenant;
     if (!other || other === a.tenant) continue;
-    crossing.push(a);
+    crossing.push({ a, other });
     const w = crossWitnesses.get(a);
     if (w?.registry === registry) witnesses.add(w.witness);
   }
@@ -456,20 +457,12 @@ export function checkCrossTenant(atoms: readonly Atom[], registry: TenantRegistr
     const w = crossWitnesses.get(a);
     return w !== undefined && w.registry === registry && present.has(w.witness);
   };
-  const searched = new Set<string>();
-  for (const a of crossing) if (!admitted(a)) searched.add((a.peer as Extract<Peer, { kind: "pods" }>).pods.tenant!);
+  const searched = new Set(crossing.filter((c) => !admitted(c.a)).map((c) => c.other));
   const byTenant = new Map<string, Atom[]>();
-  if (searched.size > 0)
-    for (const b of atoms) {
-      if (b.action !== "allow" || !searched.has(b.tenant)) continue;
-      const list = byTenant.get(b.tenant);
-      if (list) list.push(b);
-      else byTenant.set(b.tenant, [b]);
-    }
+  if (searched.size > 0) for (const b of atoms) if (b.action === "allow" && searched.has(b.tenant)) pushTo(byTenant, b.tenant, b);
   const nsOf = (t: string) => registry.tenants.get(t)?.namespaces ?? [];
-  for (const a of crossing) {
+  for (const { a, other } of crossing) {
     if (a.peer.kind !== "pods" || admitted(a)) continue;
-    const other = a.peer.pods.tenant!;
     const mine = subjectPods(a.subject, nsOf(a.tenant), a.tenant);
     const theirs = a.peer.pods;
     const wanted = a.direction === "egress" ? "ingress" : "egress";
