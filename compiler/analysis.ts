@@ -10,7 +10,7 @@ import { selectorContains, selectorsOverlap, selectorText } from "./labels.js";
 import { AddressSet, formatPrefix } from "./net/cidr.js";
 import { fqdnContains, parseFqdn } from "./net/fqdn.js";
 import { isResolverDnsRule } from "./emit.js";
-import { pushTo } from "./multimap.js";
+import { pushTo, sameItems } from "./collections.js";
 import { containerIndex, mayContain, scanCandidates } from "./overlap-index.js";
 import type { ProjectConfig } from "./project.js";
 import type { TenantRegistry } from "./registry.js";
@@ -380,7 +380,7 @@ export function checkCidrUnions(atoms: readonly Atom[], out: Diagnostic[]): void
   for (const group of groups.values()) {
     // A group of the same atoms as last time finds what it found then (most groups, after an edit).
     const last = cidrGroups.get(group[0]!);
-    const found = last && sameAtoms(last.atoms, group) ? last.found : cidrUnionsOf(group);
+    const found = last && sameItems(last.atoms, group) ? last.found : cidrUnionsOf(group);
     cidrGroups.set(group[0]!, { atoms: group, found });
     for (const d of found) out.push(d);
   }
@@ -388,12 +388,6 @@ export function checkCidrUnions(atoms: readonly Atom[], out: Diagnostic[]): void
 
 /** The last findings of each group of CIDR rules, by its first atom. */
 const cidrGroups = new WeakMap<Atom, { readonly atoms: readonly Atom[]; readonly found: readonly Diagnostic[] }>();
-
-function sameAtoms(a: readonly Atom[], b: readonly Atom[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function cidrUnionsOf(group: readonly Atom[]): readonly Diagnostic[] {
   const found: Diagnostic[] = [];

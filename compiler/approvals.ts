@@ -7,7 +7,7 @@
  */
 import { AddressSet } from "./net/cidr.js";
 import { fqdnContains, fqdnIntersects, type FqdnPattern } from "./net/fqdn.js";
-import { pushTo } from "./multimap.js";
+import { pushTo } from "./collections.js";
 import { L4_PROTOCOLS, PortSet, type PortRange } from "./net/ports.js";
 import type { Approval, ApprovalRegistry, Blocked } from "./registry.js";
 

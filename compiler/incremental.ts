@@ -21,7 +21,7 @@ import { checkExpectations } from "./expectations.js";
 import type { Atom, WorkloadSymbol } from "./ir.js";
 import type { TenantRegistry } from "./registry.js";
 import { LayeredMap } from "./layered-map.js";
-import { pushTo } from "./multimap.js";
+import { pushTo, sameItems } from "./collections.js";
 import { GenerationalWeakMap } from "./weak-generations.js";
 
 /** What a unit says about tenants: the ones it speaks for, and the ones its rules name. */
@@ -131,8 +131,7 @@ function factsFor(units: readonly SourceUnit[], registry: TenantRegistry, before
 }
 
 function sameFacts(a: UnitFacts, b: UnitFacts): boolean {
-  const same = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((v, i) => v === y[i]);
-  return a.understood === b.understood && a.global === b.global && same(a.tenants, b.tenants) && same(a.refs, b.refs);
+  return a.understood === b.understood && a.global === b.global && sameItems(a.tenants, b.tenants) && sameItems(a.refs, b.refs);
 }
 
 /** Positions in a facts list: of the files naming each tenant, speaking for each, holding a baseline, or speaking for several. */
